@@ -1,0 +1,133 @@
+//! Short-lived HS256 access tokens with every registered claim required.
+
+use chrono::Utc;
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::AuthSettings;
+use crate::domain::user::{GlobalRole, UserId};
+
+pub const ACCESS_TOKEN_TYPE: &str = "access";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: Uuid,
+    /// The session (refresh-token family) this token belongs to.
+    pub sid: Uuid,
+    pub role: GlobalRole,
+    pub typ: String,
+    pub jti: Uuid,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    #[error("invalid token: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+    #[error("not an access token")]
+    WrongType,
+}
+
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_seconds: i64,
+}
+
+impl JwtKeys {
+    pub fn new(settings: &AuthSettings) -> Result<Self, JwtError> {
+        let secret = settings.jwt_secret.as_ref().map(|s| s.expose_secret().as_bytes().to_vec()).unwrap_or_default();
+        // The algorithm is pinned: `alg: none` and RS/HS confusion are rejected.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        Ok(Self {
+            encoding: EncodingKey::from_secret(&secret)?,
+            decoding: DecodingKey::from_secret(&secret)?,
+            validation,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            ttl_seconds: settings.access_token_ttl_seconds,
+        })
+    }
+
+    pub fn ttl_seconds(&self) -> i64 {
+        self.ttl_seconds
+    }
+
+    pub fn issue(&self, user_id: UserId, role: GlobalRole, session_id: Uuid) -> Result<String, JwtError> {
+        let now = Utc::now().timestamp();
+        let claims = AccessClaims {
+            sub: user_id.0,
+            sid: session_id,
+            role,
+            typ: ACCESS_TOKEN_TYPE.into(),
+            jti: Uuid::new_v4(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_seconds,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, JwtError> {
+        let claims = decode::<AccessClaims>(token, &self.decoding, &self.validation)?.claims;
+        if claims.typ != ACCESS_TOKEN_TYPE {
+            return Err(JwtError::WrongType);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    fn settings(secret: &str) -> AuthSettings {
+        AuthSettings {
+            jwt_secret: Some(SecretString::from(secret)),
+            issuer: "taskflow".into(),
+            audience: "taskflow-api".into(),
+            access_token_ttl_seconds: 900,
+            refresh_token_ttl_days: 30,
+        }
+    }
+
+    #[test]
+    fn issued_token_verifies_and_carries_its_claims() -> Result<(), JwtError> {
+        let keys = JwtKeys::new(&settings("a-test-secret-that-is-long-enough-000"))?;
+        let user = UserId::new();
+        let sid = Uuid::new_v4();
+        let claims = keys.verify(&keys.issue(user, GlobalRole::Admin, sid)?)?;
+        assert_eq!(claims.sub, user.0);
+        assert_eq!(claims.sid, sid);
+        assert_eq!(claims.role, GlobalRole::Admin);
+        assert_eq!(claims.exp - claims.iat, 900);
+        Ok(())
+    }
+
+    #[test]
+    fn token_signed_with_another_key_is_rejected() -> Result<(), JwtError> {
+        let ours = JwtKeys::new(&settings("a-test-secret-that-is-long-enough-000"))?;
+        let theirs = JwtKeys::new(&settings("another-secret-that-is-long-enough-111"))?;
+        let token = theirs.issue(UserId::new(), GlobalRole::Member, Uuid::new_v4())?;
+        assert!(ours.verify(&token).is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! argon2id hashing, always on the blocking pool.
+
+use std::sync::LazyLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::AuthError;
+use crate::telemetry::spawn_blocking_with_tracing;
+
+/// OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
+const M_COST_KIB: u32 = 19_456;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+
+fn argon2() -> Result<Argon2<'static>, AuthError> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).map_err(|e| AuthError::Hashing(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn hash_sync(password: &SecretString) -> Result<String, AuthError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()?
+        .hash_password(password.expose_secret().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Hashing(e.to_string()))
+}
+
+/// A real hash of a random password, verified against when the account does not
+/// exist, so unknown emails cost the same time as wrong passwords.
+static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
+    let random = uuid::Uuid::new_v4().to_string();
+    hash_sync(&SecretString::from(random)).ok()
+});
+
+pub async fn hash(password: SecretString) -> Result<String, AuthError> {
+    spawn_blocking_with_tracing(move || hash_sync(&password)).await.map_err(|e| AuthError::Hashing(e.to_string()))?
+}
+
+/// Verifies `password` against `stored`, or against the dummy hash when there is
+/// no stored hash; false in the latter case whatever the password.
+pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool, AuthError> {
+    spawn_blocking_with_tracing(move || {
+        let (phc, real) = match stored {
+            Some(h) => (h, true),
+            None => (DUMMY_HASH.clone().unwrap_or_default(), false),
+        };
+        let parsed = PasswordHash::new(&phc).map_err(|e| AuthError::Hashing(e.to_string()))?;
+        let ok = argon2()?.verify_password(password.expose_secret().as_bytes(), &parsed).is_ok();
+        Ok(ok && real)
+    })
+    .await
+    .map_err(|e| AuthError::Hashing(e.to_string()))?
+}
+
+/// Computes the dummy hash ahead of the first login.
+pub fn warm_up() {
+    LazyLock::force(&DUMMY_HASH);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_is_argon2id_with_the_owasp_parameters_and_verifies() -> Result<(), AuthError> {
+        let h = hash(SecretString::from("correct horse battery")).await?;
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify(SecretString::from("correct horse battery"), Some(h.clone())).await?);
+        assert!(!verify(SecretString::from("wrong horse battery"), Some(h)).await?);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn unknown_account_never_verifies() -> Result<(), AuthError> {
+        assert!(!verify(SecretString::from("anything at all"), None).await?);
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! Sessions: login, refresh-token rotation with reuse detection, logout.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::Utc;
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use uuid::Uuid;
+
+use super::extractor::{denied_session_key, denied_token_key, AuthUser};
+use super::{password, AuthError};
+use crate::db::sessions::RevokeReason;
+use crate::db::{self, begin_as, Actor, Tx};
+use crate::domain::user::{Email, GlobalRole, UserId};
+use crate::state::AppState;
+use crate::telemetry::mask_email;
+
+/// Refresh tokens carry a prefix so secret scanners can recognise a leaked one.
+const REFRESH_TOKEN_PREFIX: &str = "tfr_";
+
+#[derive(Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// 256 random bits; only the SHA-256 digest is stored.
+fn new_refresh_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let digest = refresh_token_digest(&token);
+    (token, digest)
+}
+
+fn refresh_token_digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+async fn issue_pair(
+    state: &AppState,
+    tx: &mut Tx,
+    user_id: UserId,
+    role: GlobalRole,
+    session_id: Uuid,
+) -> Result<TokenPair, AuthError> {
+    let (refresh_token, digest) = new_refresh_token();
+    let expires_at = Utc::now() + state.refresh_token_ttl;
+    db::sessions::insert_refresh_token(tx, &digest, session_id, user_id, expires_at).await?;
+    let access_token = state.jwt.issue(user_id, role, session_id).map_err(|e| AuthError::Hashing(e.to_string()))?;
+    Ok(TokenPair { access_token, refresh_token, token_type: "Bearer", expires_in: state.jwt.ttl_seconds() })
+}
+
+/// Starts a new session for an account whose credentials were just proven.
+pub async fn start(state: &AppState, user_id: UserId, role: GlobalRole) -> Result<TokenPair, AuthError> {
+    let mut tx = begin_as(&state.pool, &Actor::Account { user_id, role }).await?;
+    let session_id = Uuid::new_v4();
+    db::sessions::create(&mut tx, session_id, user_id, Utc::now() + state.refresh_token_ttl).await?;
+    let pair = issue_pair(state, &mut tx, user_id, role, session_id).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(pair)
+}
+
+/// Unknown email and wrong password take the same path through argon2 and
+/// end in the same error.
+pub async fn login(state: &AppState, email: &Email, password: SecretString) -> Result<TokenPair, AuthError> {
+    let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
+    let credentials = db::users::credentials(&mut tx, email).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+
+    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let valid = password::verify(password, stored).await?;
+    let credentials = match credentials {
+        Some(c) if valid => c,
+        _ => {
+            tracing::info!(email = %mask_email(email.as_str()), "login failed");
+            return Err(AuthError::InvalidCredentials);
+        }
+    };
+    if credentials.disabled {
+        return Err(AuthError::AccountDisabled);
+    }
+    tracing::Span::current().record("user_id", tracing::field::display(credentials.user_id));
+    start(state, credentials.user_id, credentials.role).await
+}
+
+/// Rotates a refresh token. Presenting one that was already used revokes its
+/// whole family: either the client or a thief replayed it, and we cannot tell which.
+pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair, AuthError> {
+    let digest = refresh_token_digest(token.expose_secret());
+    let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
+    let owner = db::sessions::refresh_token_owner(&mut tx, &digest).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    let user_id = owner.ok_or(AuthError::InvalidRefreshToken)?;
+
+    // The role is re-read from the row below; Member here only lets the
+    // account see its own rows while we look.
+    let mut tx = begin_as(&state.pool, &Actor::Account { user_id, role: GlobalRole::Member }).await?;
+    let token_state =
+        db::sessions::lock_refresh_token(&mut tx, &digest).await?.ok_or(AuthError::InvalidRefreshToken)?;
+    if token_state.used {
+        let was_live = db::sessions::revoke(&mut tx, token_state.session_id, RevokeReason::RefreshTokenReuse).await?;
+        tx.commit().await.map_err(db::DbError::from)?;
+        if was_live {
+            tracing::warn!(user_id = %user_id, session_id = %token_state.session_id, "refresh token reused; session revoked");
+            deny_session(state, token_state.session_id).await;
+        }
+        return Err(AuthError::RefreshTokenReused);
+    }
+    if !token_state.usable {
+        return Err(AuthError::InvalidRefreshToken);
+    }
+    db::sessions::mark_used(&mut tx, &digest, token_state.session_id).await?;
+    let pair = issue_pair(state, &mut tx, user_id, token_state.role, token_state.session_id).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(pair)
+}
+
+/// Ends the caller's session: its refresh family in Postgres and its access
+/// tokens in the Redis denylist.
+pub async fn logout(state: &AppState, user: &AuthUser) -> Result<(), AuthError> {
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    db::sessions::revoke(&mut tx, user.session_id, RevokeReason::Logout).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    let ttl = Duration::from_secs((user.expires_at - Utc::now().timestamp()).max(1) as u64);
+    // Failing soft is safe: begin_as consults the revoked session in Postgres.
+    let _ = state.kv.set_with_ttl(&denied_token_key(user.token_id), "1", ttl).await;
+    deny_session(state, user.session_id).await;
+    Ok(())
+}
+
+/// Denylists every access token of a session for as long as one could live.
+pub async fn deny_session(state: &AppState, session_id: Uuid) {
+    let ttl = Duration::from_secs(state.jwt.ttl_seconds().max(1) as u64);
+    let _ = state.kv.set_with_ttl(&denied_session_key(session_id), "1", ttl).await;
+}

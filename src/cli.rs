@@ -1,0 +1,119 @@
+//! `taskflow serve | migrate | seed | create-admin | check-config`.
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::auth::account::{self, NewAccount};
+use crate::config::{Environment, Settings};
+use crate::domain::user::{DisplayName, Email, Password};
+use crate::startup::{stop_on_signal, Application};
+use crate::{db, seed};
+
+#[derive(Parser)]
+#[command(
+    name = "taskflow",
+    version,
+    about = "TaskFlow: a self-hostable task-management API",
+    long_about = "TaskFlow serves a REST API for tasks, teams, comments and time tracking.\n\n\
+Configuration comes from configuration/base.yaml, then configuration/$TASKFLOW_ENV.yaml \
+(local, test or production; default local), then TASKFLOW_SECTION__KEY environment variables, \
+e.g. TASKFLOW_DATABASE__HOST or TASKFLOW_AUTH__JWT_SECRET."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Start the HTTP API (port 3000 by default) until SIGTERM or Ctrl-C.
+    Serve,
+    /// Apply pending database migrations as the schema owner role.
+    Migrate,
+    /// Load seed data from seeds/ (idempotent: a second run adds nothing).
+    Seed {
+        /// Which data set: `demo` (a few known logins).
+        #[arg(long, default_value = "demo")]
+        profile: String,
+    },
+    /// Create a global admin, or promote an existing account. The password is
+    /// read from TASKFLOW_ADMIN_PASSWORD, else from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+    },
+    /// Load and validate the configuration, print it with secrets redacted, and exit.
+    CheckConfig,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(&settings).await,
+        Command::Seed { profile } => {
+            if settings.environment == Environment::Production {
+                anyhow::bail!("refusing to seed demo data into a production environment");
+            }
+            let pool = db::app_pool(&settings.database);
+            let report = seed::run(&pool, &profile).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::CreateAdmin { email, display_name } => create_admin(&settings, &email, &display_name).await,
+        Command::CheckConfig => {
+            println!("{settings:#?}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings.clone()).await?;
+    tracing::info!(
+        port = app.port(),
+        environment = settings.environment.as_str(),
+        version = env!("CARGO_PKG_VERSION"),
+        "taskflow listening"
+    );
+    tokio::spawn(stop_on_signal(app.handle()));
+    app.run_until_stopped().await?;
+    tracing::info!("taskflow stopped");
+    Ok(())
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(settings.database.acquire_timeout())
+        .connect_with(settings.database.owner_options())
+        .await?;
+    db::MIGRATOR.run(&pool).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn create_admin(settings: &Settings, email: &str, display_name: &str) -> anyhow::Result<()> {
+    let password = match std::env::var("TASKFLOW_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut buf = String::new();
+            std::io::stdin().read_to_string(&mut buf)?;
+            buf.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let account = NewAccount {
+        email: Email::parse(email).map_err(|m| anyhow::anyhow!("email {m}"))?,
+        password: Password::parse(SecretString::from(password)).map_err(|m| anyhow::anyhow!("password {m}"))?,
+        display_name: DisplayName::parse(display_name).map_err(|m| anyhow::anyhow!("display name {m}"))?,
+    };
+    let pool = db::app_pool(&settings.database);
+    let (user, created) = account::ensure_admin(&pool, account).await?;
+    println!("{} admin {} ({})", if created { "created" } else { "promoted" }, user.email, user.user_id);
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Layered settings: `configuration/base.yaml` < `configuration/{TASKFLOW_ENV}.yaml`
+//! < `TASKFLOW_SECTION__KEY` environment variables.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+
+/// The JWT key shipped in `configuration/local.yaml` and `test.yaml`; production
+/// refuses to start with it.
+pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-jwt-secret-do-not-use-in-production";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Local,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Local => "local",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl TryFrom<String> for Environment {
+    type Error = ConfigError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.to_lowercase().as_str() {
+            "local" => Ok(Self::Local),
+            "test" => Ok(Self::Test),
+            "production" => Ok(Self::Production),
+            other => Err(ConfigError::Invalid(format!("TASKFLOW_ENV is '{other}'; use local, test or production"))),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot load configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+// No `Debug` derive on anything that holds a secret: see the manual impls below.
+#[derive(Clone, Deserialize)]
+pub struct Settings {
+    pub environment: Environment,
+    pub application: ApplicationSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApplicationSettings {
+    pub host: String,
+    pub port: u16,
+    /// Actix worker threads; 0 means one per core.
+    #[serde(default)]
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout_seconds: u64,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub host: String,
+    pub port: u16,
+    pub name: String,
+    pub owner_username: String,
+    pub owner_password: Option<SecretString>,
+    pub app_username: String,
+    pub app_password: Option<SecretString>,
+    pub require_ssl: bool,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: SecretString,
+    pub key_prefix: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<SecretString>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_seconds: i64,
+    pub refresh_token_ttl_days: i64,
+}
+
+impl Settings {
+    /// Loads settings for the environment named by `TASKFLOW_ENV` (default `local`).
+    pub fn load() -> Result<Self, ConfigError> {
+        let env: Environment = std::env::var("TASKFLOW_ENV").unwrap_or_else(|_| "local".into()).try_into()?;
+        Self::load_for(env)
+    }
+
+    /// Loads settings for `env`, whatever `TASKFLOW_ENV` says (the test harness).
+    pub fn load_for(env: Environment) -> Result<Self, ConfigError> {
+        let dir = std::env::var("TASKFLOW_CONFIG_DIR").unwrap_or_else(|_| "configuration".into());
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from(std::path::Path::new(&dir).join("base.yaml")))
+            .add_source(
+                config::File::from(std::path::Path::new(&dir).join(format!("{}.yaml", env.as_str()))).required(false),
+            )
+            .set_override("environment", env.as_str())?
+            .add_source(
+                config::Environment::with_prefix("TASKFLOW").prefix_separator("_").separator("__").try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Refuses combinations that would be unsafe to serve with.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let secret = self.auth.jwt_secret.as_ref().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
+        if self.environment == Environment::Production {
+            if secret.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "production needs TASKFLOW_AUTH__JWT_SECRET (at least 32 random bytes); none is set".into(),
+                ));
+            }
+            if secret == DEVELOPMENT_JWT_SECRET {
+                return Err(ConfigError::Invalid(
+                    "production refuses the development JWT secret; set TASKFLOW_AUTH__JWT_SECRET to a fresh random value".into(),
+                ));
+            }
+        }
+        if secret.len() < 32 {
+            return Err(ConfigError::Invalid(
+                "auth.jwt_secret must be at least 32 bytes (set TASKFLOW_AUTH__JWT_SECRET)".into(),
+            ));
+        }
+        if !(60..=3600).contains(&self.auth.access_token_ttl_seconds) {
+            return Err(ConfigError::Invalid("auth.access_token_ttl_seconds must be between 60 and 3600".into()));
+        }
+        if self.auth.refresh_token_ttl_days < 1 {
+            return Err(ConfigError::Invalid("auth.refresh_token_ttl_days must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+impl DatabaseSettings {
+    fn options(&self, user: &str, password: Option<&SecretString>) -> PgConnectOptions {
+        let opts = PgConnectOptions::new()
+            .host(&self.host)
+            .port(self.port)
+            .username(user)
+            .database(&self.name)
+            .ssl_mode(if self.require_ssl { PgSslMode::Require } else { PgSslMode::Prefer });
+        match password {
+            Some(p) => opts.password(p.expose_secret()),
+            None => opts,
+        }
+    }
+
+    /// The runtime role: subject to RLS, DML only. A statement timeout keeps one
+    /// runaway query from holding a pooled connection forever.
+    pub fn app_options(&self) -> PgConnectOptions {
+        self.options(&self.app_username, self.app_password.as_ref())
+            .options([("statement_timeout", format!("{}ms", self.statement_timeout_ms))])
+            .application_name("taskflow")
+    }
+
+    /// The schema owner, for migrations only.
+    pub fn owner_options(&self) -> PgConnectOptions {
+        self.options(&self.owner_username, self.owner_password.as_ref()).application_name("taskflow-migrate")
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.acquire_timeout_ms)
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("environment", &self.environment)
+            .field("application", &self.application)
+            .field("database", &self.database)
+            .field("redis", &self.redis)
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("name", &self.name)
+            .field("owner_username", &self.owner_username)
+            .field("app_username", &self.app_username)
+            .field("passwords", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &"[redacted]")
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"[redacted]")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
+            .field("refresh_token_ttl_days", &self.refresh_token_ttl_days)
+            .finish()
+    }
+}

@@ -1,0 +1,128 @@
+//! The `users` table.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{DbError, Tx};
+use crate::domain::user::{DisplayName, Email, GlobalRole, UserId};
+
+pub struct UserRow {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub fn role(&self) -> GlobalRole {
+        // The check constraint admits only the two values GlobalRole knows.
+        self.role.parse().unwrap_or(GlobalRole::Member)
+    }
+}
+
+/// What login needs to decide, read through the `private.login_credentials` door.
+pub struct Credentials {
+    pub user_id: UserId,
+    pub password_hash: Option<String>,
+    pub role: GlobalRole,
+    pub disabled: bool,
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    user_id: UserId,
+    email: &Email,
+    display_name: &DisplayName,
+    password_hash: &str,
+    role: GlobalRole,
+) -> Result<UserRow, DbError> {
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"insert into users (user_id, email, display_name, password_hash, role)
+           values ($1, $2, $3, $4, $5)
+           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+        user_id.0,
+        email.as_str(),
+        display_name.as_str(),
+        password_hash,
+        role.as_str(),
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+/// Makes an existing account an admin (the `create-admin` command on a known email).
+pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserRow>, DbError> {
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"update users set role = 'admin' where email = $1
+           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+        email.as_str(),
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credentials>, DbError> {
+    let row = sqlx::query!(
+        r#"select user_id as "user_id!", password_hash, role as "role!", disabled as "disabled!"
+           from private.login_credentials($1)"#,
+        email.as_str(),
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| Credentials {
+        user_id: UserId(r.user_id),
+        password_hash: r.password_hash,
+        role: r.role.parse().unwrap_or(GlobalRole::Member),
+        disabled: r.disabled,
+    }))
+}
+
+pub async fn find(tx: &mut Tx, user_id: UserId) -> Result<Option<UserRow>, DbError> {
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"select user_id, email, display_name, role, disabled_at, created_at, updated_at
+           from users where user_id = $1"#,
+        user_id.0,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+pub async fn password_hash(tx: &mut Tx, user_id: UserId) -> Result<Option<String>, DbError> {
+    let hash = sqlx::query_scalar!("select password_hash from users where user_id = $1", user_id.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(hash.flatten())
+}
+
+pub async fn update_display_name(
+    tx: &mut Tx,
+    user_id: UserId,
+    display_name: &DisplayName,
+) -> Result<Option<UserRow>, DbError> {
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"update users set display_name = $2 where user_id = $1
+           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+        user_id.0,
+        display_name.as_str(),
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+pub async fn set_password_hash(tx: &mut Tx, user_id: UserId, password_hash: &str) -> Result<bool, DbError> {
+    let result = sqlx::query!("update users set password_hash = $2 where user_id = $1", user_id.0, password_hash,)
+        .execute(&mut **tx)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

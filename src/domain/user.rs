@@ -1,0 +1,177 @@
+//! Accounts: ids, emails, passwords, display names and global roles.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use validator::ValidateEmail;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub Uuid);
+
+impl UserId {
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for UserId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A normalised (trimmed, lower-case) syntactically valid address.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let normalised = raw.trim().to_lowercase();
+        if normalised.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if normalised.len() > Self::MAX_LEN {
+            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+        }
+        if !normalised.validate_email() {
+            return Err("must be a valid email address".into());
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Emails are personal data: Debug shows only the masked form.
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({})", crate::telemetry::mask_email(&self.0))
+    }
+}
+
+/// A candidate password: 12 to 128 characters, no composition rules (NIST SP 800-63B).
+pub struct Password(SecretString);
+
+impl Password {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: SecretString) -> Result<Self, String> {
+        let n = raw.expose_secret().chars().count();
+        if n < Self::MIN_CHARS {
+            return Err(format!("must be at least {} characters", Self::MIN_CHARS));
+        }
+        if n > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GlobalRole {
+    Member,
+    Admin,
+}
+
+impl GlobalRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GlobalRole::Member => "member",
+            GlobalRole::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for GlobalRole {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "member" => Ok(Self::Member),
+            "admin" => Ok(Self::Admin),
+            other => Err(format!("unknown role '{other}'")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lowercased() {
+        let e = Email::parse("  Alice@Example.COM ").map(|e| e.as_str().to_owned());
+        assert_eq!(e, Ok("alice@example.com".to_owned()));
+    }
+
+    #[test]
+    fn email_without_at_sign_is_rejected() {
+        assert!(Email::parse("alice.example.com").is_err());
+        assert!(Email::parse("   ").is_err());
+    }
+
+    #[test]
+    fn email_debug_is_masked() {
+        let e = Email::parse("alice@example.com").map(|e| format!("{e:?}"));
+        assert_eq!(e, Ok("Email(a***@example.com)".to_owned()));
+    }
+
+    #[test]
+    fn password_length_is_counted_in_characters() {
+        assert!(Password::parse("ééééééééééé".into()).is_err()); // 11 chars, 22 bytes
+        assert!(Password::parse("éééééééééééé".into()).is_ok()); // 12 chars
+        assert!(Password::parse("x".repeat(129).into()).is_err());
+        assert!(Password::parse("x".repeat(128).into()).is_ok());
+    }
+
+    #[test]
+    fn display_name_rejects_blank_and_control_characters() {
+        assert!(DisplayName::parse("  ").is_err());
+        assert!(DisplayName::parse("a\u{0007}b").is_err());
+        assert_eq!(DisplayName::parse(" Ada ").map(|d| d.as_str().to_owned()), Ok("Ada".into()));
+    }
+}

@@ -1,0 +1,130 @@
+//! Redis: short-lived auth state now, caching and rate limits later. Every call
+//! is bounded by a short timeout and fails soft, because the API must keep
+//! serving (slower) when Redis is down.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use secrecy::ExposeSecret;
+use tokio::sync::Mutex;
+
+use crate::config::RedisSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    #[error("redis is unavailable")]
+    Unavailable,
+    #[error("redis command timed out")]
+    Timeout,
+    #[error("redis error: {0}")]
+    Redis(#[from] redis::RedisError),
+}
+
+#[derive(Clone)]
+pub struct Kv {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: redis::Client,
+    conn: Mutex<Option<ConnectionManager>>,
+    prefix: String,
+    timeout: Duration,
+    /// Unix seconds of the last connection attempt and of the last warning,
+    /// so a dead Redis costs one attempt and one log line per interval.
+    last_attempt: AtomicI64,
+    last_warning: AtomicI64,
+}
+
+const RECONNECT_INTERVAL_SECS: i64 = 1;
+const WARNING_INTERVAL_SECS: i64 = 30;
+
+impl Kv {
+    pub fn new(settings: &RedisSettings) -> Result<Self, KvError> {
+        let client = redis::Client::open(settings.url.expose_secret())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                conn: Mutex::new(None),
+                prefix: settings.key_prefix.clone(),
+                timeout: Duration::from_millis(settings.timeout_ms),
+                last_attempt: AtomicI64::new(0),
+                last_warning: AtomicI64::new(0),
+            }),
+        })
+    }
+
+    pub fn key(&self, suffix: &str) -> String {
+        format!("{}{}", self.inner.prefix, suffix)
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, KvError> {
+        let mut guard = self.inner.conn.lock().await;
+        if let Some(conn) = guard.as_ref() {
+            return Ok(conn.clone());
+        }
+        let now = chrono::Utc::now().timestamp();
+        let last = self.inner.last_attempt.load(Ordering::Relaxed);
+        if now - last < RECONNECT_INTERVAL_SECS {
+            return Err(KvError::Unavailable);
+        }
+        self.inner.last_attempt.store(now, Ordering::Relaxed);
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.inner.timeout))
+            .set_response_timeout(Some(self.inner.timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = tokio::time::timeout(
+            self.inner.timeout * 2,
+            ConnectionManager::new_with_config(self.inner.client.clone(), config),
+        )
+        .await
+        .map_err(|_| KvError::Timeout)??;
+        *guard = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Runs one command with the timeout; logs a warning at most once per interval.
+    async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, KvError> {
+        let result = async {
+            let mut conn = self.connection().await?;
+            tokio::time::timeout(self.inner.timeout, cmd.query_async::<T>(&mut conn))
+                .await
+                .map_err(|_| KvError::Timeout)?
+                .map_err(KvError::from)
+        }
+        .await;
+        if let Err(e) = &result {
+            let now = chrono::Utc::now().timestamp();
+            let last = self.inner.last_warning.load(Ordering::Relaxed);
+            if now - last >= WARNING_INTERVAL_SECS
+                && self.inner.last_warning.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            {
+                tracing::warn!(error = %e, "redis degraded; serving from postgres");
+            }
+        }
+        result
+    }
+
+    pub async fn ping(&self) -> Result<(), KvError> {
+        self.run::<String>(redis::cmd("PING")).await.map(|_| ())
+    }
+
+    /// Sets `key` (unprefixed) with a time to live.
+    pub async fn set_with_ttl(&self, key: &str, value: &str, ttl: Duration) -> Result<(), KvError> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(key)).arg(value).arg("PX").arg(ttl.as_millis().max(1) as u64);
+        self.run::<()>(cmd).await
+    }
+
+    /// How many of `keys` (unprefixed) exist.
+    pub async fn count_existing(&self, keys: &[String]) -> Result<u64, KvError> {
+        let mut cmd = redis::cmd("EXISTS");
+        for k in keys {
+            cmd.arg(self.key(k));
+        }
+        self.run::<u64>(cmd).await
+    }
+}

@@ -1,0 +1,28 @@
+//! TaskFlow: a self-hostable task-management API.
+
+/// Argon2 passwords, JWT access tokens, refresh-token sessions, the `AuthUser` extractor.
+pub mod auth;
+/// The command-line interface of the `taskflow` binary.
+pub mod cli;
+/// Layered settings from `configuration/` and `TASKFLOW_*` variables.
+pub mod config;
+/// The pool, the RLS chokepoint `begin_as`, and all SQL.
+pub mod db;
+/// Parsed domain types, valid by construction.
+pub mod domain;
+/// `ApiError` and its RFC 9457 rendering.
+pub mod error;
+/// Redis access that fails soft.
+pub mod kv;
+/// Request id, request log line, panic guard, problem+json for actix's own errors.
+pub mod middleware;
+/// HTTP handlers.
+pub mod routes;
+/// Demo and staging seed data.
+pub mod seed;
+/// Server construction and graceful shutdown.
+pub mod startup;
+/// Shared handler state.
+pub mod state;
+/// Bunyan logging and redaction helpers.
+pub mod telemetry;

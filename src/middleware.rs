@@ -1,0 +1,108 @@
+//! The request envelope: request id, one structured log line per request,
+//! panics turned into 500s, and problem+json for errors actix renders itself.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::Error;
+use futures_util::FutureExt;
+use tracing::field::Empty;
+use tracing::Instrument;
+
+use crate::error::{problem_response, ApiError, PROBLEM_JSON};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Accepts a caller's request id when it is short and plain, so ids from a
+/// proxy join up in the logs; anything else is replaced, never echoed.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+fn slug_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        s if s.is_server_error() => "internal-error",
+        _ => "bad-request",
+    }
+}
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let id = request_id(&req);
+    let method = req.method().to_string();
+    let span = tracing::info_span!(
+        "http.request",
+        request_id = %id,
+        http.method = %method,
+        http.route = Empty,
+        http.status_code = Empty,
+        user_id = Empty,
+        latency_ms = Empty,
+    );
+
+    let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().instrument(span.clone()).await;
+    // Holding a clone of the HttpRequest across the call breaks actix's routing,
+    // so these two paths return an error that actix renders through ApiError.
+    let mut res = match outcome {
+        Ok(Ok(res)) => res.map_into_boxed_body(),
+        Ok(Err(e)) => {
+            span.in_scope(|| tracing::warn!(error = %e, "request failed in middleware"));
+            return Err(e);
+        }
+        Err(_) => {
+            span.in_scope(|| tracing::error!("handler panicked"));
+            return Err(ApiError::internal(anyhow::anyhow!("handler panicked")).into());
+        }
+    };
+
+    let status = res.status();
+    // Our handlers answer JSON (problems, or the readiness report); anything
+    // else on an error status is actix's own plain text (404, 405, extractor
+    // errors) and gets the same problem+json contract.
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == PROBLEM_JSON || v.starts_with("application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let detail = status.canonical_reason().unwrap_or("error").to_lowercase();
+        let (req, old) = res.into_parts();
+        let mut replacement = problem_response(status, slug_for(status), detail, None);
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                replacement.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        res = ServiceResponse::new(req, replacement);
+    }
+
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.record("http.route", route.as_str());
+    span.record("http.status_code", status.as_u16());
+    span.record("latency_ms", latency_ms);
+    span.in_scope(|| tracing::info!("request completed"));
+    Ok(res)
+}

@@ -1,0 +1,76 @@
+//! `/api/v1/auth`: register, login, refresh, logout.
+
+use actix_web::{web, HttpResponse};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::me::UserResponse;
+use crate::auth::account::{self, NewAccount};
+use crate::auth::extractor::AuthUser;
+use crate::auth::session;
+use crate::domain::user::{DisplayName, Email, GlobalRole, Password};
+use crate::domain::FieldErrors;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    email: String,
+    password: SecretString,
+    display_name: String,
+}
+
+impl RegisterRequest {
+    fn parse(self) -> Result<NewAccount, ApiError> {
+        let mut errors = FieldErrors::default();
+        let email = errors.check("email", Email::parse(&self.email));
+        let password = errors.check("password", Password::parse(self.password));
+        let display_name = errors.check("display_name", DisplayName::parse(&self.display_name));
+        errors.into_result().map_err(ApiError::Validation)?;
+        match (email, password, display_name) {
+            (Some(email), Some(password), Some(display_name)) => Ok(NewAccount { email, password, display_name }),
+            _ => Err(ApiError::internal(anyhow::anyhow!("field parse state out of sync"))),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    email: String,
+    password: SecretString,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    refresh_token: SecretString,
+}
+
+#[tracing::instrument(name = "auth.register", skip_all)]
+pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+    let account = body.into_inner().parse()?;
+    let user = account::register(&state.pool, account, GlobalRole::Member).await?;
+    Ok(HttpResponse::Created().json(UserResponse::from(user)))
+}
+
+#[tracing::instrument(name = "auth.login", skip_all)]
+pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email).map_err(|m| ApiError::validation("email", m))?;
+    let pair = session::login(&state, &email, body.password).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+#[tracing::instrument(name = "auth.refresh", skip_all)]
+pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let pair = session::refresh(&state, body.into_inner().refresh_token).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+#[tracing::instrument(name = "auth.logout", skip_all)]
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    session::logout(&state, &user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,39 @@
+//! Liveness and readiness probes.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::db;
+use crate::state::AppState;
+
+/// The process is up; no dependency is consulted.
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "live" }))
+}
+
+/// Ready when Postgres answers and has every migration this binary knows.
+/// Redis is reported but never fails readiness: the API serves without it.
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let (postgres, migrations) = match db::migrations_current(&state.pool).await {
+        Ok(true) => ("ok", "current"),
+        Ok(false) => ("ok", "pending"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: postgres check failed");
+            ("unavailable", "unknown")
+        }
+    };
+    let redis = if state.kv.ping().await.is_ok() { "ok" } else { "degraded" };
+    let shutting_down = state.shutting_down.load(Ordering::Relaxed);
+    let ready = postgres == "ok" && migrations == "current" && !shutting_down;
+    let body = json!({
+        "status": if ready { "ready" } else if shutting_down { "shutting_down" } else { "not_ready" },
+        "checks": { "postgres": postgres, "migrations": migrations, "redis": redis },
+    });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "5")).json(body)
+    }
+}

@@ -1,0 +1,83 @@
+//! `/api/v1/me`: the signed-in account.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::account;
+use crate::auth::extractor::AuthUser;
+use crate::db::{self, begin_as, users::UserRow};
+use crate::domain::user::{DisplayName, GlobalRole, Password};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct UserResponse {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: GlobalRole,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserResponse {
+    fn from(row: UserRow) -> Self {
+        Self {
+            role: row.role(),
+            user_id: row.user_id,
+            email: row.email,
+            display_name: row.display_name,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchMeRequest {
+    display_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    current_password: SecretString,
+    new_password: SecretString,
+}
+
+#[tracing::instrument(name = "me.get", skip_all)]
+pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    let row = db::users::find(&mut tx, user.user_id).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+}
+
+#[tracing::instrument(name = "me.patch", skip_all)]
+pub async fn patch_me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<PatchMeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let name = DisplayName::parse(&body.display_name).map_err(|m| ApiError::validation("display_name", m))?;
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    let row = db::users::update_display_name(&mut tx, user.user_id, &name).await?.ok_or(ApiError::NotFound)?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+}
+
+#[tracing::instrument(name = "me.change_password", skip_all)]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let new = Password::parse(body.new_password).map_err(|m| ApiError::validation("new_password", m))?;
+    account::change_password(&state, &user, body.current_password, new).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,139 @@
+//! Builds the HTTP server: binds first (so tests can ask for port 0), then
+//! wires state, extractor limits and routes.
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db;
+use crate::error::ApiError;
+use crate::kv::Kv;
+use crate::middleware::request_context;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    pool: sqlx::PgPool,
+    server: Server,
+    shutting_down: Arc<AtomicBool>,
+}
+
+fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
+    match err {
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("the request body must be application/json".into())
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::validation("body", e.to_string()),
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
+        _ => ApiError::BadRequest("the request body could not be read".into()),
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.application.host.as_str(), settings.application.port))?;
+        let port = listener.local_addr()?.port();
+        let pool = db::app_pool(&settings.database);
+        let kv = Kv::new(&settings.redis)?;
+        tokio::task::spawn_blocking(password::warm_up);
+
+        let shutting_down = Arc::new(AtomicBool::new(false));
+        let state = web::Data::new(AppState::new(&settings, pool.clone(), kv, shutting_down.clone())?);
+        let limit = settings.application.max_body_bytes;
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(request_context))
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default().limit(limit).error_handler(move |e, _| json_error(e, limit).into()),
+                )
+                .app_data(web::PayloadConfig::default().limit(limit))
+                .app_data(web::PathConfig::default().error_handler(|_: PathError, _| ApiError::NotFound.into()))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e: QueryPayloadError, _| ApiError::validation("query", e.to_string()).into()),
+                )
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.application.shutdown_timeout_seconds)
+        .disable_signals();
+        if settings.application.workers > 0 {
+            server = server.workers(settings.application.workers);
+        }
+        Ok(Self { port, pool, server: server.run(), shutting_down })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The app-role pool the server uses (tests exhaust it on purpose).
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
+    pub fn handle(&self) -> ShutdownHandle {
+        ShutdownHandle { server: self.server.handle(), shutting_down: self.shutting_down.clone() }
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Stops the server gracefully: readiness turns 503 at once, in-flight
+/// requests finish within the shutdown timeout, then `run_until_stopped` returns.
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    server: ServerHandle,
+    shutting_down: Arc<AtomicBool>,
+}
+
+impl ShutdownHandle {
+    /// Readiness answers 503 from now on, so load balancers stop sending work.
+    pub fn begin_drain(&self) {
+        self.shutting_down.store(true, Ordering::Relaxed);
+    }
+
+    pub async fn stop(&self) {
+        self.begin_drain();
+        self.server.stop(true).await;
+    }
+}
+
+/// Waits for SIGTERM (Kubernetes) or Ctrl-C, then stops gracefully.
+pub async fn stop_on_signal(handle: ShutdownHandle) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutdown signal received; draining");
+    handle.stop().await;
+}

@@ -1,0 +1,59 @@
+//! Bunyan JSON logs on stdout, one line per event, and the helpers that keep
+//! secrets and personal data out of them.
+
+use tokio::task::JoinHandle;
+use tracing::subscriber::set_global_default;
+use tracing::Subscriber;
+use tracing_bunyan_formatter::{BunyanFormattingLayer, JsonStorageLayer};
+use tracing_log::LogTracer;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::{layer::SubscriberExt, EnvFilter, Registry};
+
+/// A subscriber writing bunyan JSON to `sink`; `RUST_LOG` overrides `default_filter`.
+pub fn subscriber<Sink>(name: &str, default_filter: &str, sink: Sink) -> impl Subscriber + Send + Sync
+where
+    Sink: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    Registry::default().with(filter).with(JsonStorageLayer).with(BunyanFormattingLayer::new(name.into(), sink))
+}
+
+/// Installs the subscriber process-wide, and routes `log` records through it.
+pub fn init(subscriber: impl Subscriber + Send + Sync) -> anyhow::Result<()> {
+    LogTracer::init()?;
+    set_global_default(subscriber)?;
+    Ok(())
+}
+
+/// Runs blocking work (argon2) on the blocking pool inside the caller's span.
+pub fn spawn_blocking_with_tracing<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}
+
+/// `alice@example.com` -> `a***@example.com`: enough to tell accounts apart in
+/// a log, not enough to collect addresses from one.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_email;
+
+    #[test]
+    fn masks_the_local_part_of_an_email() {
+        assert_eq!(mask_email("alice@example.com"), "a***@example.com");
+        assert_eq!(mask_email("not-an-email"), "***");
+    }
+}

@@ -1,0 +1,305 @@
+//! `spawn_app()`: a real server on port 0 against its own database, cloned from
+//! a migrated template and dropped afterwards, connected as the app role, with
+//! its own Redis key prefix.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use taskflow::config::{Environment, Settings};
+use taskflow::db::MIGRATOR;
+use taskflow::startup::{Application, ShutdownHandle};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "a perfectly fine passphrase";
+
+/// `.local/secrets.env`, written by `make`, fills in what the environment lacks.
+fn local_secrets() -> &'static HashMap<String, String> {
+    static SECRETS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    SECRETS.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/.local/secrets.env");
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    })
+}
+
+fn secret(key: &str) -> Option<SecretString> {
+    std::env::var(key).ok().or_else(|| local_secrets().get(key).cloned()).map(SecretString::from)
+}
+
+pub fn test_settings() -> Settings {
+    let mut settings = Settings::load_for(Environment::Test).expect("test configuration loads");
+    if settings.database.owner_password.is_none() {
+        settings.database.owner_password = secret("TASKFLOW_DATABASE__OWNER_PASSWORD");
+    }
+    if settings.database.app_password.is_none() {
+        settings.database.app_password = secret("TASKFLOW_DATABASE__APP_PASSWORD");
+    }
+    settings
+}
+
+fn template_name() -> String {
+    let mut hasher = Sha256::new();
+    for m in MIGRATOR.iter() {
+        hasher.update(m.version.to_be_bytes());
+        hasher.update(&m.checksum);
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("taskflow_tpl_{hex}")
+}
+
+async fn maintenance_connection(settings: &Settings) -> PgConnection {
+    PgConnection::connect_with(&settings.database.owner_options().database("postgres"))
+        .await
+        .expect("connect as taskflow_owner to the postgres database (run `make test`, which bootstraps roles)")
+}
+
+/// Creates the migrated template once per migration set; later calls only check.
+async fn ensure_template(settings: &Settings) -> String {
+    let name = template_name();
+    let mut conn = maintenance_connection(settings).await;
+    conn.execute("select pg_advisory_lock(727270)").await.expect("lock");
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(&name)
+        .fetch_one(&mut conn)
+        .await
+        .expect("query pg_database");
+    if !exists {
+        // Build under a temporary name and rename, so a crash mid-migration
+        // never leaves a half-migrated template behind.
+        let building = format!("{name}_building_{}", Uuid::new_v4().simple());
+        conn.execute(format!(r#"create database "{building}""#).as_str()).await.expect("create template");
+        {
+            let mut tpl = PgConnection::connect_with(&settings.database.owner_options().database(&building))
+                .await
+                .expect("connect to template");
+            MIGRATOR.run(&mut tpl).await.expect("migrate template");
+            tpl.close().await.expect("close template connection");
+        }
+        conn.execute(format!(r#"alter database "{building}" rename to "{name}""#).as_str())
+            .await
+            .expect("rename template");
+    }
+    conn.execute("select pg_advisory_unlock(727270)").await.expect("unlock");
+    name
+}
+
+/// A fresh database cloned from the template; dropped when the guard drops.
+pub struct TestDatabase {
+    pub name: String,
+    settings: Settings,
+}
+
+impl TestDatabase {
+    pub async fn create(settings: &Settings) -> Self {
+        let template = ensure_template(settings).await;
+        let name = format!("taskflow_test_{}", Uuid::new_v4().simple());
+        let mut conn = maintenance_connection(settings).await;
+        let mut attempts = 0;
+        loop {
+            match conn.execute(format!(r#"create database "{name}" template "{template}""#).as_str()).await {
+                Ok(_) => break,
+                // Another test may be cloning the same template this instant.
+                Err(e) if attempts < 20 && e.to_string().contains("is being accessed by other users") => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("create test database: {e}"),
+            }
+        }
+        Self { name, settings: settings.clone() }
+    }
+
+    /// Options for connecting as the app role (subject to RLS).
+    pub fn app_options(&self) -> sqlx::postgres::PgConnectOptions {
+        self.settings.database.app_options().database(&self.name)
+    }
+
+    pub fn owner_options(&self) -> sqlx::postgres::PgConnectOptions {
+        self.settings.database.owner_options().database(&self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let settings = self.settings.clone();
+        // Drop runs outside async; a short-lived runtime on its own thread does the I/O.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(rt) = rt {
+                rt.block_on(async move {
+                    if let Ok(mut conn) =
+                        PgConnection::connect_with(&settings.database.owner_options().database("postgres")).await
+                    {
+                        let _ =
+                            conn.execute(format!(r#"drop database if exists "{name}" with (force)"#).as_str()).await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub pool: PgPool,
+    pub handle: ShutdownHandle,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+    // Last, so the server's connections are gone before the database drops.
+    pub db: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings();
+    let db = TestDatabase::create(&settings).await;
+    settings.database.name = db.name.clone();
+    settings.redis.key_prefix = format!("test:{}:", db.name);
+    customise(&mut settings);
+    let app = Application::build(settings.clone()).await.expect("build application");
+    let port = app.port();
+    let pool = app.pool().clone();
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        settings,
+        pool,
+        handle,
+        server,
+        db,
+    }
+}
+
+/// A response read whole: status, headers and parsed JSON (Null when empty).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or_default()
+    }
+
+    /// Asserts the RFC 9457 shape and returns the problem.
+    pub fn assert_problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        assert_eq!(self.content_type(), "application/problem+json", "body: {}", self.text);
+        assert_eq!(self.json["status"], status);
+        assert!(self.json["type"].as_str().is_some_and(|t| t.starts_with("urn:taskflow:problem:")));
+        assert!(self.json["title"].is_string());
+        assert!(self.json["detail"].is_string());
+        &self.json
+    }
+}
+
+pub struct TestUser {
+    pub user_id: Uuid,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            &json!({ "email": email, "password": password, "display_name": "Test User" }),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", None, &json!({ "email": email, "password": password })).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+        self.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": refresh_token })).await
+    }
+
+    pub async fn logout(&self, access_token: &str) -> Reply {
+        self.request(Method::POST, "/api/v1/auth/logout", Some(access_token), None).await
+    }
+
+    pub async fn me(&self, access_token: &str) -> Reply {
+        self.get("/api/v1/me", Some(access_token)).await
+    }
+
+    /// Registers a fresh account and signs it in.
+    pub async fn create_user(&self) -> TestUser {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        let reg = self.register(&email, PASSWORD).await;
+        assert_eq!(reg.status, StatusCode::CREATED, "{}", reg.text);
+        let user_id = reg.json["user_id"].as_str().and_then(|s| s.parse().ok()).expect("user_id");
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+        TestUser {
+            user_id,
+            email,
+            password: PASSWORD.into(),
+            access_token: login.json["access_token"].as_str().expect("access_token").into(),
+            refresh_token: login.json["refresh_token"].as_str().expect("refresh_token").into(),
+        }
+    }
+}
+
+pub async fn read(resp: reqwest::Response) -> Reply {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.expect("body");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply { status, headers, text, json }
+}

@@ -1,0 +1,10 @@
+// A failed setup step in a test should stop that test loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod auth;
+mod errors;
+mod health;
+mod helpers;
+mod logs;
+mod me;
+mod tokens;

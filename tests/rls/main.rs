@@ -1,0 +1,168 @@
+//! Row-level security as the runtime role: no identity sees nothing, a user
+//! sees only their own rows, and forbidden writes fail in Postgres itself.
+
+// A failed setup step in a test should stop that test loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+use sqlx::{Connection, PgConnection, Row};
+
+use helpers::{spawn_app, TestApp};
+
+async fn app_role_connection(app: &TestApp) -> PgConnection {
+    PgConnection::connect_with(&app.db.app_options()).await.expect("connect as taskflow_app")
+}
+
+/// Every table in `public` except sqlx's bookkeeping.
+async fn tenant_tables(conn: &mut PgConnection) -> Vec<(String, bool, bool)> {
+    sqlx::query(
+        r#"select c.relname::text, c.relrowsecurity, c.relforcerowsecurity
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = 'public' and c.relkind = 'r' and c.relname <> '_sqlx_migrations'
+           order by 1"#,
+    )
+    .fetch_all(conn)
+    .await
+    .expect("list tables")
+    .into_iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+#[tokio::test]
+async fn the_app_role_cannot_bypass_rls() {
+    let app = spawn_app().await;
+    let mut conn = app_role_connection(&app).await;
+    let row = sqlx::query(
+        r#"select r.rolsuper, r.rolbypassrls,
+                  exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                          where n.nspname in ('public', 'app', 'private')
+                            and pg_get_userbyid(c.relowner) = current_user) as owns_something
+           from pg_roles r where r.rolname = current_user"#,
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(!row.get::<bool, _>("rolsuper"));
+    assert!(!row.get::<bool, _>("rolbypassrls"));
+    assert!(!row.get::<bool, _>("owns_something"));
+}
+
+#[tokio::test]
+async fn every_table_has_rls_enabled_and_forced() {
+    let app = spawn_app().await;
+    let mut conn = app_role_connection(&app).await;
+    let tables = tenant_tables(&mut conn).await;
+    assert!(tables.len() >= 3, "{tables:?}");
+    for (name, enabled, forced) in tables {
+        assert!(enabled && forced, "table {name} lacks ENABLE/FORCE ROW LEVEL SECURITY");
+    }
+}
+
+#[tokio::test]
+async fn without_an_identity_every_table_reads_empty() {
+    let app = spawn_app().await;
+    // Rows exist: two accounts with sessions and refresh tokens.
+    app.create_user().await;
+    app.create_user().await;
+    let mut conn = app_role_connection(&app).await;
+    for (table, _, _) in tenant_tables(&mut conn).await {
+        let n: i64 =
+            sqlx::query_scalar(&format!(r#"select count(*) from "{table}""#)).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(n, 0, "table {table} shows {n} rows to the app role with no identity");
+    }
+    // The owner, also under FORCE RLS, proves the rows are really there.
+    let mut owner = PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query("select set_config('app.role', 'admin', true)").execute(&mut *tx).await.unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(n, 2);
+}
+
+async fn as_user<'c>(conn: &'c mut PgConnection, user_id: uuid::Uuid) -> sqlx::Transaction<'c, sqlx::Postgres> {
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("select set_config('app.user_id', $1, true)")
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}
+
+#[tokio::test]
+async fn a_user_sees_only_their_own_rows() {
+    let app = spawn_app().await;
+    let a = app.create_user().await;
+    let b = app.create_user().await;
+    let mut conn = app_role_connection(&app).await;
+    let mut tx = as_user(&mut conn, a.user_id).await;
+    for table in ["users", "sessions", "refresh_tokens"] {
+        let owners: Vec<uuid::Uuid> =
+            sqlx::query_scalar(&format!(r#"select user_id from "{table}""#)).fetch_all(&mut *tx).await.unwrap();
+        assert!(!owners.is_empty(), "{table}: user A should see their own rows");
+        assert!(owners.iter().all(|o| *o == a.user_id), "{table}: user A saw {owners:?}, B is {}", b.user_id);
+    }
+}
+
+#[tokio::test]
+async fn a_user_cannot_write_another_users_rows() {
+    let app = spawn_app().await;
+    let a = app.create_user().await;
+    let b = app.create_user().await;
+    let mut conn = app_role_connection(&app).await;
+
+    let mut tx = as_user(&mut conn, a.user_id).await;
+    let updated = sqlx::query("update users set display_name = 'pwned' where user_id = $1")
+        .bind(b.user_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(updated, 0, "RLS let A update B");
+    let revoked = sqlx::query("update sessions set revoked_at = now() where user_id = $1")
+        .bind(b.user_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(revoked, 0, "RLS let A revoke B's sessions");
+    tx.rollback().await.unwrap();
+
+    // Inserting a row that belongs to B fails in Postgres with 42501.
+    let mut tx = as_user(&mut conn, a.user_id).await;
+    let err =
+        sqlx::query("insert into sessions (session_id, user_id, expires_at) values ($1, $2, now() + interval '1 day')")
+            .bind(uuid::Uuid::new_v4())
+            .bind(b.user_id)
+            .execute(&mut *tx)
+            .await
+            .expect_err("insert for another user must fail");
+    assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+}
+
+#[tokio::test]
+async fn only_an_admin_context_can_grant_the_admin_role() {
+    let app = spawn_app().await;
+    let a = app.create_user().await;
+    let mut conn = app_role_connection(&app).await;
+    let mut tx = as_user(&mut conn, a.user_id).await;
+    let err = sqlx::query("update users set role = 'admin' where user_id = $1")
+        .bind(a.user_id)
+        .execute(&mut *tx)
+        .await
+        .expect_err("self-promotion must fail");
+    assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+}
+
+#[tokio::test]
+async fn the_identity_does_not_leak_to_the_next_transaction() {
+    let app = spawn_app().await;
+    let a = app.create_user().await;
+    let mut conn = app_role_connection(&app).await;
+    let tx = as_user(&mut conn, a.user_id).await;
+    tx.commit().await.unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(n, 0, "app.user_id survived its transaction on the same connection");
+}
