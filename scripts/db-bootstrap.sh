@@ -43,7 +43,8 @@ alter role taskflow_app with login nosuperuser nobypassrls nocreatedb nocreatero
 alter role taskflow_definer with nologin nosuperuser bypassrls nocreatedb nocreaterole;
 -- The owner hands the SECURITY DEFINER helpers to taskflow_definer in migrations.
 grant taskflow_definer to taskflow_owner;
-select format('alter role taskflow_owner with %s', case when :'for_tests' = 'true' then 'createdb' else 'nocreatedb' end) \gexec
+-- Only ever granted here, never revoked, so `make run` after `make test` keeps tests runnable.
+select 'alter role taskflow_owner with createdb' where :'for_tests' = 'true' \gexec
 select 'grant pg_signal_backend to taskflow_owner' where :'for_tests' = 'true' \gexec
 select format('create database %I owner taskflow_owner', :'db')
   where not exists (select from pg_database where datname = :'db') \gexec

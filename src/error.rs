@@ -20,6 +20,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("the requested resource does not exist")]
     NotFound,
+    #[error("the resource changed since you read it; fetch it again and retry")]
+    PreconditionFailed,
     #[error("{0}")]
     Conflict(String),
     #[error("the request body is larger than {limit} bytes")]
@@ -49,6 +51,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not-found",
+            ApiError::PreconditionFailed => "precondition-failed",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -103,6 +106,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -138,6 +142,24 @@ impl ResponseError for ApiError {
     }
 }
 
+/// What a client is told about a violated constraint, by the constraint's name.
+/// Anything unnamed here is a bug in our validation, hence a 500.
+fn constraint_error(constraint: &str) -> ApiError {
+    match constraint {
+        "users_email_key" => ApiError::Conflict("an account with this email already exists".into()),
+        "team_members_pkey" => ApiError::Conflict("that user is already a member of the team".into()),
+        "team_members_last_owner" => ApiError::Conflict("a team must keep at least one owner".into()),
+        "team_members_user_id_fkey" => ApiError::validation("user_id", "no such user"),
+        "tasks_assignee_in_team" => ApiError::validation("assignee_id", "must be a member of the task's team"),
+        "tasks_assignee_id_fkey" => ApiError::validation("assignee_id", "no such user"),
+        "tasks_team_id_fkey" => ApiError::validation("team_id", "no such team"),
+        "time_entries_one_running_timer" => ApiError::Conflict("a timer is already running".into()),
+        "time_entries_at_most_24h" => ApiError::validation("ended_at", "an entry may last at most 24 hours"),
+        "time_entries_ends_after_start" => ApiError::validation("ended_at", "must be after started_at"),
+        other => ApiError::internal(anyhow::anyhow!("unmapped constraint violation: {other}")),
+    }
+}
+
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         use crate::db::DbError;
@@ -145,7 +167,9 @@ impl From<crate::db::DbError> for ApiError {
             DbError::PoolTimedOut | DbError::Unavailable(_) => ApiError::Unavailable { retry_after_seconds: 2 },
             DbError::SessionInactive => ApiError::Unauthorized("the session has ended; sign in again"),
             DbError::Forbidden => ApiError::Forbidden("you may not do that"),
-            DbError::UniqueViolation(c) => ApiError::Conflict(crate::db::conflict_message(&c)),
+            DbError::UniqueViolation(c) | DbError::ForeignKeyViolation(c) | DbError::CheckViolation(c) => {
+                constraint_error(&c)
+            }
             DbError::Other(e) => ApiError::Internal(e.into()),
         }
     }

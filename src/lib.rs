@@ -20,6 +20,8 @@ pub mod middleware;
 pub mod routes;
 /// Demo and staging seed data.
 pub mod seed;
+/// Use cases: one transaction as the caller, permission checks, db calls.
+pub mod service;
 /// Server construction and graceful shutdown.
 pub mod startup;
 /// Shared handler state.

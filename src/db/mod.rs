@@ -1,7 +1,11 @@
 //! The database layer: the pool, the RLS chokepoint and SQLSTATE mapping. SQL
 //! lives only in this module and its children.
 
+pub mod comments;
 pub mod sessions;
+pub mod tasks;
+pub mod teams;
+pub mod time_entries;
 pub mod users;
 
 use sqlx::postgres::PgPoolOptions;
@@ -29,6 +33,10 @@ pub enum DbError {
     Forbidden,
     #[error("unique constraint {0} violated")]
     UniqueViolation(String),
+    #[error("foreign key {0} violated")]
+    ForeignKeyViolation(String),
+    #[error("check {0} violated")]
+    CheckViolation(String),
     #[error(transparent)]
     Other(sqlx::Error),
 }
@@ -42,20 +50,14 @@ impl From<sqlx::Error> for DbError {
                 // insufficient_privilege: an RLS WITH CHECK or a guard trigger said no.
                 Some("42501") => DbError::Forbidden,
                 Some("23505") => DbError::UniqueViolation(db.constraint().unwrap_or_default().to_owned()),
+                Some("23503") => DbError::ForeignKeyViolation(db.constraint().unwrap_or_default().to_owned()),
+                Some("23514") => DbError::CheckViolation(db.constraint().unwrap_or_default().to_owned()),
                 // admin_shutdown, crash_shutdown, cannot_connect_now: Postgres is restarting.
                 Some("57P01") | Some("57P02") | Some("57P03") => DbError::Unavailable(e),
                 _ => DbError::Other(e),
             },
             _ => DbError::Other(e),
         }
-    }
-}
-
-/// What a client is told about a violated unique constraint, by its name.
-pub fn conflict_message(constraint: &str) -> String {
-    match constraint {
-        "users_email_key" => "an account with this email already exists".into(),
-        _ => "the request conflicts with existing data".into(),
     }
 }
 

@@ -12,6 +12,8 @@ pub enum RevokeReason {
     Logout,
     RefreshTokenReuse,
     PasswordChange,
+    UserDisabled,
+    Admin,
 }
 
 impl RevokeReason {
@@ -20,6 +22,8 @@ impl RevokeReason {
             RevokeReason::Logout => "logout",
             RevokeReason::RefreshTokenReuse => "refresh_token_reuse",
             RevokeReason::PasswordChange => "password_change",
+            RevokeReason::UserDisabled => "user_disabled",
+            RevokeReason::Admin => "admin",
         }
     }
 }
@@ -131,6 +135,21 @@ pub async fn revoke_others(
            returning session_id"#,
         user_id.0,
         keep,
+        reason.as_str(),
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids)
+}
+
+/// Revokes every live session of `user_id` (an admin disabling or demoting
+/// an account); returns their ids for the denylist.
+pub async fn revoke_all(tx: &mut Tx, user_id: UserId, reason: RevokeReason) -> Result<Vec<Uuid>, DbError> {
+    let ids = sqlx::query_scalar!(
+        r#"update sessions set revoked_at = now(), revoked_reason = $2
+           where user_id = $1 and revoked_at is null
+           returning session_id"#,
+        user_id.0,
         reason.as_str(),
     )
     .fetch_all(&mut **tx)

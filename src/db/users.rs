@@ -126,3 +126,54 @@ pub async fn set_password_hash(tx: &mut Tx, user_id: UserId, password_hash: &str
         .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Accounts for the admin listing, by email, after `after_email`. Only an
+/// admin context sees other accounts at all.
+pub async fn list(
+    tx: &mut Tx,
+    q: Option<&str>,
+    after_email: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, DbError> {
+    let pattern = q.map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let rows = sqlx::query_as!(
+        UserRow,
+        r#"select user_id, email, display_name, role, disabled_at, created_at, updated_at
+           from users
+           where ($1::text is null or email like $1)
+             and ($2::text is null or email > $2)
+           order by email
+           limit $3"#,
+        pattern,
+        after_email,
+        limit,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
+
+/// Sets role and/or disabled state; None leaves a field alone.
+pub async fn admin_update(
+    tx: &mut Tx,
+    user_id: UserId,
+    role: Option<GlobalRole>,
+    disabled: Option<bool>,
+) -> Result<Option<UserRow>, DbError> {
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"update users set
+               role = coalesce($2, role),
+               disabled_at = case when $3::bool is null then disabled_at
+                                  when $3 then coalesce(disabled_at, now())
+                                  else null end
+           where user_id = $1
+           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+        user_id.0,
+        role.map(|r| r.as_str()),
+        disabled,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}

@@ -1,5 +1,9 @@
 //! Domain types: parsed, valid by construction, free of actix and sqlx.
 
+pub mod comment;
+pub mod task;
+pub mod team;
+pub mod time_entry;
 pub mod user;
 
 /// One field that failed to parse, as reported in a 422 problem's `errors`.

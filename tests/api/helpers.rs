@@ -253,6 +253,40 @@ impl TestApp {
         self.request(Method::POST, path, token, Some(body)).await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
+    /// Creates a team owned by `owner` and returns its id.
+    pub async fn create_team(&self, owner: &TestUser, name: &str) -> Uuid {
+        let r = self.post("/api/v1/teams", Some(&owner.access_token), &json!({ "name": name })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json["team_id"].as_str().and_then(|s| s.parse().ok()).expect("team_id")
+    }
+
+    /// `by` adds `who` to the team with `role`.
+    pub async fn add_member(&self, by: &TestUser, team_id: Uuid, who: &TestUser, role: &str) {
+        let r = self
+            .post(
+                &format!("/api/v1/teams/{team_id}/members"),
+                Some(&by.access_token),
+                &json!({ "user_id": who.user_id, "role": role }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+
+    /// Creates a task as `user` from `body` and returns the created task.
+    pub async fn create_task(&self, user: &TestUser, body: Value) -> Value {
+        let r = self.post("/api/v1/tasks", Some(&user.access_token), &body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json
+    }
+
     pub async fn register(&self, email: &str, password: &str) -> Reply {
         self.post(
             "/api/v1/auth/register",

@@ -7,4 +7,6 @@ mod health;
 mod helpers;
 mod logs;
 mod me;
+mod tasks;
+mod teams;
 mod tokens;

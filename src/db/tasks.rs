@@ -1,0 +1,218 @@
+//! The `tasks` table: writes, reads, and the keyset-paginated list.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::{DbError, Tx};
+use crate::domain::task::{NewTask, SortField, TaskFilter, TaskPatch, TaskSort};
+use crate::domain::user::UserId;
+
+#[derive(sqlx::FromRow)]
+pub struct TaskRow {
+    pub task_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub priority: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub labels: Vec<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status, \
+     t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at";
+
+pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId) -> Result<TaskRow, DbError> {
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at, labels)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           returning task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+                     completed_at, labels, version, created_at, updated_at"#,
+        task_id,
+        task.team_id,
+        creator.0,
+        task.assignee_id,
+        task.title.as_str(),
+        task.description.as_ref().map(|d| d.as_str()),
+        task.status.as_str(),
+        task.priority.as_str(),
+        task.due_at,
+        task.labels.as_slice(),
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError> {
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"select task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+                  completed_at, labels, version, created_at, updated_at
+           from tasks where task_id = $1"#,
+        task_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+/// Applies a patch; with `expected_version`, only if the row still has it
+/// (None back then means someone else changed it first).
+pub async fn update(
+    tx: &mut Tx,
+    task_id: Uuid,
+    patch: &TaskPatch,
+    expected_version: Option<i64>,
+) -> Result<Option<TaskRow>, DbError> {
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"update tasks set
+               title = coalesce($2, title),
+               description = case when $3 then $4 else description end,
+               status = coalesce($5, status),
+               priority = coalesce($6, priority),
+               due_at = case when $7 then $8 else due_at end,
+               team_id = case when $9 then $10 else team_id end,
+               assignee_id = case when $11 then $12 else assignee_id end,
+               labels = coalesce($13, labels)
+           where task_id = $1 and ($14::bigint is null or version = $14)
+           returning task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+                     completed_at, labels, version, created_at, updated_at"#,
+        task_id,
+        patch.title.as_ref().map(|t| t.as_str()),
+        patch.description.is_some(),
+        patch.description.as_ref().and_then(|d| d.as_ref().map(|d| d.as_str())),
+        patch.status.map(|s| s.as_str()),
+        patch.priority.map(|p| p.as_str()),
+        patch.due_at.is_some(),
+        patch.due_at.flatten(),
+        patch.team_id.is_some(),
+        patch.team_id.flatten(),
+        patch.assignee_id.is_some(),
+        patch.assignee_id.flatten(),
+        patch.labels.as_ref().map(|l| l.as_slice()),
+        expected_version,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+pub async fn delete(tx: &mut Tx, task_id: Uuid) -> Result<bool, DbError> {
+    let r = sqlx::query!("delete from tasks where task_id = $1", task_id).execute(&mut **tx).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Where a page ends: the sort key of its last row and that row's id.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SortKey {
+    Time(DateTime<Utc>),
+    Rank(i32),
+}
+
+fn sort_expr(field: SortField, descending: bool) -> &'static str {
+    match (field, descending) {
+        (SortField::CreatedAt, _) => "t.created_at",
+        (SortField::UpdatedAt, _) => "t.updated_at",
+        // Tasks without a due date come last in both directions. Sentinels rather
+        // than infinity, which chrono cannot decode into a cursor.
+        (SortField::DueAt, false) => "coalesce(t.due_at, '9999-12-31 00:00:00+00'::timestamptz)",
+        (SortField::DueAt, true) => "coalesce(t.due_at, '0001-01-01 00:00:00+00'::timestamptz)",
+        (SortField::Priority, _) => {
+            "(case t.priority when 'low' then 1 when 'medium' then 2 when 'high' then 3 else 4 end)"
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    sort_time: Option<DateTime<Utc>>,
+    sort_rank: Option<i32>,
+}
+
+/// One page of the tasks visible to the transaction's identity (RLS decides),
+/// narrowed by `filter`, in `sort` order, after `after`. Returns up to `limit`
+/// rows and the key to continue from when there are more.
+pub async fn list(
+    tx: &mut Tx,
+    filter: &TaskFilter,
+    sort: TaskSort,
+    after: Option<(SortKey, Uuid)>,
+    limit: i64,
+) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>), DbError> {
+    let expr = sort_expr(sort.field, sort.descending);
+    let is_rank = sort.field == SortField::Priority;
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("select ");
+    qb.push(COLUMNS);
+    if is_rank {
+        qb.push(format!(", null::timestamptz as sort_time, {expr} as sort_rank"));
+    } else {
+        qb.push(format!(", {expr} as sort_time, null::int as sort_rank"));
+    }
+    qb.push(" from tasks t where true");
+    if let Some(team_id) = filter.team_id {
+        qb.push(" and t.team_id = ").push_bind(team_id);
+    }
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        qb.push(" and t.status = any(").push_bind(statuses).push(")");
+    }
+    if let Some(p) = filter.priority {
+        qb.push(" and t.priority = ").push_bind(p.as_str());
+    }
+    if let Some(a) = filter.assignee_id {
+        qb.push(" and t.assignee_id = ").push_bind(a);
+    }
+    if let Some(label) = &filter.label {
+        qb.push(" and t.labels @> array[").push_bind(label.clone()).push("]::text[]");
+    }
+    if let Some(before) = filter.due_before {
+        qb.push(" and t.due_at < ").push_bind(before);
+    }
+    if let Some(after) = filter.due_after {
+        qb.push(" and t.due_at > ").push_bind(after);
+    }
+    if let Some(q) = &filter.q {
+        qb.push(" and t.search @@ websearch_to_tsquery('simple', ").push_bind(q.clone()).push(")");
+    }
+    let cmp = if sort.descending { "<" } else { ">" };
+    if let Some((key, id)) = after {
+        qb.push(format!(" and ({expr}, t.task_id) {cmp} ("));
+        match key {
+            SortKey::Time(t) => qb.push_bind(t),
+            SortKey::Rank(r) => qb.push_bind(r),
+        };
+        qb.push(", ").push_bind(id).push(")");
+    }
+    let dir = if sort.descending { "desc" } else { "asc" };
+    qb.push(format!(" order by {expr} {dir}, t.task_id {dir} limit "));
+    qb.push_bind(limit + 1);
+
+    let mut rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|r| {
+            let key = match (r.sort_time, r.sort_rank) {
+                (_, Some(rank)) => SortKey::Rank(rank),
+                (Some(t), None) => SortKey::Time(t),
+                (None, None) => SortKey::Time(r.task.created_at),
+            };
+            (key, r.task.task_id)
+        })
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(|r| r.task).collect(), next))
+}

@@ -1,0 +1,179 @@
+//! The `teams` and `team_members` tables.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{DbError, Tx};
+use crate::domain::team::{TeamName, TeamRole};
+use crate::domain::user::{Email, UserId};
+
+pub struct TeamRow {
+    pub team_id: Uuid,
+    pub name: String,
+    /// The caller's role; None for a global admin who is not a member.
+    pub my_role: Option<String>,
+    pub member_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct MemberRow {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+}
+
+fn role(raw: Option<String>) -> Option<TeamRole> {
+    raw.and_then(|r| r.parse().ok())
+}
+
+impl TeamRow {
+    pub fn my_role(&self) -> Option<TeamRole> {
+        role(self.my_role.clone())
+    }
+}
+
+impl MemberRow {
+    pub fn role(&self) -> TeamRole {
+        self.role.parse().unwrap_or(TeamRole::Viewer)
+    }
+}
+
+/// Creates a team and makes its creator the first owner, in the caller's transaction.
+pub async fn create(tx: &mut Tx, team_id: Uuid, name: &TeamName, creator: UserId) -> Result<(), DbError> {
+    sqlx::query!(
+        "insert into teams (team_id, name, created_by) values ($1, $2, $3)",
+        team_id,
+        name.as_str(),
+        creator.0
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!("insert into team_members (team_id, user_id, role) values ($1, $2, 'owner')", team_id, creator.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The caller's teams, by name.
+pub async fn list_mine(tx: &mut Tx, me: UserId) -> Result<Vec<TeamRow>, DbError> {
+    let rows = sqlx::query_as!(
+        TeamRow,
+        r#"select t.team_id, t.name, tm.role as "my_role?",
+                  (select count(*) from team_members c where c.team_id = t.team_id) as "member_count!",
+                  t.created_at, t.updated_at
+           from teams t
+           join team_members tm on tm.team_id = t.team_id and tm.user_id = $1
+           order by lower(t.name), t.team_id"#,
+        me.0,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn find(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamRow>, DbError> {
+    let row = sqlx::query_as!(
+        TeamRow,
+        r#"select t.team_id, t.name,
+                  (select tm.role from team_members tm where tm.team_id = t.team_id and tm.user_id = $2) as "my_role?",
+                  (select count(*) from team_members c where c.team_id = t.team_id) as "member_count!",
+                  t.created_at, t.updated_at
+           from teams t
+           where t.team_id = $1"#,
+        team_id,
+        me.0,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+pub async fn rename(tx: &mut Tx, team_id: Uuid, name: &TeamName) -> Result<bool, DbError> {
+    let r = sqlx::query!("update teams set name = $2 where team_id = $1", team_id, name.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn delete(tx: &mut Tx, team_id: Uuid) -> Result<bool, DbError> {
+    let r = sqlx::query!("delete from teams where team_id = $1", team_id).execute(&mut **tx).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The caller's role in a team; None when not a member. (No FOR UPDATE: under
+/// RLS that would demand the update policy, which plain members do not pass.)
+pub async fn my_role(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamRole>, DbError> {
+    let r = sqlx::query_scalar!("select role from team_members where team_id = $1 and user_id = $2", team_id, me.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(role(r))
+}
+
+pub async fn members(tx: &mut Tx, team_id: Uuid) -> Result<Vec<MemberRow>, DbError> {
+    let rows = sqlx::query_as!(
+        MemberRow,
+        r#"select tm.user_id, u.email, u.display_name, tm.role, tm.created_at as joined_at
+           from team_members tm join users u on u.user_id = tm.user_id
+           where tm.team_id = $1
+           order by case tm.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end,
+                    lower(u.display_name), tm.user_id"#,
+        team_id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<Option<MemberRow>, DbError> {
+    let row = sqlx::query_as!(
+        MemberRow,
+        r#"select tm.user_id, u.email, u.display_name, tm.role, tm.created_at as joined_at
+           from team_members tm join users u on u.user_id = tm.user_id
+           where tm.team_id = $1 and tm.user_id = $2"#,
+        team_id,
+        user_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
+/// The id of the account with this email, through the `private.user_id_by_email` door.
+pub async fn user_id_by_email(tx: &mut Tx, email: &Email) -> Result<Option<Uuid>, DbError> {
+    let id = sqlx::query_scalar!("select private.user_id_by_email($1)", email.as_str()).fetch_one(&mut **tx).await?;
+    Ok(id)
+}
+
+pub async fn add_member(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRole) -> Result<(), DbError> {
+    sqlx::query!(
+        "insert into team_members (team_id, user_id, role) values ($1, $2, $3)",
+        team_id,
+        user_id,
+        role.as_str()
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_role(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRole) -> Result<bool, DbError> {
+    let r = sqlx::query!(
+        "update team_members set role = $3 where team_id = $1 and user_id = $2",
+        team_id,
+        user_id,
+        role.as_str()
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn remove_member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<bool, DbError> {
+    let r = sqlx::query!("delete from team_members where team_id = $1 and user_id = $2", team_id, user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

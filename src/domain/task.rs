@@ -1,0 +1,294 @@
+//! Tasks: titles, statuses, priorities, labels, and the shapes of create,
+//! patch and list requests once parsed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskTitle(String);
+
+impl TaskTitle {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters after trimming", Self::MAX_CHARS));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    pub const MAX_CHARS: usize = 20_000;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    Done,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Todo => "todo",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Done => "done",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::str::FromStr for TaskStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "todo" => Ok(Self::Todo),
+            "in_progress" => Ok(Self::InProgress),
+            "done" => Ok(Self::Done),
+            "cancelled" => Ok(Self::Cancelled),
+            other => Err(format!("unknown status '{other}'; use todo, in_progress, done or cancelled")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Medium => "medium",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+}
+
+impl std::str::FromStr for Priority {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "low" => Ok(Self::Low),
+            "medium" => Ok(Self::Medium),
+            "high" => Ok(Self::High),
+            "urgent" => Ok(Self::Urgent),
+            other => Err(format!("unknown priority '{other}'; use low, medium, high or urgent")),
+        }
+    }
+}
+
+/// At most 20 labels of 1 to 50 characters; trimmed, deduplicated, order kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels(Vec<String>);
+
+impl Labels {
+    pub const MAX_COUNT: usize = 20;
+    pub const MAX_CHARS: usize = 50;
+
+    pub fn parse(raw: &[String]) -> Result<Self, String> {
+        let mut out: Vec<String> = Vec::with_capacity(raw.len());
+        for label in raw {
+            let l = Self::parse_one(label)?;
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+        if out.len() > Self::MAX_COUNT {
+            return Err(format!("at most {} labels", Self::MAX_COUNT));
+        }
+        Ok(Self(out))
+    }
+
+    pub fn parse_one(raw: &str) -> Result<String, String> {
+        let l = raw.trim();
+        if l.is_empty() || l.chars().count() > Self::MAX_CHARS {
+            return Err(format!("each label must be 1 to {} characters", Self::MAX_CHARS));
+        }
+        if l.chars().any(char::is_control) {
+            return Err("labels must not contain control characters".into());
+        }
+        Ok(l.to_owned())
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+pub struct NewTask {
+    pub title: TaskTitle,
+    pub description: Option<Description>,
+    pub status: TaskStatus,
+    pub priority: Priority,
+    pub due_at: Option<DateTime<Utc>>,
+    pub team_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub labels: Labels,
+}
+
+/// A partial update: `None` leaves a field alone; `Some(None)` clears a nullable one.
+#[derive(Default)]
+pub struct TaskPatch {
+    pub title: Option<TaskTitle>,
+    pub description: Option<Option<Description>>,
+    pub status: Option<TaskStatus>,
+    pub priority: Option<Priority>,
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub team_id: Option<Option<Uuid>>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub labels: Option<Labels>,
+}
+
+impl TaskPatch {
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.description.is_none()
+            && self.status.is_none()
+            && self.priority.is_none()
+            && self.due_at.is_none()
+            && self.team_id.is_none()
+            && self.assignee_id.is_none()
+            && self.labels.is_none()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortField {
+    CreatedAt,
+    UpdatedAt,
+    DueAt,
+    Priority,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskSort {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+impl Default for TaskSort {
+    fn default() -> Self {
+        Self { field: SortField::CreatedAt, descending: true }
+    }
+}
+
+impl TaskSort {
+    /// `created_at`, `-due_at`, ...: a leading `-` means descending.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let (descending, name) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        let field = match name {
+            "created_at" => SortField::CreatedAt,
+            "updated_at" => SortField::UpdatedAt,
+            "due_at" => SortField::DueAt,
+            "priority" => SortField::Priority,
+            other => return Err(format!("cannot sort by '{other}'; use created_at, updated_at, due_at or priority")),
+        };
+        Ok(Self { field, descending })
+    }
+}
+
+#[derive(Default)]
+pub struct TaskFilter {
+    pub team_id: Option<Uuid>,
+    pub statuses: Vec<TaskStatus>,
+    pub priority: Option<Priority>,
+    pub assignee_id: Option<Uuid>,
+    pub label: Option<String>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub due_after: Option<DateTime<Utc>>,
+    pub q: Option<String>,
+}
+
+/// Page size: default 50, at most 200.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit(pub i64);
+
+impl Limit {
+    pub const DEFAULT: i64 = 50;
+    pub const MAX: i64 = 200;
+
+    pub fn parse(raw: Option<i64>) -> Result<Self, String> {
+        match raw {
+            None => Ok(Self(Self::DEFAULT)),
+            Some(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
+            Some(_) => Err(format!("must be between 1 and {}", Self::MAX)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_is_trimmed_and_bounded_in_characters() {
+        assert_eq!(TaskTitle::parse("  Ship it ").map(|t| t.as_str().to_owned()), Ok("Ship it".into()));
+        assert!(TaskTitle::parse("   ").is_err());
+        assert!(TaskTitle::parse(&"é".repeat(200)).is_ok());
+        assert!(TaskTitle::parse(&"é".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn labels_are_deduplicated_and_bounded() {
+        let l = Labels::parse(&["a".into(), " a ".into(), "b".into()]).map(|l| l.as_slice().to_vec());
+        assert_eq!(l, Ok(vec!["a".to_owned(), "b".to_owned()]));
+        assert!(Labels::parse(&(0..21).map(|i| i.to_string()).collect::<Vec<_>>()).is_err());
+        assert!(Labels::parse(&["x".repeat(51)]).is_err());
+        assert!(Labels::parse(&["".into()]).is_err());
+    }
+
+    #[test]
+    fn sort_parses_direction_and_field() {
+        assert_eq!(TaskSort::parse("-due_at"), Ok(TaskSort { field: SortField::DueAt, descending: true }));
+        assert_eq!(TaskSort::parse("priority"), Ok(TaskSort { field: SortField::Priority, descending: false }));
+        assert!(TaskSort::parse("title").is_err());
+    }
+
+    #[test]
+    fn limit_defaults_and_bounds() {
+        assert_eq!(Limit::parse(None), Ok(Limit(50)));
+        assert!(Limit::parse(Some(0)).is_err());
+        assert!(Limit::parse(Some(201)).is_err());
+        assert_eq!(Limit::parse(Some(200)), Ok(Limit(200)));
+    }
+}

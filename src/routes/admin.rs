@@ -1,0 +1,79 @@
+//! `/api/v1/admin`: global administration.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::me::UserResponse;
+use super::params;
+use crate::auth::extractor::AuthUser;
+use crate::domain::task::Limit;
+use crate::domain::user::GlobalRole;
+use crate::error::ApiError;
+use crate::service::admin;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListUsersQuery {
+    q: Option<String>,
+    limit: Option<i64>,
+    /// The last email of the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AdminUser {
+    #[serde(flatten)]
+    user: UserResponse,
+    disabled: bool,
+}
+
+#[derive(Serialize)]
+struct UserPage {
+    items: Vec<AdminUser>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUserRequest {
+    role: Option<GlobalRole>,
+    disabled: Option<bool>,
+}
+
+fn admin_user(row: crate::db::users::UserRow) -> AdminUser {
+    let disabled = row.disabled_at.is_some();
+    AdminUser { user: UserResponse::from(row), disabled }
+}
+
+#[tracing::instrument(name = "admin.users.list", skip_all)]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let q: ListUsersQuery = params::query(&req)?;
+    let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
+    let search = q.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let mut rows = admin::list_users(&state.pool, &user, search.as_deref(), q.cursor.as_deref(), limit.0 + 1).await?;
+    let more = rows.len() as i64 > limit.0;
+    rows.truncate(limit.0 as usize);
+    let next_cursor = if more { rows.last().map(|r| r.email.clone()) } else { None };
+    Ok(HttpResponse::Ok().json(UserPage { items: rows.into_iter().map(admin_user).collect(), next_cursor }))
+}
+
+#[tracing::instrument(name = "admin.users.update", skip_all)]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<PatchUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    if b.role.is_none() && b.disabled.is_none() {
+        return Err(ApiError::validation("body", "name role and/or disabled"));
+    }
+    let row = admin::update_user(&state, &user, path.into_inner(), b.role, b.disabled).await?;
+    Ok(HttpResponse::Ok().json(admin_user(row)))
+}

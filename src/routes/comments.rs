@@ -1,0 +1,125 @@
+//! `/api/v1/tasks/{task_id}/comments`.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{cursor, params};
+use crate::auth::extractor::AuthUser;
+use crate::db::comments::CommentRow;
+use crate::domain::comment::CommentBody;
+use crate::domain::task::Limit;
+use crate::error::ApiError;
+use crate::service::comments;
+use crate::state::AppState;
+
+const ORDERING: &str = "comments";
+
+#[derive(Serialize)]
+pub struct CommentResponse {
+    pub comment_id: Uuid,
+    pub task_id: Uuid,
+    /// Null once the author's account is erased.
+    pub author_id: Option<Uuid>,
+    pub author_name: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+impl From<CommentRow> for CommentResponse {
+    fn from(r: CommentRow) -> Self {
+        Self {
+            comment_id: r.comment_id,
+            task_id: r.task_id,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            body: r.body,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            edited_at: r.edited_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CommentPage {
+    items: Vec<CommentResponse>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+fn body(raw: &str) -> Result<CommentBody, ApiError> {
+    CommentBody::parse(raw).map_err(|m| ApiError::validation("body", m))
+}
+
+#[tracing::instrument(name = "comments.list", skip_all)]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let q: PageQuery = params::query(&req)?;
+    let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
+    let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
+    let mut rows = comments::list(&state.pool, &user, path.into_inner(), after, limit.0 + 1).await?;
+    let more = rows.len() as i64 > limit.0;
+    rows.truncate(limit.0 as usize);
+    let next_cursor =
+        if more { rows.last().map(|r| cursor::encode_time(ORDERING, r.created_at, r.comment_id)) } else { None };
+    Ok(HttpResponse::Ok()
+        .json(CommentPage { items: rows.into_iter().map(CommentResponse::from).collect(), next_cursor }))
+}
+
+#[tracing::instrument(name = "comments.create", skip_all)]
+pub async fn create_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    req: web::Json<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let task_id = path.into_inner();
+    let row = comments::create(&state.pool, &user, task_id, body(&req.body)?).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/tasks/{task_id}/comments/{}", row.comment_id)))
+        .json(CommentResponse::from(row)))
+}
+
+#[tracing::instrument(name = "comments.update", skip_all)]
+pub async fn update_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    req: web::Json<CommentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (task_id, comment_id) = path.into_inner();
+    let row = comments::edit(&state.pool, &user, task_id, comment_id, body(&req.body)?).await?;
+    Ok(HttpResponse::Ok().json(CommentResponse::from(row)))
+}
+
+#[tracing::instrument(name = "comments.delete", skip_all)]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (task_id, comment_id) = path.into_inner();
+    comments::delete(&state.pool, &user, task_id, comment_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

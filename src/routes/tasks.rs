@@ -1,0 +1,300 @@
+//! `/api/v1/tasks`: create, list, read, patch, delete, with ETags.
+
+use actix_web::http::header::{ETAG, LOCATION};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::cursor;
+use super::params::{self, double_option, etag};
+use crate::auth::extractor::AuthUser;
+use crate::db::tasks::TaskRow;
+use crate::domain::task::{
+    Description, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort, TaskStatus, TaskTitle,
+};
+use crate::domain::FieldErrors;
+use crate::error::ApiError;
+use crate::service::tasks;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct TaskResponse {
+    pub task_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub priority: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub labels: Vec<String>,
+    pub assignee_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TaskRow> for TaskResponse {
+    fn from(r: TaskRow) -> Self {
+        Self {
+            task_id: r.task_id,
+            team_id: r.team_id,
+            title: r.title,
+            description: r.description,
+            status: r.status,
+            priority: r.priority,
+            due_at: r.due_at,
+            completed_at: r.completed_at,
+            labels: r.labels,
+            assignee_id: r.assignee_id,
+            created_by: r.created_by,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TaskPage {
+    pub items: Vec<TaskResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTaskRequest {
+    title: String,
+    description: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    due_at: Option<String>,
+    team_id: Option<Uuid>,
+    assignee_id: Option<Uuid>,
+    labels: Option<Vec<String>>,
+}
+
+impl CreateTaskRequest {
+    fn parse(self) -> Result<NewTask, ApiError> {
+        let mut e = FieldErrors::default();
+        let title = e.check("title", TaskTitle::parse(&self.title));
+        let description = e.check("description", self.description.as_deref().map(Description::parse).transpose());
+        let status = e.check("status", self.status.as_deref().map(str::parse).transpose());
+        let priority = e.check("priority", self.priority.as_deref().map(str::parse).transpose());
+        let due_at = e.check(
+            "due_at",
+            self.due_at.as_deref().map(|d| params::timestamp("due_at", d).map_err(|_| rfc3339())).transpose(),
+        );
+        let labels = e.check("labels", Labels::parse(self.labels.as_deref().unwrap_or_default()));
+        e.into_result().map_err(ApiError::Validation)?;
+        match (title, description, status, priority, due_at, labels) {
+            (Some(title), Some(description), Some(status), Some(priority), Some(due_at), Some(labels)) => Ok(NewTask {
+                title,
+                description,
+                status: status.unwrap_or(TaskStatus::Todo),
+                priority: priority.unwrap_or(Priority::Medium),
+                due_at,
+                team_id: self.team_id,
+                assignee_id: self.assignee_id,
+                labels,
+            }),
+            _ => Err(ApiError::internal(anyhow::anyhow!("task field parse state out of sync"))),
+        }
+    }
+}
+
+fn rfc3339() -> String {
+    "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTaskRequest {
+    title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    description: Option<Option<String>>,
+    status: Option<String>,
+    priority: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    due_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    team_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    assignee_id: Option<Option<Uuid>>,
+    labels: Option<Vec<String>>,
+}
+
+impl PatchTaskRequest {
+    fn parse(self) -> Result<TaskPatch, ApiError> {
+        let mut e = FieldErrors::default();
+        let patch = TaskPatch {
+            title: e.check("title", self.title.as_deref().map(TaskTitle::parse).transpose()).flatten(),
+            description: e
+                .check(
+                    "description",
+                    self.description.map(|d| d.as_deref().map(Description::parse).transpose()).transpose(),
+                )
+                .flatten(),
+            status: e.check("status", self.status.as_deref().map(str::parse::<TaskStatus>).transpose()).flatten(),
+            priority: e.check("priority", self.priority.as_deref().map(str::parse::<Priority>).transpose()).flatten(),
+            due_at: e
+                .check(
+                    "due_at",
+                    self.due_at
+                        .map(|d| {
+                            d.as_deref().map(|d| params::timestamp("due_at", d).map_err(|_| rfc3339())).transpose()
+                        })
+                        .transpose(),
+                )
+                .flatten(),
+            team_id: self.team_id,
+            assignee_id: self.assignee_id,
+            labels: e.check("labels", self.labels.as_deref().map(Labels::parse).transpose()).flatten(),
+        };
+        e.into_result().map_err(ApiError::Validation)?;
+        if patch.is_empty() {
+            return Err(ApiError::validation("body", "name at least one field to change"));
+        }
+        Ok(patch)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListTasksQuery {
+    team_id: Option<Uuid>,
+    #[serde(default)]
+    status: Vec<String>,
+    priority: Option<String>,
+    assignee_id: Option<String>,
+    label: Option<String>,
+    due_before: Option<String>,
+    due_after: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
+    if let Ok(v) = etag(version).parse() {
+        resp.headers_mut().insert(ETAG, v);
+    }
+    resp
+}
+
+#[tracing::instrument(name = "tasks.create", skip_all)]
+pub async fn create_task(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateTaskRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let task = tasks::create(&state.pool, &user, body.into_inner().parse()?).await?;
+    let version = task.version;
+    let resp = HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/tasks/{}", task.task_id)))
+        .json(TaskResponse::from(task));
+    Ok(with_etag(resp, version))
+}
+
+#[tracing::instrument(name = "tasks.list", skip_all)]
+pub async fn list_tasks(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let q: ListTasksQuery = params::query(&req)?;
+    let mut e = FieldErrors::default();
+    let statuses = e.check("status", q.status.iter().map(|s| s.parse::<TaskStatus>()).collect::<Result<Vec<_>, _>>());
+    let priority = e.check("priority", q.priority.as_deref().map(str::parse::<Priority>).transpose());
+    let assignee = e.check(
+        "assignee_id",
+        match q.assignee_id.as_deref() {
+            None => Ok(None),
+            Some("me") => Ok(Some(user.user_id.0)),
+            Some(raw) => raw.parse::<Uuid>().map(Some).map_err(|_| "must be a UUID or `me`".to_owned()),
+        },
+    );
+    let label = e.check("label", q.label.as_deref().map(Labels::parse_one).transpose());
+    let due_before = e.check(
+        "due_before",
+        q.due_before.as_deref().map(|d| params::timestamp("due_before", d).map_err(|_| rfc3339())).transpose(),
+    );
+    let due_after = e.check(
+        "due_after",
+        q.due_after.as_deref().map(|d| params::timestamp("due_after", d).map_err(|_| rfc3339())).transpose(),
+    );
+    let sort_raw = q.sort.clone().unwrap_or_else(|| "-created_at".into());
+    let sort = e.check("sort", TaskSort::parse(&sort_raw));
+    let limit = e.check("limit", Limit::parse(q.limit));
+    e.into_result().map_err(ApiError::Validation)?;
+    let (
+        Some(statuses),
+        Some(priority),
+        Some(assignee_id),
+        Some(label),
+        Some(due_before),
+        Some(due_after),
+        Some(sort),
+        Some(limit),
+    ) = (statuses, priority, assignee, label, due_before, due_after, sort, limit)
+    else {
+        return Err(ApiError::internal(anyhow::anyhow!("query parse state out of sync")));
+    };
+    let after = q.cursor.as_deref().map(|c| cursor::decode_sort_key(c, &sort_raw)).transpose()?;
+    let text = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if text.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        return Err(ApiError::validation("q", "must be at most 200 characters"));
+    }
+    let filter =
+        TaskFilter { team_id: q.team_id, statuses, priority, assignee_id, label, due_before, due_after, q: text };
+    let (rows, next) = tasks::list(&state.pool, &user, &filter, sort, after, limit.0).await?;
+    Ok(HttpResponse::Ok().json(TaskPage {
+        items: rows.into_iter().map(TaskResponse::from).collect(),
+        next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&sort_raw, &key, id)),
+    }))
+}
+
+#[tracing::instrument(name = "tasks.get", skip_all)]
+pub async fn get_task(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let task = tasks::get(&state.pool, &user, path.into_inner()).await?;
+    if params::if_none_match(req.headers(), task.version) {
+        return Ok(with_etag(HttpResponse::NotModified().finish(), task.version));
+    }
+    let version = task.version;
+    Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
+}
+
+#[tracing::instrument(name = "tasks.update", skip_all)]
+pub async fn update_task(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Json<PatchTaskRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = params::if_match(req.headers())?;
+    let patch = body.into_inner().parse()?;
+    let task = tasks::update(&state.pool, &user, path.into_inner(), patch, expected).await?;
+    let version = task.version;
+    Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
+}
+
+#[tracing::instrument(name = "tasks.delete", skip_all)]
+pub async fn delete_task(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = params::if_match(req.headers())?;
+    tasks::delete(&state.pool, &user, path.into_inner(), expected).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

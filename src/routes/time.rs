@@ -1,0 +1,333 @@
+//! Time tracking: entries, the timer, and reports (JSON or CSV).
+
+use actix_web::http::header::{self, LOCATION};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::cursor;
+use super::params::{self, double_option};
+use crate::auth::extractor::AuthUser;
+use crate::db::time_entries::{EntryFilter, EntryRow};
+use crate::domain::task::Limit;
+use crate::domain::time_entry::{Interval, Note, ReportGrouping};
+use crate::error::ApiError;
+use crate::service::time::{self, EntryPatch, ManualEntry, TimerStart};
+use crate::state::AppState;
+
+const ORDERING: &str = "time_entries";
+
+#[derive(Serialize)]
+pub struct EntryResponse {
+    pub entry_id: Uuid,
+    pub task_id: Uuid,
+    pub user_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Whole seconds; for a running timer, so far.
+    pub duration_seconds: i64,
+    pub running: bool,
+    pub note: Option<String>,
+    pub billable: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<EntryRow> for EntryResponse {
+    fn from(r: EntryRow) -> Self {
+        let end = r.ended_at.unwrap_or_else(Utc::now);
+        Self {
+            duration_seconds: (end - r.started_at).num_seconds().max(0),
+            running: r.ended_at.is_none(),
+            entry_id: r.entry_id,
+            task_id: r.task_id,
+            user_id: r.user_id,
+            started_at: r.started_at,
+            ended_at: r.ended_at,
+            note: r.note,
+            billable: r.billable,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EntryPage {
+    items: Vec<EntryResponse>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEntryRequest {
+    started_at: String,
+    ended_at: Option<String>,
+    duration_seconds: Option<i64>,
+    note: Option<String>,
+    #[serde(default)]
+    billable: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchEntryRequest {
+    started_at: Option<String>,
+    ended_at: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    note: Option<Option<String>>,
+    billable: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    from: Option<String>,
+    to: Option<String>,
+    team_id: Option<Uuid>,
+    user_id: Option<String>,
+    task_id: Option<Uuid>,
+    billable: Option<bool>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportQuery {
+    team_id: Option<Uuid>,
+    from: Option<String>,
+    to: Option<String>,
+    group_by: Option<ReportGrouping>,
+}
+
+#[derive(Serialize)]
+struct ReportGroup {
+    key: String,
+    label: Option<String>,
+    seconds: i64,
+    billable_seconds: i64,
+}
+
+#[derive(Serialize)]
+struct ReportResponse {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    group_by: &'static str,
+    total_seconds: i64,
+    billable_seconds: i64,
+    groups: Vec<ReportGroup>,
+}
+
+fn note(raw: &str) -> Result<Note, ApiError> {
+    Note::parse(raw).map_err(|m| ApiError::validation("note", m))
+}
+
+#[tracing::instrument(name = "time_entries.create", skip_all)]
+pub async fn create_entry(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateEntryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let started_at = params::timestamp("started_at", &b.started_at)?;
+    let now = Utc::now();
+    let interval = match (b.ended_at.as_deref(), b.duration_seconds) {
+        (Some(end), None) => Interval::new(started_at, params::timestamp("ended_at", end)?, now)
+            .map_err(|m| ApiError::validation("ended_at", m))?,
+        (None, Some(secs)) => {
+            Interval::from_duration(started_at, secs, now).map_err(|m| ApiError::validation("duration_seconds", m))?
+        }
+        _ => return Err(ApiError::validation("ended_at", "give exactly one of ended_at or duration_seconds")),
+    };
+    let entry = ManualEntry { interval, note: b.note.as_deref().map(note).transpose()?, billable: b.billable };
+    let row = time::create(&state.pool, &user, path.into_inner(), entry).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/time-entries/{}", row.entry_id)))
+        .json(EntryResponse::from(row)))
+}
+
+#[tracing::instrument(name = "time_entries.list_for_task", skip_all)]
+pub async fn list_task_entries(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = time::list_for_task(&state.pool, &user, path.into_inner(), Limit::MAX).await?;
+    Ok(HttpResponse::Ok()
+        .json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor: None }))
+}
+
+#[tracing::instrument(name = "time_entries.list", skip_all)]
+pub async fn list_entries(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let q: ListQuery = params::query(&req)?;
+    let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
+    let user_id = match q.user_id.as_deref() {
+        None => None,
+        Some("me") => Some(user.user_id.0),
+        Some(raw) => Some(raw.parse().map_err(|_| ApiError::validation("user_id", "must be a UUID or `me`"))?),
+    };
+    let filter = EntryFilter {
+        from: q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?,
+        to: q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?,
+        team_id: q.team_id,
+        user_id,
+        task_id: q.task_id,
+        billable: q.billable,
+    };
+    let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
+    let mut rows = time::list(&state.pool, &user, &filter, after, limit.0 + 1).await?;
+    let more = rows.len() as i64 > limit.0;
+    rows.truncate(limit.0 as usize);
+    let next_cursor =
+        if more { rows.last().map(|r| cursor::encode_time(ORDERING, r.started_at, r.entry_id)) } else { None };
+    Ok(HttpResponse::Ok().json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor }))
+}
+
+#[tracing::instrument(name = "time_entries.update", skip_all)]
+pub async fn update_entry(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<PatchEntryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let patch = EntryPatch {
+        started_at: b.started_at.as_deref().map(|s| params::timestamp("started_at", s)).transpose()?,
+        ended_at: b.ended_at.as_deref().map(|s| params::timestamp("ended_at", s)).transpose()?,
+        note: b.note.map(|n| n.as_deref().map(note).transpose()).transpose()?,
+        billable: b.billable,
+    };
+    let row = time::update(&state.pool, &user, path.into_inner(), patch).await?;
+    Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
+}
+
+#[tracing::instrument(name = "time_entries.delete", skip_all)]
+pub async fn delete_entry(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    time::delete(&state.pool, &user, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[tracing::instrument(name = "timer.start", skip_all)]
+pub async fn start_timer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    match time::start_timer(&state.pool, &user, path.into_inner()).await? {
+        TimerStart::Started(row) => Ok(HttpResponse::Created().json(EntryResponse::from(row))),
+        TimerStart::AlreadyRunning(row) => Err(ApiError::Conflict(format!(
+            "a timer is already running: entry {} on task {}; stop it first",
+            row.entry_id, row.task_id
+        ))),
+    }
+}
+
+#[tracing::instrument(name = "timer.stop", skip_all)]
+pub async fn stop_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let row = time::stop_timer(&state.pool, &user).await?;
+    Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
+}
+
+#[tracing::instrument(name = "timer.get", skip_all)]
+pub async fn get_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let running = time::running(&state.pool, &user).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "timer": running.map(EntryResponse::from) })))
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.split(',').any(|t| t.trim().starts_with("text/csv")))
+}
+
+/// RFC 4180 quoting, and a leading quote for cells a spreadsheet would
+/// otherwise run as a formula.
+fn csv_cell(raw: &str) -> String {
+    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw.to_owned() };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+#[tracing::instrument(name = "reports.time", skip_all)]
+pub async fn time_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let q: ReportQuery = params::query(&req)?;
+    let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?.unwrap_or_else(Utc::now);
+    let from = q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?.unwrap_or(to - Duration::days(30));
+    if from >= to {
+        return Err(ApiError::validation("from", "must be before `to`"));
+    }
+    if to - from > Duration::days(366) {
+        return Err(ApiError::validation("from", "a report spans at most 366 days"));
+    }
+    let group = q.group_by.unwrap_or(ReportGrouping::User);
+    let report = time::report(&state.pool, &user, q.team_id, from, to, group).await?;
+    let group_name = match group {
+        ReportGrouping::User => "user",
+        ReportGrouping::Task => "task",
+        ReportGrouping::Day => "day",
+        ReportGrouping::Label => "label",
+    };
+    if wants_csv(&req) {
+        let mut out = String::from("key,label,seconds,billable_seconds\r\n");
+        for g in &report.groups {
+            out.push_str(&format!(
+                "{},{},{},{}\r\n",
+                csv_cell(&g.key),
+                csv_cell(g.label.as_deref().unwrap_or_default()),
+                g.seconds,
+                g.billable_seconds
+            ));
+        }
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"time-report-{group_name}.csv\""),
+            ))
+            .body(out));
+    }
+    Ok(HttpResponse::Ok().json(ReportResponse {
+        from,
+        to,
+        group_by: group_name,
+        total_seconds: report.totals.seconds,
+        billable_seconds: report.totals.billable_seconds,
+        groups: report
+            .groups
+            .into_iter()
+            .map(|g| ReportGroup {
+                key: g.key,
+                label: g.label,
+                seconds: g.seconds,
+                billable_seconds: g.billable_seconds,
+            })
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formula_safe() {
+        assert_eq!(csv_cell("plain"), "\"plain\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=cmd()"), "\"'=cmd()\"");
+    }
+}

@@ -1,0 +1,64 @@
+//! Comments: visible exactly when their task is.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::tasks::visible;
+use super::{begin, commit, Result, ServiceError};
+use crate::auth::extractor::AuthUser;
+use crate::db;
+use crate::db::comments::CommentRow;
+use crate::domain::comment::CommentBody;
+
+pub async fn list(
+    pool: &PgPool,
+    user: &AuthUser,
+    task_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<CommentRow>> {
+    let mut tx = begin(pool, user).await?;
+    db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    let rows = db::comments::list(&mut tx, task_id, after, limit).await?;
+    commit(tx).await?;
+    Ok(rows)
+}
+
+/// Anyone who can see the task may comment, viewers included.
+pub async fn create(pool: &PgPool, user: &AuthUser, task_id: Uuid, body: CommentBody) -> Result<CommentRow> {
+    let mut tx = begin(pool, user).await?;
+    db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    let row = db::comments::insert(&mut tx, Uuid::now_v7(), task_id, user.user_id, &body).await?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+/// Only the author edits.
+pub async fn edit(
+    pool: &PgPool,
+    user: &AuthUser,
+    task_id: Uuid,
+    comment_id: Uuid,
+    body: CommentBody,
+) -> Result<CommentRow> {
+    let mut tx = begin(pool, user).await?;
+    let comment = db::comments::find(&mut tx, task_id, comment_id).await?.ok_or(ServiceError::NotFound)?;
+    if comment.author_id != Some(user.user_id.0) {
+        return Err(ServiceError::Forbidden("only the author edits a comment"));
+    }
+    let row = db::comments::update_body(&mut tx, task_id, comment_id, &body).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+/// The author, a team owner or admin of the task's team, or a global admin.
+pub async fn delete(pool: &PgPool, user: &AuthUser, task_id: Uuid, comment_id: Uuid) -> Result<()> {
+    let mut tx = begin(pool, user).await?;
+    let comment = db::comments::find(&mut tx, task_id, comment_id).await?.ok_or(ServiceError::NotFound)?;
+    if comment.author_id != Some(user.user_id.0) && !visible(&mut tx, user, task_id).await?.1.moderate {
+        return Err(ServiceError::Forbidden("only the author or a team admin deletes a comment"));
+    }
+    db::comments::delete(&mut tx, task_id, comment_id).await?;
+    commit(tx).await
+}

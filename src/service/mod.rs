@@ -1,0 +1,72 @@
+//! Use cases: each opens one transaction as the caller, checks what the caller
+//! may do (to choose 403 over 404), and calls the db layer. RLS enforces the
+//! same rules underneath.
+
+pub mod admin;
+pub mod comments;
+pub mod tasks;
+pub mod teams;
+pub mod time;
+
+use crate::auth::extractor::AuthUser;
+use crate::db::{self, DbError, Tx};
+use crate::domain::team::TeamRole;
+use crate::domain::user::GlobalRole;
+use crate::domain::FieldError;
+use crate::error::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("the resource changed since it was read")]
+    PreconditionFailed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => ApiError::NotFound,
+            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
+            ServiceError::PreconditionFailed => ApiError::PreconditionFailed,
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::Invalid(errors) => ApiError::Validation(errors),
+            ServiceError::Db(e) => e.into(),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// Begins the caller's transaction.
+pub(crate) async fn begin(pool: &sqlx::PgPool, user: &AuthUser) -> Result<Tx> {
+    Ok(db::begin_as(pool, &user.actor()).await?)
+}
+
+pub(crate) async fn commit(tx: Tx) -> Result<()> {
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// The caller's power in a team: their membership role, or owner-equivalent
+/// for a global admin (who sees and manages everything).
+pub(crate) async fn team_role(tx: &mut Tx, user: &AuthUser, team_id: uuid::Uuid) -> Result<Option<TeamRole>> {
+    if user.role == GlobalRole::Admin {
+        return Ok(Some(TeamRole::Owner));
+    }
+    Ok(db::teams::my_role(tx, team_id, user.user_id).await?)
+}

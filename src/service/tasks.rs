@@ -1,0 +1,142 @@
+//! Tasks: who may create, see, change and delete them.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{begin, commit, team_role, Result, ServiceError};
+use crate::auth::extractor::AuthUser;
+use crate::db::tasks::{SortKey, TaskRow};
+use crate::db::{self, Tx};
+use crate::domain::task::{NewTask, TaskFilter, TaskPatch, TaskSort};
+use crate::domain::team::TeamRole;
+use crate::domain::user::GlobalRole;
+
+/// What the caller may do with a task they can see.
+pub struct Access {
+    pub edit: bool,
+    pub delete: bool,
+    /// Track time on it (viewers may not).
+    pub track: bool,
+    /// Moderate: delete others' comments and time entries. Team owners and
+    /// admins, and global admins; never merely the creator of a personal task.
+    pub moderate: bool,
+}
+
+pub(crate) async fn access(tx: &mut Tx, user: &AuthUser, task: &TaskRow) -> Result<Access> {
+    let me = Some(user.user_id.0);
+    let admin = user.role == GlobalRole::Admin;
+    Ok(match task.team_id {
+        None => {
+            let creator = task.created_by == me;
+            let assignee = task.assignee_id == me;
+            Access {
+                edit: creator || assignee || admin,
+                delete: creator || admin,
+                track: creator || assignee || admin,
+                moderate: admin,
+            }
+        }
+        Some(team_id) => {
+            let role = team_role(tx, user, team_id).await?;
+            let writer = role.is_some_and(TeamRole::can_write_tasks);
+            let moderator = role.is_some_and(TeamRole::can_moderate);
+            Access {
+                edit: writer,
+                delete: moderator || (writer && task.created_by == me),
+                track: writer,
+                moderate: moderator,
+            }
+        }
+    })
+}
+
+/// A task the caller can see, with what they may do with it.
+pub(crate) async fn visible(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Result<(TaskRow, Access)> {
+    let task = db::tasks::find(tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    let access = access(tx, user, &task).await?;
+    Ok((task, access))
+}
+
+/// The caller must be able to write tasks in `team_id`; unknown and
+/// invisible teams look the same.
+async fn require_team_writer(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Result<()> {
+    match team_role(tx, user, team_id).await? {
+        None => Err(ServiceError::invalid("team_id", "no such team, or you are not a member")),
+        Some(r) if !r.can_write_tasks() => Err(ServiceError::Forbidden("viewers cannot create or move tasks")),
+        Some(_) => Ok(()),
+    }
+}
+
+pub async fn create(pool: &PgPool, user: &AuthUser, task: NewTask) -> Result<TaskRow> {
+    let mut tx = begin(pool, user).await?;
+    if let Some(team_id) = task.team_id {
+        require_team_writer(&mut tx, user, team_id).await?;
+    }
+    let row = db::tasks::insert(&mut tx, Uuid::now_v7(), &task, user.user_id).await?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+pub async fn get(pool: &PgPool, user: &AuthUser, task_id: Uuid) -> Result<TaskRow> {
+    let mut tx = begin(pool, user).await?;
+    let task = db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(task)
+}
+
+pub async fn list(
+    pool: &PgPool,
+    user: &AuthUser,
+    filter: &TaskFilter,
+    sort: TaskSort,
+    after: Option<(SortKey, Uuid)>,
+    limit: i64,
+) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>)> {
+    let mut tx = begin(pool, user).await?;
+    let page = db::tasks::list(&mut tx, filter, sort, after, limit).await?;
+    commit(tx).await?;
+    Ok(page)
+}
+
+pub async fn update(
+    pool: &PgPool,
+    user: &AuthUser,
+    task_id: Uuid,
+    patch: TaskPatch,
+    if_match: Option<i64>,
+) -> Result<TaskRow> {
+    let mut tx = begin(pool, user).await?;
+    let (task, access) = visible(&mut tx, user, task_id).await?;
+    if !access.edit {
+        return Err(ServiceError::Forbidden("you may read this task but not change it"));
+    }
+    if let Some(expected) = if_match {
+        if expected != task.version {
+            return Err(ServiceError::PreconditionFailed);
+        }
+    }
+    if let Some(Some(new_team)) = patch.team_id {
+        if Some(new_team) != task.team_id {
+            require_team_writer(&mut tx, user, new_team).await?;
+        }
+    }
+    // The version guard also catches a writer who committed after our read.
+    let row = db::tasks::update(&mut tx, task_id, &patch, Some(task.version))
+        .await?
+        .ok_or(ServiceError::PreconditionFailed)?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+pub async fn delete(pool: &PgPool, user: &AuthUser, task_id: Uuid, if_match: Option<i64>) -> Result<()> {
+    let mut tx = begin(pool, user).await?;
+    let (task, access) = visible(&mut tx, user, task_id).await?;
+    if !access.delete {
+        return Err(ServiceError::Forbidden("you may not delete this task"));
+    }
+    if if_match.is_some_and(|v| v != task.version) {
+        return Err(ServiceError::PreconditionFailed);
+    }
+    db::tasks::delete(&mut tx, task_id).await?;
+    commit(tx).await
+}

@@ -1,0 +1,137 @@
+//! Teams and memberships.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{begin, commit, team_role, Result, ServiceError};
+use crate::auth::extractor::AuthUser;
+use crate::db::teams::{MemberRow, TeamRow};
+use crate::db::{self, Tx};
+use crate::domain::team::{may_change_role, TeamName, TeamRole};
+use crate::domain::user::Email;
+
+/// Who to add: by account id or by email.
+pub enum MemberRef {
+    UserId(Uuid),
+    Email(Email),
+}
+
+/// The team if the caller is in it (or a global admin); 404 otherwise.
+async fn visible_role(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Result<TeamRole> {
+    team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)
+}
+
+pub async fn create(pool: &PgPool, user: &AuthUser, name: TeamName) -> Result<TeamRow> {
+    let mut tx = begin(pool, user).await?;
+    let team_id = Uuid::now_v7();
+    db::teams::create(&mut tx, team_id, &name, user.user_id).await?;
+    let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(team)
+}
+
+pub async fn list(pool: &PgPool, user: &AuthUser) -> Result<Vec<TeamRow>> {
+    let mut tx = begin(pool, user).await?;
+    let teams = db::teams::list_mine(&mut tx, user.user_id).await?;
+    commit(tx).await?;
+    Ok(teams)
+}
+
+pub async fn get(pool: &PgPool, user: &AuthUser, team_id: Uuid) -> Result<TeamRow> {
+    let mut tx = begin(pool, user).await?;
+    visible_role(&mut tx, user, team_id).await?;
+    let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(team)
+}
+
+pub async fn rename(pool: &PgPool, user: &AuthUser, team_id: Uuid, name: TeamName) -> Result<TeamRow> {
+    let mut tx = begin(pool, user).await?;
+    if !visible_role(&mut tx, user, team_id).await?.can_moderate() {
+        return Err(ServiceError::Forbidden("only team owners and admins rename a team"));
+    }
+    db::teams::rename(&mut tx, team_id, &name).await?;
+    let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(team)
+}
+
+pub async fn delete(pool: &PgPool, user: &AuthUser, team_id: Uuid) -> Result<()> {
+    let mut tx = begin(pool, user).await?;
+    if visible_role(&mut tx, user, team_id).await? != TeamRole::Owner {
+        return Err(ServiceError::Forbidden("only team owners delete a team"));
+    }
+    if !db::teams::delete(&mut tx, team_id).await? {
+        return Err(ServiceError::NotFound);
+    }
+    commit(tx).await
+}
+
+pub async fn members(pool: &PgPool, user: &AuthUser, team_id: Uuid) -> Result<Vec<MemberRow>> {
+    let mut tx = begin(pool, user).await?;
+    visible_role(&mut tx, user, team_id).await?;
+    let members = db::teams::members(&mut tx, team_id).await?;
+    commit(tx).await?;
+    Ok(members)
+}
+
+pub async fn add_member(
+    pool: &PgPool,
+    user: &AuthUser,
+    team_id: Uuid,
+    who: MemberRef,
+    role: TeamRole,
+) -> Result<MemberRow> {
+    let mut tx = begin(pool, user).await?;
+    let mine = visible_role(&mut tx, user, team_id).await?;
+    if !mine.can_moderate() {
+        return Err(ServiceError::Forbidden("only team owners and admins add members"));
+    }
+    if role == TeamRole::Owner && mine != TeamRole::Owner {
+        return Err(ServiceError::Forbidden("only owners make owners"));
+    }
+    let target = match who {
+        MemberRef::UserId(id) => id,
+        MemberRef::Email(email) => db::teams::user_id_by_email(&mut tx, &email)
+            .await?
+            .ok_or_else(|| ServiceError::invalid("email", "no account has this email"))?,
+    };
+    db::teams::add_member(&mut tx, team_id, target, role).await?;
+    let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(member)
+}
+
+pub async fn change_role(
+    pool: &PgPool,
+    user: &AuthUser,
+    team_id: Uuid,
+    target: Uuid,
+    role: TeamRole,
+) -> Result<MemberRow> {
+    let mut tx = begin(pool, user).await?;
+    let mine = visible_role(&mut tx, user, team_id).await?;
+    let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
+    may_change_role(mine, target == user.user_id.0, current.role(), role).map_err(ServiceError::Forbidden)?;
+    db::teams::set_role(&mut tx, team_id, target, role).await?;
+    let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(member)
+}
+
+/// Removes a member, or lets the caller leave.
+pub async fn remove_member(pool: &PgPool, user: &AuthUser, team_id: Uuid, target: Uuid) -> Result<()> {
+    let mut tx = begin(pool, user).await?;
+    let mine = visible_role(&mut tx, user, team_id).await?;
+    let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
+    if target != user.user_id.0 {
+        if !mine.can_moderate() {
+            return Err(ServiceError::Forbidden("only team owners and admins remove members"));
+        }
+        if current.role() == TeamRole::Owner && mine != TeamRole::Owner {
+            return Err(ServiceError::Forbidden("only owners remove owners"));
+        }
+    }
+    db::teams::remove_member(&mut tx, team_id, target).await?;
+    commit(tx).await
+}

@@ -1,0 +1,168 @@
+//! Time tracking: manual entries, the timer, lists and reports.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::tasks::visible;
+use super::{begin, commit, Result, ServiceError};
+use crate::auth::extractor::AuthUser;
+use crate::db::time_entries::{EntryFilter, EntryRow, ReportRow, ReportTotals};
+use crate::db::{self, Tx};
+use crate::domain::time_entry::{Interval, Note, ReportGrouping};
+
+pub struct ManualEntry {
+    pub interval: Interval,
+    pub note: Option<Note>,
+    pub billable: bool,
+}
+
+/// Changes to an entry; None leaves a field alone.
+#[derive(Default)]
+pub struct EntryPatch {
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub note: Option<Option<Note>>,
+    pub billable: Option<bool>,
+}
+
+async fn require_trackable(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Result<()> {
+    let (_, access) = visible(tx, user, task_id).await?;
+    if !access.track {
+        return Err(ServiceError::Forbidden("viewers cannot track time on this task"));
+    }
+    Ok(())
+}
+
+pub async fn create(pool: &PgPool, user: &AuthUser, task_id: Uuid, entry: ManualEntry) -> Result<EntryRow> {
+    let mut tx = begin(pool, user).await?;
+    require_trackable(&mut tx, user, task_id).await?;
+    let row = db::time_entries::insert(
+        &mut tx,
+        Uuid::now_v7(),
+        task_id,
+        user.user_id,
+        entry.interval,
+        entry.note.as_ref(),
+        entry.billable,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+pub async fn list_for_task(pool: &PgPool, user: &AuthUser, task_id: Uuid, limit: i64) -> Result<Vec<EntryRow>> {
+    let mut tx = begin(pool, user).await?;
+    db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    let filter = EntryFilter { task_id: Some(task_id), ..Default::default() };
+    let rows = db::time_entries::list(&mut tx, &filter, None, limit).await?;
+    commit(tx).await?;
+    Ok(rows)
+}
+
+pub async fn list(
+    pool: &PgPool,
+    user: &AuthUser,
+    filter: &EntryFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<EntryRow>> {
+    let mut tx = begin(pool, user).await?;
+    let rows = db::time_entries::list(&mut tx, filter, after, limit).await?;
+    commit(tx).await?;
+    Ok(rows)
+}
+
+/// Own entries only; a running timer is changed by stopping it.
+pub async fn update(pool: &PgPool, user: &AuthUser, entry_id: Uuid, patch: EntryPatch) -> Result<EntryRow> {
+    let mut tx = begin(pool, user).await?;
+    let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
+    if entry.user_id != user.user_id.0 {
+        return Err(ServiceError::Forbidden("only the person who tracked an entry edits it"));
+    }
+    let ended_at = match (patch.ended_at, entry.ended_at) {
+        (Some(e), _) | (None, Some(e)) => e,
+        (None, None) => return Err(ServiceError::Conflict("the timer is running; stop it first".into())),
+    };
+    let interval = Interval::new(patch.started_at.unwrap_or(entry.started_at), ended_at, Utc::now())
+        .map_err(|m| ServiceError::invalid("ended_at", m))?;
+    let note = match patch.note {
+        Some(n) => n,
+        None => entry.note.as_deref().map(Note::parse).transpose().map_err(|m| ServiceError::invalid("note", m))?,
+    };
+    let row =
+        db::time_entries::update(&mut tx, entry_id, interval, note.as_ref(), patch.billable.unwrap_or(entry.billable))
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+/// Own entries, or any entry on a task the caller moderates.
+pub async fn delete(pool: &PgPool, user: &AuthUser, entry_id: Uuid) -> Result<()> {
+    let mut tx = begin(pool, user).await?;
+    let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
+    if entry.user_id != user.user_id.0 && !visible(&mut tx, user, entry.task_id).await?.1.moderate {
+        return Err(ServiceError::Forbidden("only the owner or a team admin deletes an entry"));
+    }
+    db::time_entries::delete(&mut tx, entry_id).await?;
+    commit(tx).await
+}
+
+pub enum TimerStart {
+    Started(EntryRow),
+    AlreadyRunning(EntryRow),
+}
+
+pub async fn start_timer(pool: &PgPool, user: &AuthUser, task_id: Uuid) -> Result<TimerStart> {
+    let mut tx = begin(pool, user).await?;
+    require_trackable(&mut tx, user, task_id).await?;
+    let started = db::time_entries::start_timer(&mut tx, Uuid::now_v7(), task_id, user.user_id).await?;
+    let outcome = match started {
+        Some(row) => TimerStart::Started(row),
+        None => TimerStart::AlreadyRunning(
+            db::time_entries::running(&mut tx, user.user_id)
+                .await?
+                .ok_or_else(|| ServiceError::Conflict("a timer is already running".into()))?,
+        ),
+    };
+    commit(tx).await?;
+    Ok(outcome)
+}
+
+pub async fn stop_timer(pool: &PgPool, user: &AuthUser) -> Result<EntryRow> {
+    let mut tx = begin(pool, user).await?;
+    let row = db::time_entries::stop_timer(&mut tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+pub async fn running(pool: &PgPool, user: &AuthUser) -> Result<Option<EntryRow>> {
+    let mut tx = begin(pool, user).await?;
+    let row = db::time_entries::running(&mut tx, user.user_id).await?;
+    commit(tx).await?;
+    Ok(row)
+}
+
+pub struct Report {
+    pub totals: ReportTotals,
+    pub groups: Vec<ReportRow>,
+}
+
+pub async fn report(
+    pool: &PgPool,
+    user: &AuthUser,
+    team_id: Option<Uuid>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    group: ReportGrouping,
+) -> Result<Report> {
+    let mut tx = begin(pool, user).await?;
+    if let Some(team) = team_id {
+        super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
+    }
+    let totals = db::time_entries::report_totals(&mut tx, team_id, from, to).await?;
+    let groups = db::time_entries::report(&mut tx, team_id, from, to, group).await?;
+    commit(tx).await?;
+    Ok(Report { totals, groups })
+}
