@@ -1,7 +1,9 @@
 // A failed setup step in a test should stop that test loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod admin;
 mod auth;
+mod comments;
 mod errors;
 mod health;
 mod helpers;
@@ -9,4 +11,5 @@ mod logs;
 mod me;
 mod tasks;
 mod teams;
+mod time;
 mod tokens;
