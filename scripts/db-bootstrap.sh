@@ -35,6 +35,7 @@ fi
 
 "${psql_admin[@]}" -X -q -v ON_ERROR_STOP=1 \
   -v owner_pw="$owner_pw" -v app_pw="$app_pw" -v db="$db" -v for_tests="$for_tests" <<'SQL'
+set client_min_messages = warning;
 select 'create role taskflow_owner' where not exists (select from pg_roles where rolname = 'taskflow_owner') \gexec
 select 'create role taskflow_app' where not exists (select from pg_roles where rolname = 'taskflow_app') \gexec
 select 'create role taskflow_definer' where not exists (select from pg_roles where rolname = 'taskflow_definer') \gexec

@@ -35,7 +35,8 @@ pub enum Command {
     Migrate,
     /// Load seed data from seeds/ (idempotent: a second run adds nothing).
     Seed {
-        /// Which data set: `demo` (a few known logins).
+        /// Which data set: `demo` (a few known logins and a small team) or
+        /// `staging` (60+ users, 20 teams, 150 tasks with comments and time).
         #[arg(long, default_value = "demo")]
         profile: String,
     },

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod logs;
 mod me;
+mod seed;
 mod tasks;
 mod teams;
 mod time;

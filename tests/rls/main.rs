@@ -6,6 +6,7 @@
 
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod matrix;
 
 use sqlx::{Connection, PgConnection, Row};
 

@@ -1,0 +1,379 @@
+//! The visibility matrix: three teams, every role, personal and team tasks,
+//! comments and time entries. For every user, the exact sets visible through
+//! the API and through the app role directly must equal what the rules say,
+//! computed here from the fixture alone.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, TestApp, TestUser};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Role {
+    Viewer,
+    Member,
+    Admin,
+    Owner,
+}
+
+struct Task {
+    id: Uuid,
+    team: Option<usize>,
+    creator: usize,
+    assignee: Option<usize>,
+}
+
+struct Comment {
+    id: Uuid,
+    task: usize,
+}
+
+struct Entry {
+    id: Uuid,
+    task: usize,
+    user: usize,
+}
+
+struct World {
+    users: Vec<TestUser>,
+    names: Vec<&'static str>,
+    global_admin: usize,
+    teams: Vec<Uuid>,
+    /// (user, team) -> role
+    roles: HashMap<(usize, usize), Role>,
+    tasks: Vec<Task>,
+    comments: Vec<Comment>,
+    entries: Vec<Entry>,
+}
+
+impl World {
+    fn role(&self, user: usize, team: usize) -> Option<Role> {
+        if user == self.global_admin {
+            return Some(Role::Owner);
+        }
+        self.roles.get(&(user, team)).copied()
+    }
+
+    fn sees_task(&self, user: usize, t: &Task) -> bool {
+        match t.team {
+            Some(team) => self.role(user, team).is_some(),
+            None => user == self.global_admin || t.creator == user || t.assignee == Some(user),
+        }
+    }
+
+    fn can_edit_task(&self, user: usize, t: &Task) -> bool {
+        match t.team {
+            Some(team) => self.role(user, team).is_some_and(|r| r >= Role::Member),
+            None => user == self.global_admin || t.creator == user || t.assignee == Some(user),
+        }
+    }
+
+    fn sees_entry(&self, user: usize, e: &Entry) -> bool {
+        let t = &self.tasks[e.task];
+        e.user == user
+            || user == self.global_admin
+            || t.team.is_some_and(|team| self.role(user, team).is_some_and(|r| r >= Role::Admin))
+    }
+
+    fn expected_tasks(&self, user: usize) -> BTreeSet<Uuid> {
+        self.tasks.iter().filter(|t| self.sees_task(user, t)).map(|t| t.id).collect()
+    }
+
+    fn expected_comments(&self, user: usize) -> BTreeSet<Uuid> {
+        self.comments.iter().filter(|c| self.sees_task(user, &self.tasks[c.task])).map(|c| c.id).collect()
+    }
+
+    fn expected_entries(&self, user: usize) -> BTreeSet<Uuid> {
+        self.entries.iter().filter(|e| self.sees_entry(user, e)).map(|e| e.id).collect()
+    }
+}
+
+fn id(v: &Value, field: &str) -> Uuid {
+    v[field].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{field} in {v}"))
+}
+
+async fn build_world(app: &TestApp) -> World {
+    let names = vec!["o1", "a1", "m1", "v1", "o2", "m2", "o3", "loner", "admin"];
+    let mut users = Vec::new();
+    for _ in &names {
+        users.push(app.create_user().await);
+    }
+    let global_admin = 8;
+    {
+        let u = &users[global_admin];
+        let account = taskflow::auth::account::NewAccount {
+            email: taskflow::domain::user::Email::parse(&u.email).unwrap(),
+            password: taskflow::domain::user::Password::parse(u.password.clone().into()).unwrap(),
+            display_name: taskflow::domain::user::DisplayName::parse("Admin").unwrap(),
+        };
+        taskflow::auth::account::ensure_admin(&app.pool, account).await.unwrap();
+        let login = app.login(&u.email, &u.password).await;
+        users[global_admin].access_token = login.json["access_token"].as_str().unwrap().to_owned();
+    }
+    let teams = vec![
+        app.create_team(&users[0], "one").await,
+        app.create_team(&users[4], "two").await,
+        app.create_team(&users[6], "three").await,
+    ];
+    let mut roles = HashMap::new();
+    roles.insert((0, 0), Role::Owner);
+    roles.insert((4, 1), Role::Owner);
+    roles.insert((6, 2), Role::Owner);
+    for (user, team, role, name) in [
+        (1, 0, Role::Admin, "admin"),
+        (2, 0, Role::Member, "member"),
+        (3, 0, Role::Viewer, "viewer"),
+        (5, 1, Role::Member, "member"),
+        (2, 1, Role::Viewer, "viewer"),
+    ] {
+        let owner = if team == 0 { 0 } else { 4 };
+        app.add_member(&users[owner], teams[team], &users[user], name).await;
+        roles.insert((user, team), role);
+    }
+
+    let mut tasks = Vec::new();
+    for (creator, team, assignee) in [
+        (0, Some(0), None),
+        (2, Some(0), Some(3)),
+        (4, Some(1), Some(5)),
+        (6, Some(2), None),
+        (7, None, None),
+        (2, None, Some(7)),
+        (5, None, None),
+    ] {
+        let body = json!({
+            "title": format!("task by {}", names[creator]),
+            "team_id": team.map(|t: usize| teams[t]),
+            "assignee_id": assignee.map(|a: usize| users[a].user_id),
+        });
+        let t = app.create_task(&users[creator], body).await;
+        tasks.push(Task { id: id(&t, "task_id"), team, creator, assignee });
+    }
+
+    let mut comments = Vec::new();
+    for (author, task) in [(0, 0), (3, 0), (2, 1), (4, 2), (5, 2), (6, 3), (7, 4), (7, 5), (5, 6)] {
+        let r = app
+            .post(
+                &format!("/api/v1/tasks/{}/comments", tasks[task].id),
+                Some(&users[author].access_token),
+                &json!({ "body": format!("{} on {task}", names[author]) }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{} commenting on task {task}: {}", names[author], r.text);
+        comments.push(Comment { id: id(&r.json, "comment_id"), task });
+    }
+
+    let mut entries = Vec::new();
+    let start = (Utc::now() - Duration::hours(3)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    for (user, task) in [(2, 0), (1, 0), (0, 1), (4, 2), (5, 2), (6, 3), (7, 4), (7, 5), (2, 5)] {
+        let r = app
+            .post(
+                &format!("/api/v1/tasks/{}/time-entries", tasks[task].id),
+                Some(&users[user].access_token),
+                &json!({ "started_at": start, "duration_seconds": 600 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{} tracking on task {task}: {}", names[user], r.text);
+        entries.push(Entry { id: id(&r.json, "entry_id"), task, user });
+    }
+    World { users, names, global_admin, teams, roles, tasks, comments, entries }
+}
+
+async fn api_tasks(app: &TestApp, u: &TestUser) -> BTreeSet<Uuid> {
+    let r = app.get("/api/v1/tasks?limit=200", Some(&u.access_token)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json["next_cursor"].is_null());
+    r.json["items"].as_array().unwrap().iter().map(|t| id(t, "task_id")).collect()
+}
+
+async fn api_entries(app: &TestApp, u: &TestUser) -> BTreeSet<Uuid> {
+    let r = app.get("/api/v1/time-entries?limit=200", Some(&u.access_token)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["items"].as_array().unwrap().iter().map(|e| id(e, "entry_id")).collect()
+}
+
+async fn api_comments(app: &TestApp, u: &TestUser, world: &World) -> BTreeSet<Uuid> {
+    let mut out = BTreeSet::new();
+    for t in &world.tasks {
+        let r = app.get(&format!("/api/v1/tasks/{}/comments?limit=200", t.id), Some(&u.access_token)).await;
+        match r.status.as_u16() {
+            200 => out.extend(r.json["items"].as_array().unwrap().iter().map(|c| id(c, "comment_id"))),
+            404 => {}
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    out
+}
+
+/// The same question asked of Postgres directly, as the app role.
+async fn db_ids(conn: &mut PgConnection, user: &TestUser, admin: bool, sql: &str) -> BTreeSet<Uuid> {
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("select set_config('app.user_id', $1, true), set_config('app.role', $2, true)")
+        .bind(user.user_id.to_string())
+        .bind(if admin { "admin" } else { "member" })
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let ids: Vec<Uuid> = sqlx::query_scalar(sql).fetch_all(&mut *tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    ids.into_iter().collect()
+}
+
+#[tokio::test]
+async fn every_user_sees_exactly_what_the_rules_allow() {
+    let app = spawn_app().await;
+    let world = build_world(&app).await;
+    let mut conn = PgConnection::connect_with(&app.db.app_options()).await.unwrap();
+    for (i, user) in world.users.iter().enumerate() {
+        let name = world.names[i];
+        let admin = i == world.global_admin;
+        let tasks = world.expected_tasks(i);
+        let comments = world.expected_comments(i);
+        let entries = world.expected_entries(i);
+        assert_eq!(api_tasks(&app, user).await, tasks, "API tasks for {name}");
+        assert_eq!(db_ids(&mut conn, user, admin, "select task_id from tasks").await, tasks, "DB tasks for {name}");
+        assert_eq!(api_comments(&app, user, &world).await, comments, "API comments for {name}");
+        assert_eq!(
+            db_ids(&mut conn, user, admin, "select comment_id from comments").await,
+            comments,
+            "DB comments for {name}"
+        );
+        assert_eq!(api_entries(&app, user).await, entries, "API time entries for {name}");
+        assert_eq!(
+            db_ids(&mut conn, user, admin, "select entry_id from time_entries").await,
+            entries,
+            "DB entries for {name}"
+        );
+        // Sanity: the model is not trivially empty or total for ordinary users.
+        if !admin && name != "loner" {
+            assert!(!tasks.is_empty() && tasks.len() < world.tasks.len(), "{name}: {tasks:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_forbidden_task_write_fails_in_the_api_and_in_postgres() {
+    let app = spawn_app().await;
+    let world = build_world(&app).await;
+    let mut conn = PgConnection::connect_with(&app.db.app_options()).await.unwrap();
+    for (i, user) in world.users.iter().enumerate() {
+        if i == world.global_admin {
+            continue;
+        }
+        for t in &world.tasks {
+            let path = format!("/api/v1/tasks/{}", t.id);
+            let r = app.patch(&path, Some(&user.access_token), &json!({ "priority": "low" })).await;
+            let expected = if !world.sees_task(i, t) {
+                404
+            } else if !world.can_edit_task(i, t) {
+                403
+            } else {
+                200
+            };
+            assert_eq!(
+                r.status.as_u16(),
+                expected,
+                "{} patching task by {}: {}",
+                world.names[i],
+                world.names[t.creator],
+                r.text
+            );
+
+            // Directly: an update the policy refuses touches no row.
+            let mut tx = conn.begin().await.unwrap();
+            sqlx::query("select set_config('app.user_id', $1, true)")
+                .bind(user.user_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let n = sqlx::query("update tasks set title = 'hijacked' where task_id = $1")
+                .bind(t.id)
+                .execute(&mut *tx)
+                .await
+                .unwrap()
+                .rows_affected();
+            assert_eq!(
+                n == 1,
+                world.can_edit_task(i, t),
+                "{} raw update on task by {}",
+                world.names[i],
+                world.names[t.creator]
+            );
+            tx.rollback().await.unwrap();
+        }
+    }
+    // Inserting a task into a team one is not a writer of fails in Postgres with 42501.
+    let viewer = &world.users[3];
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("select set_config('app.user_id', $1, true)")
+        .bind(viewer.user_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let err = sqlx::query("insert into tasks (task_id, team_id, created_by, title) values ($1, $2, $3, 'x')")
+        .bind(Uuid::now_v7())
+        .bind(world.teams[0])
+        .bind(viewer.user_id)
+        .execute(&mut *tx)
+        .await
+        .expect_err("a viewer's insert must fail");
+    assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+}
+
+#[tokio::test]
+async fn an_outsider_gets_404_from_every_endpoint_that_takes_an_id() {
+    let app = spawn_app().await;
+    let world = build_world(&app).await;
+    let outsider = &world.users[6]; // owner of team three only
+    let tok = Some(outsider.access_token.as_str());
+    let team = world.teams[0];
+    let member = world.users[2].user_id;
+    let task = world.tasks[0].id;
+    let comment = world.comments[0].id;
+    let entry = world.entries[0].id;
+    let body = json!({});
+    let attempts: Vec<(&str, String, Value)> = vec![
+        ("GET", format!("/api/v1/teams/{team}"), body.clone()),
+        ("PATCH", format!("/api/v1/teams/{team}"), json!({ "name": "mine" })),
+        ("DELETE", format!("/api/v1/teams/{team}"), body.clone()),
+        ("GET", format!("/api/v1/teams/{team}/members"), body.clone()),
+        ("POST", format!("/api/v1/teams/{team}/members"), json!({ "user_id": outsider.user_id, "role": "owner" })),
+        ("PATCH", format!("/api/v1/teams/{team}/members/{member}"), json!({ "role": "viewer" })),
+        ("DELETE", format!("/api/v1/teams/{team}/members/{member}"), body.clone()),
+        ("GET", format!("/api/v1/tasks/{task}"), body.clone()),
+        ("PATCH", format!("/api/v1/tasks/{task}"), json!({ "title": "mine" })),
+        ("DELETE", format!("/api/v1/tasks/{task}"), body.clone()),
+        ("GET", format!("/api/v1/tasks/{task}/comments"), body.clone()),
+        ("POST", format!("/api/v1/tasks/{task}/comments"), json!({ "body": "hi" })),
+        ("PATCH", format!("/api/v1/tasks/{task}/comments/{comment}"), json!({ "body": "x" })),
+        ("DELETE", format!("/api/v1/tasks/{task}/comments/{comment}"), body.clone()),
+        ("GET", format!("/api/v1/tasks/{task}/time-entries"), body.clone()),
+        (
+            "POST",
+            format!("/api/v1/tasks/{task}/time-entries"),
+            json!({ "started_at": "2026-01-01T00:00:00Z", "duration_seconds": 60 }),
+        ),
+        ("POST", format!("/api/v1/tasks/{task}/timer"), body.clone()),
+        ("PATCH", format!("/api/v1/time-entries/{entry}"), json!({ "note": "x" })),
+        ("DELETE", format!("/api/v1/time-entries/{entry}"), body.clone()),
+        ("GET", format!("/api/v1/reports/time?team_id={team}"), body.clone()),
+    ];
+    for (method, path, body) in attempts {
+        let method: reqwest::Method = method.parse().unwrap();
+        let r = app
+            .request(method.clone(), &path, tok, if method == "GET" || method == "DELETE" { None } else { Some(&body) })
+            .await;
+        assert_eq!(r.status, 404, "{method} {path}: {}", r.text);
+    }
+    // Filters naming a foreign team simply find nothing.
+    assert_eq!(app.get(&format!("/api/v1/tasks?team_id={team}"), tok).await.json["items"], json!([]));
+    assert_eq!(app.get(&format!("/api/v1/time-entries?team_id={team}"), tok).await.json["items"], json!([]));
+    // And nothing changed for the rightful owner.
+    let owner = &world.users[0];
+    assert_eq!(app.get(&format!("/api/v1/tasks/{task}"), Some(&owner.access_token)).await.json["title"], "task by o1");
+    assert_eq!(app.get(&format!("/api/v1/teams/{team}"), Some(&owner.access_token)).await.json["name"], "one");
+}
