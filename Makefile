@@ -31,6 +31,7 @@ run: db
 	@$(ENV); exec $(BIN_DIR)/taskflow serve
 
 test: services
+	@scripts/test-tools.sh
 	@$(ENV); scripts/db-bootstrap.sh --for-tests
 	@$(ENV); scripts/test-db-clean.sh
 	@$(ENV); cargo test --all-targets

@@ -91,6 +91,9 @@ pub struct RedisSettings {
     pub url: SecretString,
     pub key_prefix: String,
     pub timeout_ms: u64,
+    /// Life of a cached read; also how long a process stops reading the cache
+    /// after it failed to invalidate an entry.
+    pub cache_ttl_seconds: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -220,6 +223,7 @@ impl std::fmt::Debug for RedisSettings {
             .field("url", &"[redacted]")
             .field("key_prefix", &self.key_prefix)
             .field("timeout_ms", &self.timeout_ms)
+            .field("cache_ttl_seconds", &self.cache_ttl_seconds)
             .finish()
     }
 }

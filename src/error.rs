@@ -165,7 +165,10 @@ impl From<crate::db::DbError> for ApiError {
         use crate::db::DbError;
         match e {
             DbError::PoolTimedOut | DbError::Unavailable(_) => ApiError::Unavailable { retry_after_seconds: 2 },
-            DbError::SessionInactive => ApiError::Unauthorized("the session has ended; sign in again"),
+            DbError::SessionInactive => {
+                crate::metrics::auth_failure("session_inactive");
+                ApiError::Unauthorized("the session has ended; sign in again")
+            }
             DbError::Forbidden => ApiError::Forbidden("you may not do that"),
             DbError::UniqueViolation(c) | DbError::ForeignKeyViolation(c) | DbError::CheckViolation(c) => {
                 constraint_error(&c)

@@ -127,4 +127,57 @@ impl Kv {
         }
         self.run::<u64>(cmd).await
     }
+
+    /// Adds or moves `member` in the sorted set `key` to `score`.
+    pub async fn zadd(&self, key: &str, score: i64, member: &str) -> Result<(), KvError> {
+        let mut cmd = redis::cmd("ZADD");
+        cmd.arg(self.key(key)).arg(score).arg(member);
+        self.run::<i64>(cmd).await.map(|_| ())
+    }
+
+    /// Drops members scored below `min`, then counts those scored at least `recent`
+    /// and all that remain.
+    pub async fn zwindow(&self, key: &str, min: i64, recent: i64) -> Result<(u64, u64), KvError> {
+        let mut pipe = redis::pipe();
+        let k = self.key(key);
+        pipe.cmd("ZREMRANGEBYSCORE").arg(&k).arg("-inf").arg(format!("({min}")).ignore();
+        pipe.cmd("ZCOUNT").arg(&k).arg(recent).arg("+inf");
+        pipe.cmd("ZCARD").arg(&k);
+        let mut conn = self.connection().await?;
+        tokio::time::timeout(self.inner.timeout, pipe.query_async::<(u64, u64)>(&mut conn))
+            .await
+            .map_err(|_| KvError::Timeout)?
+            .map_err(KvError::from)
+    }
+
+    /// Runs a Lua script (small, so plain EVAL rather than script caching).
+    pub async fn eval<T: redis::FromRedisValue>(
+        &self,
+        script: &str,
+        keys: &[String],
+        args: &[String],
+    ) -> Result<T, KvError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(script).arg(keys.len());
+        for k in keys {
+            cmd.arg(self.key(k));
+        }
+        for a in args {
+            cmd.arg(a);
+        }
+        self.run::<T>(cmd).await
+    }
+
+    /// Increments a counter and makes it live at least `ttl`.
+    pub async fn incr_with_ttl(&self, key: &str, ttl: Duration) -> Result<(), KvError> {
+        let mut pipe = redis::pipe();
+        let k = self.key(key);
+        pipe.cmd("INCR").arg(&k).ignore();
+        pipe.cmd("PEXPIRE").arg(&k).arg(ttl.as_millis() as u64).ignore();
+        let mut conn = self.connection().await?;
+        tokio::time::timeout(self.inner.timeout, pipe.query_async::<()>(&mut conn))
+            .await
+            .map_err(|_| KvError::Timeout)?
+            .map_err(KvError::from)
+    }
 }

@@ -1,7 +1,11 @@
 //! TaskFlow: a self-hostable task-management API.
 
+/// Recently active users, for the active-users gauge.
+pub mod activity;
 /// Argon2 passwords, JWT access tokens, refresh-token sessions, the `AuthUser` extractor.
 pub mod auth;
+/// Read-through Redis cache with epoch invalidation, scoped per user.
+pub mod cache;
 /// The command-line interface of the `taskflow` binary.
 pub mod cli;
 /// Layered settings from `configuration/` and `TASKFLOW_*` variables.
@@ -14,6 +18,8 @@ pub mod domain;
 pub mod error;
 /// Redis access that fails soft.
 pub mod kv;
+/// Prometheus recorder, metric names, scrape-time gauges.
+pub mod metrics;
 /// Request id, request log line, panic guard, problem+json for actix's own errors.
 pub mod middleware;
 /// HTTP handlers.

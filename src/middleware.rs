@@ -99,7 +99,9 @@ pub async fn request_context(
         res.headers_mut().insert(REQUEST_ID, v);
     }
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    crate::metrics::http_request(&method, &route, status.as_u16(), elapsed);
+    let latency_ms = elapsed * 1000.0;
     span.record("http.route", route.as_str());
     span.record("http.status_code", status.as_u16());
     span.record("latency_ms", latency_ms);

@@ -60,10 +60,11 @@ impl FromRequest for AuthUser {
         let token = bearer_token(req).map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
-            let claims = state
-                .jwt
-                .verify(&token?)
-                .map_err(|_| ApiError::Unauthorized("the access token is invalid or expired"))?;
+            let token = token.inspect_err(|_| crate::metrics::auth_failure("missing_token"))?;
+            let claims = state.jwt.verify(&token).map_err(|_| {
+                crate::metrics::auth_failure("invalid_token");
+                ApiError::Unauthorized("the access token is invalid or expired")
+            })?;
             // Fast path only: if Redis is down, begin_as still refuses a revoked
             // session from Postgres in the request's first statement.
             let revoked = state
@@ -72,8 +73,10 @@ impl FromRequest for AuthUser {
                 .await
                 .unwrap_or(0);
             if revoked > 0 {
+                crate::metrics::auth_failure("revoked_token");
                 return Err(ApiError::Unauthorized("the access token has been revoked"));
             }
+            state.activity.seen(claims.sub).await;
             tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
             Ok(AuthUser {
                 user_id: UserId(claims.sub),

@@ -79,10 +79,12 @@ pub async fn login(state: &AppState, email: &Email, password: SecretString) -> R
         Some(c) if valid => c,
         _ => {
             tracing::info!(email = %mask_email(email.as_str()), "login failed");
+            crate::metrics::auth_failure("invalid_credentials");
             return Err(AuthError::InvalidCredentials);
         }
     };
     if credentials.disabled {
+        crate::metrics::auth_failure("account_disabled");
         return Err(AuthError::AccountDisabled);
     }
     tracing::Span::current().record("user_id", tracing::field::display(credentials.user_id));
@@ -96,7 +98,10 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
     let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
     let owner = db::sessions::refresh_token_owner(&mut tx, &digest).await?;
     tx.commit().await.map_err(db::DbError::from)?;
-    let user_id = owner.ok_or(AuthError::InvalidRefreshToken)?;
+    let user_id = owner.ok_or_else(|| {
+        crate::metrics::auth_failure("invalid_refresh_token");
+        AuthError::InvalidRefreshToken
+    })?;
 
     // The role is re-read from the row below; Member here only lets the
     // account see its own rows while we look.
@@ -110,9 +115,11 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
             tracing::warn!(user_id = %user_id, session_id = %token_state.session_id, "refresh token reused; session revoked");
             deny_session(state, token_state.session_id).await;
         }
+        crate::metrics::auth_failure("refresh_token_reuse");
         return Err(AuthError::RefreshTokenReused);
     }
     if !token_state.usable {
+        crate::metrics::auth_failure("invalid_refresh_token");
         return Err(AuthError::InvalidRefreshToken);
     }
     db::sessions::mark_used(&mut tx, &digest, token_state.session_id).await?;

@@ -25,6 +25,7 @@ pub async fn insert(
     author: UserId,
     body: &CommentBody,
 ) -> Result<CommentRow, DbError> {
+    let _timer = crate::metrics::db_timer("comments.insert");
     let row = sqlx::query_as!(
         CommentRow,
         r#"with c as (
@@ -44,6 +45,7 @@ pub async fn insert(
 }
 
 pub async fn find(tx: &mut Tx, task_id: Uuid, comment_id: Uuid) -> Result<Option<CommentRow>, DbError> {
+    let _timer = crate::metrics::db_timer("comments.find");
     let row = sqlx::query_as!(
         CommentRow,
         r#"select c.comment_id, c.task_id, c.author_id, u.display_name as "author_name?", c.body,
@@ -65,6 +67,7 @@ pub async fn list(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<CommentRow>, DbError> {
+    let _timer = crate::metrics::db_timer("comments.list");
     let (after_time, after_id) = after.unzip();
     let rows = sqlx::query_as!(
         CommentRow,
@@ -91,6 +94,7 @@ pub async fn update_body(
     comment_id: Uuid,
     body: &CommentBody,
 ) -> Result<Option<CommentRow>, DbError> {
+    let _timer = crate::metrics::db_timer("comments.update_body");
     let row = sqlx::query_as!(
         CommentRow,
         r#"with c as (
@@ -110,6 +114,7 @@ pub async fn update_body(
 }
 
 pub async fn delete(tx: &mut Tx, task_id: Uuid, comment_id: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("comments.delete");
     let r = sqlx::query!("delete from comments where comment_id = $1 and task_id = $2", comment_id, task_id)
         .execute(&mut **tx)
         .await?;

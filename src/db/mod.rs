@@ -45,7 +45,10 @@ pub enum DbError {
 impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::PoolTimedOut => DbError::PoolTimedOut,
+            sqlx::Error::PoolTimedOut => {
+                crate::metrics::pool_acquire_timeout();
+                DbError::PoolTimedOut
+            }
             sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => DbError::Unavailable(e),
             sqlx::Error::Database(db) => match db.code().as_deref() {
                 // insufficient_privilege: an RLS WITH CHECK or a guard trigger said no.
@@ -53,8 +56,9 @@ impl From<sqlx::Error> for DbError {
                 Some("23505") => DbError::UniqueViolation(db.constraint().unwrap_or_default().to_owned()),
                 Some("23503") => DbError::ForeignKeyViolation(db.constraint().unwrap_or_default().to_owned()),
                 Some("23514") => DbError::CheckViolation(db.constraint().unwrap_or_default().to_owned()),
-                // admin_shutdown, crash_shutdown, cannot_connect_now: Postgres is restarting.
-                Some("57P01") | Some("57P02") | Some("57P03") => DbError::Unavailable(e),
+                // admin_shutdown, crash_shutdown, cannot_connect_now: Postgres is
+                // restarting; query_canceled: the statement timeout fired under load.
+                Some("57P01") | Some("57P02") | Some("57P03") | Some("57014") => DbError::Unavailable(e),
                 _ => DbError::Other(e),
             },
             _ => DbError::Other(e),
@@ -88,6 +92,7 @@ pub fn app_pool(settings: &DatabaseSettings) -> PgPool {
 /// first statement. `set_config(.., true)` is transaction-local, so nothing
 /// leaks to the next borrower of the pooled connection.
 pub async fn begin_as(pool: &PgPool, actor: &Actor) -> Result<Tx, DbError> {
+    let _timer = crate::metrics::db_timer("begin_as");
     let mut tx = pool.begin().await?;
     match *actor {
         Actor::Anonymous => {}
@@ -126,4 +131,11 @@ pub async fn migrations_current(pool: &PgPool) -> Result<bool, DbError> {
     let applied: Option<i64> =
         sqlx::query_scalar!("select max(version) from _sqlx_migrations where success").fetch_one(pool).await?;
     Ok(applied.unwrap_or(0) >= expected)
+}
+
+/// Timers running across all users, through `private.running_timer_count`.
+pub async fn running_timer_count(pool: &PgPool) -> Result<i64, DbError> {
+    let _timer = crate::metrics::db_timer("running_timer_count");
+    let n = sqlx::query_scalar!(r#"select private.running_timer_count() as "n!""#).fetch_one(pool).await?;
+    Ok(n)
 }

@@ -66,6 +66,7 @@ pub struct Entries {
 }
 
 pub async fn users(tx: &mut Tx, u: &Users) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("seed.users");
     let r = sqlx::query!(
         r#"insert into users (user_id, email, display_name, password_hash, role)
            select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
@@ -82,6 +83,7 @@ pub async fn users(tx: &mut Tx, u: &Users) -> Result<u64, DbError> {
 }
 
 pub async fn teams(tx: &mut Tx, t: &Teams) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("seed.teams");
     let r = sqlx::query!(
         r#"insert into teams (team_id, name, created_by)
            select * from unnest($1::uuid[], $2::text[], $3::uuid[])
@@ -96,6 +98,7 @@ pub async fn teams(tx: &mut Tx, t: &Teams) -> Result<u64, DbError> {
 }
 
 pub async fn members(tx: &mut Tx, m: &Members) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("seed.members");
     let r = sqlx::query!(
         r#"insert into team_members (team_id, user_id, role)
            select * from unnest($1::uuid[], $2::uuid[], $3::text[])
@@ -110,6 +113,7 @@ pub async fn members(tx: &mut Tx, m: &Members) -> Result<u64, DbError> {
 }
 
 pub async fn tasks(tx: &mut Tx, t: &Tasks) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("seed.tasks");
     let r = sqlx::query!(
         r#"insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority,
                               due_at, labels, created_at, updated_at)
@@ -137,6 +141,7 @@ pub async fn tasks(tx: &mut Tx, t: &Tasks) -> Result<u64, DbError> {
 }
 
 pub async fn comments(tx: &mut Tx, c: &Comments) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("seed.comments");
     let r = sqlx::query!(
         r#"insert into comments (comment_id, task_id, author_id, body, created_at, updated_at)
            select id, task, author, body, created, created
@@ -155,6 +160,7 @@ pub async fn comments(tx: &mut Tx, c: &Comments) -> Result<u64, DbError> {
 }
 
 pub async fn entries(tx: &mut Tx, e: &Entries) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("seed.entries");
     let r = sqlx::query!(
         r#"insert into time_entries (entry_id, task_id, user_id, started_at, ended_at, billable)
            select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::bool[])
@@ -173,6 +179,7 @@ pub async fn entries(tx: &mut Tx, e: &Entries) -> Result<u64, DbError> {
 
 /// The ids the given emails really have (an account may predate the seed).
 pub async fn user_ids_by_email(tx: &mut Tx, emails: &[String]) -> Result<Vec<(String, Uuid)>, DbError> {
+    let _timer = crate::metrics::db_timer("seed.user_ids_by_email");
     let rows =
         sqlx::query!("select email, user_id from users where email = any($1)", emails).fetch_all(&mut **tx).await?;
     Ok(rows.into_iter().map(|r| (r.email, r.user_id)).collect())

@@ -29,6 +29,7 @@ impl RevokeReason {
 }
 
 pub async fn create(tx: &mut Tx, session_id: Uuid, user_id: UserId, expires_at: DateTime<Utc>) -> Result<(), DbError> {
+    let _timer = crate::metrics::db_timer("sessions.create");
     sqlx::query!(
         "insert into sessions (session_id, user_id, expires_at) values ($1, $2, $3)",
         session_id,
@@ -47,6 +48,7 @@ pub async fn insert_refresh_token(
     user_id: UserId,
     expires_at: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    let _timer = crate::metrics::db_timer("sessions.insert_refresh_token");
     sqlx::query!(
         "insert into refresh_tokens (token_hash, session_id, user_id, expires_at) values ($1, $2, $3, $4)",
         token_hash,
@@ -62,6 +64,7 @@ pub async fn insert_refresh_token(
 /// Whose refresh token this is, whatever its state, through the
 /// `private.refresh_token_owner` door (no identity exists yet).
 pub async fn refresh_token_owner(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<UserId>, DbError> {
+    let _timer = crate::metrics::db_timer("sessions.refresh_token_owner");
     let owner = sqlx::query_scalar!("select private.refresh_token_owner($1)", token_hash).fetch_one(&mut **tx).await?;
     Ok(owner.map(UserId))
 }
@@ -76,6 +79,7 @@ pub struct RefreshTokenState {
 /// Locks the token and its session so that two concurrent refreshes with the
 /// same token serialise: the second sees the first's `used_at`.
 pub async fn lock_refresh_token(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<RefreshTokenState>, DbError> {
+    let _timer = crate::metrics::db_timer("sessions.lock_refresh_token");
     let row = sqlx::query!(
         r#"select rt.session_id,
                   rt.used_at is not null as "used!",
@@ -100,6 +104,7 @@ pub async fn lock_refresh_token(tx: &mut Tx, token_hash: &[u8]) -> Result<Option
 }
 
 pub async fn mark_used(tx: &mut Tx, token_hash: &[u8], session_id: Uuid) -> Result<(), DbError> {
+    let _timer = crate::metrics::db_timer("sessions.mark_used");
     sqlx::query!("update refresh_tokens set used_at = now() where token_hash = $1", token_hash)
         .execute(&mut **tx)
         .await?;
@@ -111,6 +116,7 @@ pub async fn mark_used(tx: &mut Tx, token_hash: &[u8], session_id: Uuid) -> Resu
 
 /// Revokes one session; true when it was live.
 pub async fn revoke(tx: &mut Tx, session_id: Uuid, reason: RevokeReason) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("sessions.revoke");
     let result = sqlx::query!(
         "update sessions set revoked_at = now(), revoked_reason = $2 where session_id = $1 and revoked_at is null",
         session_id,
@@ -129,6 +135,7 @@ pub async fn revoke_others(
     keep: Uuid,
     reason: RevokeReason,
 ) -> Result<Vec<Uuid>, DbError> {
+    let _timer = crate::metrics::db_timer("sessions.revoke_others");
     let ids = sqlx::query_scalar!(
         r#"update sessions set revoked_at = now(), revoked_reason = $3
            where user_id = $1 and session_id <> $2 and revoked_at is null
@@ -145,6 +152,7 @@ pub async fn revoke_others(
 /// Revokes every live session of `user_id` (an admin disabling or demoting
 /// an account); returns their ids for the denylist.
 pub async fn revoke_all(tx: &mut Tx, user_id: UserId, reason: RevokeReason) -> Result<Vec<Uuid>, DbError> {
+    let _timer = crate::metrics::db_timer("sessions.revoke_all");
     let ids = sqlx::query_scalar!(
         r#"update sessions set revoked_at = now(), revoked_reason = $2
            where user_id = $1 and revoked_at is null

@@ -30,6 +30,7 @@ const COLUMNS: &str = "t.task_id, t.team_id, t.created_by, t.assignee_id, t.titl
      t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at";
 
 pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId) -> Result<TaskRow, DbError> {
+    let _timer = crate::metrics::db_timer("tasks.insert");
     let row = sqlx::query_as!(
         TaskRow,
         r#"insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at, labels)
@@ -53,6 +54,7 @@ pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId)
 }
 
 pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError> {
+    let _timer = crate::metrics::db_timer("tasks.find");
     let row = sqlx::query_as!(
         TaskRow,
         r#"select task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
@@ -73,6 +75,7 @@ pub async fn update(
     patch: &TaskPatch,
     expected_version: Option<i64>,
 ) -> Result<Option<TaskRow>, DbError> {
+    let _timer = crate::metrics::db_timer("tasks.update");
     let row = sqlx::query_as!(
         TaskRow,
         r#"update tasks set
@@ -108,6 +111,7 @@ pub async fn update(
 }
 
 pub async fn delete(tx: &mut Tx, task_id: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("tasks.delete");
     let r = sqlx::query!("delete from tasks where task_id = $1", task_id).execute(&mut **tx).await?;
     Ok(r.rows_affected() == 1)
 }
@@ -151,6 +155,7 @@ pub async fn list(
     after: Option<(SortKey, Uuid)>,
     limit: i64,
 ) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>), DbError> {
+    let _timer = crate::metrics::db_timer("tasks.list");
     let expr = sort_expr(sort.field, sort.descending);
     let is_rank = sort.field == SortField::Priority;
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("select ");

@@ -43,6 +43,7 @@ impl MemberRow {
 
 /// Creates a team and makes its creator the first owner, in the caller's transaction.
 pub async fn create(tx: &mut Tx, team_id: Uuid, name: &TeamName, creator: UserId) -> Result<(), DbError> {
+    let _timer = crate::metrics::db_timer("teams.create");
     sqlx::query!(
         "insert into teams (team_id, name, created_by) values ($1, $2, $3)",
         team_id,
@@ -59,6 +60,7 @@ pub async fn create(tx: &mut Tx, team_id: Uuid, name: &TeamName, creator: UserId
 
 /// The caller's teams, by name.
 pub async fn list_mine(tx: &mut Tx, me: UserId) -> Result<Vec<TeamRow>, DbError> {
+    let _timer = crate::metrics::db_timer("teams.list_mine");
     let rows = sqlx::query_as!(
         TeamRow,
         r#"select t.team_id, t.name, tm.role as "my_role?",
@@ -75,6 +77,7 @@ pub async fn list_mine(tx: &mut Tx, me: UserId) -> Result<Vec<TeamRow>, DbError>
 }
 
 pub async fn find(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamRow>, DbError> {
+    let _timer = crate::metrics::db_timer("teams.find");
     let row = sqlx::query_as!(
         TeamRow,
         r#"select t.team_id, t.name,
@@ -92,6 +95,7 @@ pub async fn find(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamR
 }
 
 pub async fn rename(tx: &mut Tx, team_id: Uuid, name: &TeamName) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("teams.rename");
     let r = sqlx::query!("update teams set name = $2 where team_id = $1", team_id, name.as_str())
         .execute(&mut **tx)
         .await?;
@@ -99,6 +103,7 @@ pub async fn rename(tx: &mut Tx, team_id: Uuid, name: &TeamName) -> Result<bool,
 }
 
 pub async fn delete(tx: &mut Tx, team_id: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("teams.delete");
     let r = sqlx::query!("delete from teams where team_id = $1", team_id).execute(&mut **tx).await?;
     Ok(r.rows_affected() == 1)
 }
@@ -106,6 +111,7 @@ pub async fn delete(tx: &mut Tx, team_id: Uuid) -> Result<bool, DbError> {
 /// The caller's role in a team; None when not a member. (No FOR UPDATE: under
 /// RLS that would demand the update policy, which plain members do not pass.)
 pub async fn my_role(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamRole>, DbError> {
+    let _timer = crate::metrics::db_timer("teams.my_role");
     let r = sqlx::query_scalar!("select role from team_members where team_id = $1 and user_id = $2", team_id, me.0)
         .fetch_optional(&mut **tx)
         .await?;
@@ -113,6 +119,7 @@ pub async fn my_role(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<Te
 }
 
 pub async fn members(tx: &mut Tx, team_id: Uuid) -> Result<Vec<MemberRow>, DbError> {
+    let _timer = crate::metrics::db_timer("teams.members");
     let rows = sqlx::query_as!(
         MemberRow,
         r#"select tm.user_id, u.email, u.display_name, tm.role, tm.created_at as joined_at
@@ -128,6 +135,7 @@ pub async fn members(tx: &mut Tx, team_id: Uuid) -> Result<Vec<MemberRow>, DbErr
 }
 
 pub async fn member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<Option<MemberRow>, DbError> {
+    let _timer = crate::metrics::db_timer("teams.member");
     let row = sqlx::query_as!(
         MemberRow,
         r#"select tm.user_id, u.email, u.display_name, tm.role, tm.created_at as joined_at
@@ -143,11 +151,13 @@ pub async fn member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<Option<
 
 /// The id of the account with this email, through the `private.user_id_by_email` door.
 pub async fn user_id_by_email(tx: &mut Tx, email: &Email) -> Result<Option<Uuid>, DbError> {
+    let _timer = crate::metrics::db_timer("teams.user_id_by_email");
     let id = sqlx::query_scalar!("select private.user_id_by_email($1)", email.as_str()).fetch_one(&mut **tx).await?;
     Ok(id)
 }
 
 pub async fn add_member(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRole) -> Result<(), DbError> {
+    let _timer = crate::metrics::db_timer("teams.add_member");
     sqlx::query!(
         "insert into team_members (team_id, user_id, role) values ($1, $2, $3)",
         team_id,
@@ -160,6 +170,7 @@ pub async fn add_member(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRol
 }
 
 pub async fn set_role(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRole) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("teams.set_role");
     let r = sqlx::query!(
         "update team_members set role = $3 where team_id = $1 and user_id = $2",
         team_id,
@@ -172,8 +183,46 @@ pub async fn set_role(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRole)
 }
 
 pub async fn remove_member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("teams.remove_member");
     let r = sqlx::query!("delete from team_members where team_id = $1 and user_id = $2", team_id, user_id)
         .execute(&mut **tx)
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+pub struct Summary {
+    pub todo: i64,
+    pub in_progress: i64,
+    pub done: i64,
+    pub cancelled: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+    pub tracked_seconds_7d: i64,
+}
+
+/// Counts over the team's tasks, and time tracked on them in the last week
+/// that the caller may see.
+pub async fn summary(tx: &mut Tx, team_id: Uuid) -> Result<Summary, DbError> {
+    let _timer = crate::metrics::db_timer("teams.summary");
+    let row = sqlx::query_as!(
+        Summary,
+        r#"select
+               count(*) filter (where t.status = 'todo') as "todo!",
+               count(*) filter (where t.status = 'in_progress') as "in_progress!",
+               count(*) filter (where t.status = 'done') as "done!",
+               count(*) filter (where t.status = 'cancelled') as "cancelled!",
+               count(*) filter (where t.due_at < now() and t.status in ('todo', 'in_progress')) as "overdue!",
+               count(*) filter (where t.due_at >= now() and t.due_at < now() + interval '7 days'
+                                  and t.status in ('todo', 'in_progress')) as "due_soon!",
+               (select coalesce(sum(extract(epoch from te.ended_at - te.started_at)), 0)::bigint
+                from time_entries te join tasks tt on tt.task_id = te.task_id
+                where tt.team_id = $1 and te.ended_at is not null
+                  and te.started_at > now() - interval '7 days') as "tracked_seconds_7d!"
+           from tasks t
+           where t.team_id = $1"#,
+        team_id,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row)
 }

@@ -28,6 +28,7 @@ pub async fn insert(
     note: Option<&Note>,
     billable: bool,
 ) -> Result<EntryRow, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.insert");
     let row = sqlx::query_as!(
         EntryRow,
         r#"insert into time_entries (entry_id, task_id, user_id, started_at, ended_at, note, billable)
@@ -54,6 +55,7 @@ pub async fn start_timer(
     task_id: Uuid,
     user: UserId,
 ) -> Result<Option<EntryRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.start_timer");
     let row = sqlx::query_as!(
         EntryRow,
         r#"insert into time_entries (entry_id, task_id, user_id, started_at)
@@ -70,6 +72,7 @@ pub async fn start_timer(
 }
 
 pub async fn running(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.running");
     let row = sqlx::query_as!(
         EntryRow,
         r#"select entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at
@@ -83,6 +86,7 @@ pub async fn running(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, DbEr
 
 /// Stops the running timer; a timer left on for over 24 hours is capped there.
 pub async fn stop_timer(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.stop_timer");
     let row = sqlx::query_as!(
         EntryRow,
         r#"update time_entries
@@ -97,6 +101,7 @@ pub async fn stop_timer(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, D
 }
 
 pub async fn find(tx: &mut Tx, entry_id: Uuid) -> Result<Option<EntryRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.find");
     let row = sqlx::query_as!(
         EntryRow,
         r#"select entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at
@@ -115,6 +120,7 @@ pub async fn update(
     note: Option<&Note>,
     billable: bool,
 ) -> Result<Option<EntryRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.update");
     let row = sqlx::query_as!(
         EntryRow,
         r#"update time_entries set started_at = $2, ended_at = $3, note = $4, billable = $5
@@ -132,6 +138,7 @@ pub async fn update(
 }
 
 pub async fn delete(tx: &mut Tx, entry_id: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.delete");
     let r = sqlx::query!("delete from time_entries where entry_id = $1", entry_id).execute(&mut **tx).await?;
     Ok(r.rows_affected() == 1)
 }
@@ -153,6 +160,7 @@ pub async fn list(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<EntryRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.list");
     let (after_time, after_id) = after.unzip();
     let rows = sqlx::query_as!(
         EntryRow,
@@ -183,6 +191,7 @@ pub async fn list(
     Ok(rows)
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ReportRow {
     pub key: String,
     pub label: Option<String>,
@@ -190,6 +199,7 @@ pub struct ReportRow {
     pub billable_seconds: i64,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ReportTotals {
     pub seconds: i64,
     pub billable_seconds: i64,
@@ -203,6 +213,7 @@ pub async fn report_totals(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<ReportTotals, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.report_totals");
     let row = sqlx::query_as!(
         ReportTotals,
         r#"select coalesce(sum(extract(epoch from te.ended_at - te.started_at)), 0)::bigint as "seconds!",
@@ -231,6 +242,7 @@ pub async fn report(
     to: DateTime<Utc>,
     group: ReportGrouping,
 ) -> Result<Vec<ReportRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.report");
     let group_name = match group {
         ReportGrouping::User => "user",
         ReportGrouping::Task => "task",

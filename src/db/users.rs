@@ -39,6 +39,7 @@ pub async fn insert(
     password_hash: &str,
     role: GlobalRole,
 ) -> Result<UserRow, DbError> {
+    let _timer = crate::metrics::db_timer("users.insert");
     let row = sqlx::query_as!(
         UserRow,
         r#"insert into users (user_id, email, display_name, password_hash, role)
@@ -57,6 +58,7 @@ pub async fn insert(
 
 /// Makes an existing account an admin (the `create-admin` command on a known email).
 pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserRow>, DbError> {
+    let _timer = crate::metrics::db_timer("users.promote_to_admin");
     let row = sqlx::query_as!(
         UserRow,
         r#"update users set role = 'admin' where email = $1
@@ -69,6 +71,7 @@ pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserR
 }
 
 pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credentials>, DbError> {
+    let _timer = crate::metrics::db_timer("users.credentials");
     let row = sqlx::query!(
         r#"select user_id as "user_id!", password_hash, role as "role!", disabled as "disabled!"
            from private.login_credentials($1)"#,
@@ -85,6 +88,7 @@ pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credential
 }
 
 pub async fn find(tx: &mut Tx, user_id: UserId) -> Result<Option<UserRow>, DbError> {
+    let _timer = crate::metrics::db_timer("users.find");
     let row = sqlx::query_as!(
         UserRow,
         r#"select user_id, email, display_name, role, disabled_at, created_at, updated_at
@@ -97,6 +101,7 @@ pub async fn find(tx: &mut Tx, user_id: UserId) -> Result<Option<UserRow>, DbErr
 }
 
 pub async fn password_hash(tx: &mut Tx, user_id: UserId) -> Result<Option<String>, DbError> {
+    let _timer = crate::metrics::db_timer("users.password_hash");
     let hash = sqlx::query_scalar!("select password_hash from users where user_id = $1", user_id.0)
         .fetch_optional(&mut **tx)
         .await?;
@@ -108,6 +113,7 @@ pub async fn update_display_name(
     user_id: UserId,
     display_name: &DisplayName,
 ) -> Result<Option<UserRow>, DbError> {
+    let _timer = crate::metrics::db_timer("users.update_display_name");
     let row = sqlx::query_as!(
         UserRow,
         r#"update users set display_name = $2 where user_id = $1
@@ -121,6 +127,7 @@ pub async fn update_display_name(
 }
 
 pub async fn set_password_hash(tx: &mut Tx, user_id: UserId, password_hash: &str) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("users.set_password_hash");
     let result = sqlx::query!("update users set password_hash = $2 where user_id = $1", user_id.0, password_hash,)
         .execute(&mut **tx)
         .await?;
@@ -135,6 +142,7 @@ pub async fn list(
     after_email: Option<&str>,
     limit: i64,
 ) -> Result<Vec<UserRow>, DbError> {
+    let _timer = crate::metrics::db_timer("users.list");
     let pattern = q.map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let rows = sqlx::query_as!(
         UserRow,
@@ -160,6 +168,7 @@ pub async fn admin_update(
     role: Option<GlobalRole>,
     disabled: Option<bool>,
 ) -> Result<Option<UserRow>, DbError> {
+    let _timer = crate::metrics::db_timer("users.admin_update");
     let row = sqlx::query_as!(
         UserRow,
         r#"update users set

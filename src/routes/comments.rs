@@ -78,7 +78,7 @@ pub async fn list_comments(
     let q: PageQuery = params::query(&req)?;
     let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let mut rows = comments::list(&state.pool, &user, path.into_inner(), after, limit.0 + 1).await?;
+    let mut rows = comments::list(&state, &user, path.into_inner(), after, limit.0 + 1).await?;
     let more = rows.len() as i64 > limit.0;
     rows.truncate(limit.0 as usize);
     let next_cursor =
@@ -95,7 +95,7 @@ pub async fn create_comment(
     req: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
-    let row = comments::create(&state.pool, &user, task_id, body(&req.body)?).await?;
+    let row = comments::create(&state, &user, task_id, body(&req.body)?).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/tasks/{task_id}/comments/{}", row.comment_id)))
         .json(CommentResponse::from(row)))
@@ -109,7 +109,7 @@ pub async fn update_comment(
     req: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (task_id, comment_id) = path.into_inner();
-    let row = comments::edit(&state.pool, &user, task_id, comment_id, body(&req.body)?).await?;
+    let row = comments::edit(&state, &user, task_id, comment_id, body(&req.body)?).await?;
     Ok(HttpResponse::Ok().json(CommentResponse::from(row)))
 }
 
@@ -120,6 +120,6 @@ pub async fn delete_comment(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (task_id, comment_id) = path.into_inner();
-    comments::delete(&state.pool, &user, task_id, comment_id).await?;
+    comments::delete(&state, &user, task_id, comment_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -37,3 +37,19 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         HttpResponse::ServiceUnavailable().insert_header(("Retry-After", "5")).json(body)
     }
 }
+
+/// Prometheus exposition. Gauges that are cheap to sample are sampled here,
+/// at scrape time, rather than kept up to date on every request.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let Some(handle) = state.metrics.as_ref() else {
+        return HttpResponse::ServiceUnavailable().body("metrics recorder unavailable");
+    };
+    let idle = state.pool.num_idle();
+    crate::metrics::pool_connections(idle, (state.pool.size() as usize).saturating_sub(idle));
+    if let Ok(n) = db::running_timer_count(&state.pool).await {
+        crate::metrics::running_timers(n);
+    }
+    let (recent, day) = state.activity.counts().await;
+    crate::metrics::active_users(recent, day);
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(handle.render())
+}

@@ -191,7 +191,7 @@ pub async fn create_task(
     user: AuthUser,
     body: web::Json<CreateTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let task = tasks::create(&state.pool, &user, body.into_inner().parse()?).await?;
+    let task = tasks::create(&state, &user, body.into_inner().parse()?).await?;
     let version = task.version;
     let resp = HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/tasks/{}", task.task_id)))
@@ -250,7 +250,7 @@ pub async fn list_tasks(
     }
     let filter =
         TaskFilter { team_id: q.team_id, statuses, priority, assignee_id, label, due_before, due_after, q: text };
-    let (rows, next) = tasks::list(&state.pool, &user, &filter, sort, after, limit.0).await?;
+    let (rows, next) = tasks::list(&state, &user, &filter, sort, after, limit.0).await?;
     Ok(HttpResponse::Ok().json(TaskPage {
         items: rows.into_iter().map(TaskResponse::from).collect(),
         next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&sort_raw, &key, id)),
@@ -264,7 +264,7 @@ pub async fn get_task(
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let task = tasks::get(&state.pool, &user, path.into_inner()).await?;
+    let task = tasks::get(&state, &user, path.into_inner()).await?;
     if params::if_none_match(req.headers(), task.version) {
         return Ok(with_etag(HttpResponse::NotModified().finish(), task.version));
     }
@@ -282,7 +282,7 @@ pub async fn update_task(
 ) -> Result<HttpResponse, ApiError> {
     let expected = params::if_match(req.headers())?;
     let patch = body.into_inner().parse()?;
-    let task = tasks::update(&state.pool, &user, path.into_inner(), patch, expected).await?;
+    let task = tasks::update(&state, &user, path.into_inner(), patch, expected).await?;
     let version = task.version;
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
@@ -295,6 +295,6 @@ pub async fn delete_task(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = params::if_match(req.headers())?;
-    tasks::delete(&state.pool, &user, path.into_inner(), expected).await?;
+    tasks::delete(&state, &user, path.into_inner(), expected).await?;
     Ok(HttpResponse::NoContent().finish())
 }

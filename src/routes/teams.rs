@@ -97,7 +97,7 @@ pub async fn create_team(
     user: AuthUser,
     body: web::Json<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = teams::create(&state.pool, &user, team_name(&body.name)?).await?;
+    let team = teams::create(&state, &user, team_name(&body.name)?).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/teams/{}", team.team_id)))
         .json(TeamResponse::from(team)))
@@ -105,7 +105,7 @@ pub async fn create_team(
 
 #[tracing::instrument(name = "teams.list", skip_all)]
 pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let items = teams::list(&state.pool, &user).await?.into_iter().map(TeamResponse::from).collect();
+    let items = teams::list(&state, &user).await?.into_iter().map(TeamResponse::from).collect();
     Ok(HttpResponse::Ok().json(Items::<TeamResponse> { items }))
 }
 
@@ -115,7 +115,7 @@ pub async fn get_team(
     user: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = teams::get(&state.pool, &user, path.into_inner()).await?;
+    let team = teams::get(&state, &user, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
 }
 
@@ -126,7 +126,7 @@ pub async fn update_team(
     path: web::Path<Uuid>,
     body: web::Json<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = teams::rename(&state.pool, &user, path.into_inner(), team_name(&body.name)?).await?;
+    let team = teams::rename(&state, &user, path.into_inner(), team_name(&body.name)?).await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
 }
 
@@ -136,7 +136,7 @@ pub async fn delete_team(
     user: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    teams::delete(&state.pool, &user, path.into_inner()).await?;
+    teams::delete(&state, &user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -146,7 +146,7 @@ pub async fn list_members(
     user: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = teams::members(&state.pool, &user, path.into_inner()).await?;
+    let items = teams::members(&state, &user, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Items { items: items.into_iter().map(MemberResponse::from).collect() }))
 }
 
@@ -164,7 +164,7 @@ pub async fn add_member(
         _ => return Err(ApiError::validation("email", "give exactly one of email or user_id")),
     };
     let team_id = path.into_inner();
-    let member = teams::add_member(&state.pool, &user, team_id, who, body.role).await?;
+    let member = teams::add_member(&state, &user, team_id, who, body.role).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/teams/{team_id}/members/{}", member.user_id)))
         .json(MemberResponse::from(member)))
@@ -178,7 +178,7 @@ pub async fn update_member(
     body: web::Json<RoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, user_id) = path.into_inner();
-    let member = teams::change_role(&state.pool, &user, team_id, user_id, body.role).await?;
+    let member = teams::change_role(&state, &user, team_id, user_id, body.role).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
@@ -189,6 +189,16 @@ pub async fn remove_member(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, user_id) = path.into_inner();
-    teams::remove_member(&state.pool, &user, team_id, user_id).await?;
+    teams::remove_member(&state, &user, team_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[tracing::instrument(name = "teams.summary", skip_all)]
+pub async fn team_summary(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let body = teams::summary(&state, &user, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }

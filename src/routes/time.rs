@@ -143,7 +143,7 @@ pub async fn create_entry(
         _ => return Err(ApiError::validation("ended_at", "give exactly one of ended_at or duration_seconds")),
     };
     let entry = ManualEntry { interval, note: b.note.as_deref().map(note).transpose()?, billable: b.billable };
-    let row = time::create(&state.pool, &user, path.into_inner(), entry).await?;
+    let row = time::create(&state, &user, path.into_inner(), entry).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/time-entries/{}", row.entry_id)))
         .json(EntryResponse::from(row)))
@@ -155,7 +155,7 @@ pub async fn list_task_entries(
     user: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = time::list_for_task(&state.pool, &user, path.into_inner(), Limit::MAX).await?;
+    let rows = time::list_for_task(&state, &user, path.into_inner(), Limit::MAX).await?;
     Ok(HttpResponse::Ok()
         .json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor: None }))
 }
@@ -182,7 +182,7 @@ pub async fn list_entries(
         billable: q.billable,
     };
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let mut rows = time::list(&state.pool, &user, &filter, after, limit.0 + 1).await?;
+    let mut rows = time::list(&state, &user, &filter, after, limit.0 + 1).await?;
     let more = rows.len() as i64 > limit.0;
     rows.truncate(limit.0 as usize);
     let next_cursor =
@@ -204,7 +204,7 @@ pub async fn update_entry(
         note: b.note.map(|n| n.as_deref().map(note).transpose()).transpose()?,
         billable: b.billable,
     };
-    let row = time::update(&state.pool, &user, path.into_inner(), patch).await?;
+    let row = time::update(&state, &user, path.into_inner(), patch).await?;
     Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
 }
 
@@ -214,7 +214,7 @@ pub async fn delete_entry(
     user: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    time::delete(&state.pool, &user, path.into_inner()).await?;
+    time::delete(&state, &user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -224,7 +224,7 @@ pub async fn start_timer(
     user: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    match time::start_timer(&state.pool, &user, path.into_inner()).await? {
+    match time::start_timer(&state, &user, path.into_inner()).await? {
         TimerStart::Started(row) => Ok(HttpResponse::Created().json(EntryResponse::from(row))),
         TimerStart::AlreadyRunning(row) => Err(ApiError::Conflict(format!(
             "a timer is already running: entry {} on task {}; stop it first",
@@ -235,13 +235,13 @@ pub async fn start_timer(
 
 #[tracing::instrument(name = "timer.stop", skip_all)]
 pub async fn stop_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let row = time::stop_timer(&state.pool, &user).await?;
+    let row = time::stop_timer(&state, &user).await?;
     Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
 }
 
 #[tracing::instrument(name = "timer.get", skip_all)]
 pub async fn get_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let running = time::running(&state.pool, &user).await?;
+    let running = time::running(&state, &user).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "timer": running.map(EntryResponse::from) })))
 }
 
@@ -266,6 +266,7 @@ pub async fn time_report(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q: ReportQuery = params::query(&req)?;
+    let fixed_range = q.from.is_some() && q.to.is_some();
     let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?.unwrap_or_else(Utc::now);
     let from = q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?.unwrap_or(to - Duration::days(30));
     if from >= to {
@@ -275,7 +276,7 @@ pub async fn time_report(
         return Err(ApiError::validation("from", "a report spans at most 366 days"));
     }
     let group = q.group_by.unwrap_or(ReportGrouping::User);
-    let report = time::report(&state.pool, &user, q.team_id, from, to, group).await?;
+    let report = time::report(&state, &user, q.team_id, from, to, group, fixed_range).await?;
     let group_name = match group {
         ReportGrouping::User => "user",
         ReportGrouping::Task => "task",

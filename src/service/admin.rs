@@ -1,6 +1,5 @@
 //! Global administration of accounts.
 
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{begin, commit, Result, ServiceError};
@@ -20,14 +19,14 @@ fn require_admin(user: &AuthUser) -> Result<()> {
 }
 
 pub async fn list_users(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     q: Option<&str>,
     after_email: Option<&str>,
     limit: i64,
 ) -> Result<Vec<UserRow>> {
     require_admin(user)?;
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     let rows = db::users::list(&mut tx, q, after_email, limit).await?;
     commit(tx).await?;
     Ok(rows)
@@ -61,5 +60,6 @@ pub async fn update_user(
     for session_id in revoked {
         deny_session(state, session_id).await;
     }
+    state.cache.user_changed(target).await;
     Ok(row)
 }

@@ -1,7 +1,6 @@
 //! Comments: visible exactly when their task is.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::tasks::visible;
@@ -10,15 +9,16 @@ use crate::auth::extractor::AuthUser;
 use crate::db;
 use crate::db::comments::CommentRow;
 use crate::domain::comment::CommentBody;
+use crate::state::AppState;
 
 pub async fn list(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     task_id: Uuid,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<CommentRow>> {
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let rows = db::comments::list(&mut tx, task_id, after, limit).await?;
     commit(tx).await?;
@@ -26,23 +26,24 @@ pub async fn list(
 }
 
 /// Anyone who can see the task may comment, viewers included.
-pub async fn create(pool: &PgPool, user: &AuthUser, task_id: Uuid, body: CommentBody) -> Result<CommentRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn create(state: &AppState, user: &AuthUser, task_id: Uuid, body: CommentBody) -> Result<CommentRow> {
+    let mut tx = begin(&state.pool, user).await?;
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let row = db::comments::insert(&mut tx, Uuid::now_v7(), task_id, user.user_id, &body).await?;
     commit(tx).await?;
+    crate::metrics::comment_created();
     Ok(row)
 }
 
 /// Only the author edits.
 pub async fn edit(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     task_id: Uuid,
     comment_id: Uuid,
     body: CommentBody,
 ) -> Result<CommentRow> {
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     let comment = db::comments::find(&mut tx, task_id, comment_id).await?.ok_or(ServiceError::NotFound)?;
     if comment.author_id != Some(user.user_id.0) {
         return Err(ServiceError::Forbidden("only the author edits a comment"));
@@ -53,8 +54,8 @@ pub async fn edit(
 }
 
 /// The author, a team owner or admin of the task's team, or a global admin.
-pub async fn delete(pool: &PgPool, user: &AuthUser, task_id: Uuid, comment_id: Uuid) -> Result<()> {
-    let mut tx = begin(pool, user).await?;
+pub async fn delete(state: &AppState, user: &AuthUser, task_id: Uuid, comment_id: Uuid) -> Result<()> {
+    let mut tx = begin(&state.pool, user).await?;
     let comment = db::comments::find(&mut tx, task_id, comment_id).await?.ok_or(ServiceError::NotFound)?;
     if comment.author_id != Some(user.user_id.0) && !visible(&mut tx, user, task_id).await?.1.moderate {
         return Err(ServiceError::Forbidden("only the author or a team admin deletes a comment"));

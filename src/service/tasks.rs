@@ -1,6 +1,5 @@
 //! Tasks: who may create, see, change and delete them.
 
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{begin, commit, team_role, Result, ServiceError};
@@ -10,6 +9,7 @@ use crate::db::{self, Tx};
 use crate::domain::task::{NewTask, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::team::TeamRole;
 use crate::domain::user::GlobalRole;
+use crate::state::AppState;
 
 /// What the caller may do with a task they can see.
 pub struct Access {
@@ -67,45 +67,49 @@ async fn require_team_writer(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Res
     }
 }
 
-pub async fn create(pool: &PgPool, user: &AuthUser, task: NewTask) -> Result<TaskRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn create(state: &AppState, user: &AuthUser, task: NewTask) -> Result<TaskRow> {
+    let mut tx = begin(&state.pool, user).await?;
     if let Some(team_id) = task.team_id {
         require_team_writer(&mut tx, user, team_id).await?;
     }
     let row = db::tasks::insert(&mut tx, Uuid::now_v7(), &task, user.user_id).await?;
     commit(tx).await?;
+    crate::metrics::task_created();
+    if let Some(team) = row.team_id {
+        state.cache.team_changed(team).await;
+    }
     Ok(row)
 }
 
-pub async fn get(pool: &PgPool, user: &AuthUser, task_id: Uuid) -> Result<TaskRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn get(state: &AppState, user: &AuthUser, task_id: Uuid) -> Result<TaskRow> {
+    let mut tx = begin(&state.pool, user).await?;
     let task = db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(task)
 }
 
 pub async fn list(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     filter: &TaskFilter,
     sort: TaskSort,
     after: Option<(SortKey, Uuid)>,
     limit: i64,
 ) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>)> {
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     let page = db::tasks::list(&mut tx, filter, sort, after, limit).await?;
     commit(tx).await?;
     Ok(page)
 }
 
 pub async fn update(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     task_id: Uuid,
     patch: TaskPatch,
     if_match: Option<i64>,
 ) -> Result<TaskRow> {
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     let (task, access) = visible(&mut tx, user, task_id).await?;
     if !access.edit {
         return Err(ServiceError::Forbidden("you may read this task but not change it"));
@@ -125,11 +129,14 @@ pub async fn update(
         .await?
         .ok_or(ServiceError::PreconditionFailed)?;
     commit(tx).await?;
+    for team in [task.team_id, row.team_id].into_iter().flatten() {
+        state.cache.team_changed(team).await;
+    }
     Ok(row)
 }
 
-pub async fn delete(pool: &PgPool, user: &AuthUser, task_id: Uuid, if_match: Option<i64>) -> Result<()> {
-    let mut tx = begin(pool, user).await?;
+pub async fn delete(state: &AppState, user: &AuthUser, task_id: Uuid, if_match: Option<i64>) -> Result<()> {
+    let mut tx = begin(&state.pool, user).await?;
     let (task, access) = visible(&mut tx, user, task_id).await?;
     if !access.delete {
         return Err(ServiceError::Forbidden("you may not delete this task"));
@@ -138,5 +145,9 @@ pub async fn delete(pool: &PgPool, user: &AuthUser, task_id: Uuid, if_match: Opt
         return Err(ServiceError::PreconditionFailed);
     }
     db::tasks::delete(&mut tx, task_id).await?;
-    commit(tx).await
+    commit(tx).await?;
+    if let Some(team) = task.team_id {
+        state.cache.team_changed(team).await;
+    }
+    Ok(())
 }

@@ -1,14 +1,15 @@
 //! Teams and memberships.
 
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{begin, commit, team_role, Result, ServiceError};
 use crate::auth::extractor::AuthUser;
+use crate::cache::CacheName;
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::db::{self, Tx};
 use crate::domain::team::{may_change_role, TeamName, TeamRole};
 use crate::domain::user::Email;
+use crate::state::AppState;
 
 /// Who to add: by account id or by email.
 pub enum MemberRef {
@@ -21,8 +22,8 @@ async fn visible_role(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Result<Tea
     team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)
 }
 
-pub async fn create(pool: &PgPool, user: &AuthUser, name: TeamName) -> Result<TeamRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn create(state: &AppState, user: &AuthUser, name: TeamName) -> Result<TeamRow> {
+    let mut tx = begin(&state.pool, user).await?;
     let team_id = Uuid::now_v7();
     db::teams::create(&mut tx, team_id, &name, user.user_id).await?;
     let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
@@ -30,23 +31,23 @@ pub async fn create(pool: &PgPool, user: &AuthUser, name: TeamName) -> Result<Te
     Ok(team)
 }
 
-pub async fn list(pool: &PgPool, user: &AuthUser) -> Result<Vec<TeamRow>> {
-    let mut tx = begin(pool, user).await?;
+pub async fn list(state: &AppState, user: &AuthUser) -> Result<Vec<TeamRow>> {
+    let mut tx = begin(&state.pool, user).await?;
     let teams = db::teams::list_mine(&mut tx, user.user_id).await?;
     commit(tx).await?;
     Ok(teams)
 }
 
-pub async fn get(pool: &PgPool, user: &AuthUser, team_id: Uuid) -> Result<TeamRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn get(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<TeamRow> {
+    let mut tx = begin(&state.pool, user).await?;
     visible_role(&mut tx, user, team_id).await?;
     let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(team)
 }
 
-pub async fn rename(pool: &PgPool, user: &AuthUser, team_id: Uuid, name: TeamName) -> Result<TeamRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn rename(state: &AppState, user: &AuthUser, team_id: Uuid, name: TeamName) -> Result<TeamRow> {
+    let mut tx = begin(&state.pool, user).await?;
     if !visible_role(&mut tx, user, team_id).await?.can_moderate() {
         return Err(ServiceError::Forbidden("only team owners and admins rename a team"));
     }
@@ -56,19 +57,27 @@ pub async fn rename(pool: &PgPool, user: &AuthUser, team_id: Uuid, name: TeamNam
     Ok(team)
 }
 
-pub async fn delete(pool: &PgPool, user: &AuthUser, team_id: Uuid) -> Result<()> {
-    let mut tx = begin(pool, user).await?;
+pub async fn delete(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<()> {
+    let mut tx = begin(&state.pool, user).await?;
     if visible_role(&mut tx, user, team_id).await? != TeamRole::Owner {
         return Err(ServiceError::Forbidden("only team owners delete a team"));
     }
     if !db::teams::delete(&mut tx, team_id).await? {
         return Err(ServiceError::NotFound);
     }
-    commit(tx).await
+    commit(tx).await?;
+    state.cache.team_changed(team_id).await;
+    Ok(())
 }
 
-pub async fn members(pool: &PgPool, user: &AuthUser, team_id: Uuid) -> Result<Vec<MemberRow>> {
-    let mut tx = begin(pool, user).await?;
+/// Membership changed: the team's cached views and the member's access both go stale.
+async fn membership_changed(state: &AppState, team_id: Uuid, user_id: Uuid) {
+    state.cache.team_changed(team_id).await;
+    state.cache.user_changed(user_id).await;
+}
+
+pub async fn members(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<Vec<MemberRow>> {
+    let mut tx = begin(&state.pool, user).await?;
     visible_role(&mut tx, user, team_id).await?;
     let members = db::teams::members(&mut tx, team_id).await?;
     commit(tx).await?;
@@ -76,13 +85,13 @@ pub async fn members(pool: &PgPool, user: &AuthUser, team_id: Uuid) -> Result<Ve
 }
 
 pub async fn add_member(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     team_id: Uuid,
     who: MemberRef,
     role: TeamRole,
 ) -> Result<MemberRow> {
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     let mine = visible_role(&mut tx, user, team_id).await?;
     if !mine.can_moderate() {
         return Err(ServiceError::Forbidden("only team owners and admins add members"));
@@ -99,29 +108,31 @@ pub async fn add_member(
     db::teams::add_member(&mut tx, team_id, target, role).await?;
     let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
+    membership_changed(state, team_id, target).await;
     Ok(member)
 }
 
 pub async fn change_role(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     team_id: Uuid,
     target: Uuid,
     role: TeamRole,
 ) -> Result<MemberRow> {
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     let mine = visible_role(&mut tx, user, team_id).await?;
     let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     may_change_role(mine, target == user.user_id.0, current.role(), role).map_err(ServiceError::Forbidden)?;
     db::teams::set_role(&mut tx, team_id, target, role).await?;
     let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
+    membership_changed(state, team_id, target).await;
     Ok(member)
 }
 
 /// Removes a member, or lets the caller leave.
-pub async fn remove_member(pool: &PgPool, user: &AuthUser, team_id: Uuid, target: Uuid) -> Result<()> {
-    let mut tx = begin(pool, user).await?;
+pub async fn remove_member(state: &AppState, user: &AuthUser, team_id: Uuid, target: Uuid) -> Result<()> {
+    let mut tx = begin(&state.pool, user).await?;
     let mine = visible_role(&mut tx, user, team_id).await?;
     let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     if target != user.user_id.0 {
@@ -133,5 +144,31 @@ pub async fn remove_member(pool: &PgPool, user: &AuthUser, team_id: Uuid, target
         }
     }
     db::teams::remove_member(&mut tx, team_id, target).await?;
-    commit(tx).await
+    commit(tx).await?;
+    membership_changed(state, team_id, target).await;
+    Ok(())
+}
+
+/// The team at a glance, cached per user (what a user sees depends on RLS).
+pub async fn summary(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<String> {
+    let lookup = state.cache.get(CacheName::TeamSummary, user.user_id.0, team_id, "v1").await;
+    if let Some(hit) = lookup.value.clone() {
+        return Ok(hit);
+    }
+    let mut tx = begin(&state.pool, user).await?;
+    visible_role(&mut tx, user, team_id).await?;
+    let s = db::teams::summary(&mut tx, team_id).await?;
+    commit(tx).await?;
+    let body = serde_json::json!({
+        "team_id": team_id,
+        "tasks": { "todo": s.todo, "in_progress": s.in_progress, "done": s.done, "cancelled": s.cancelled,
+                   "total": s.todo + s.in_progress + s.done + s.cancelled },
+        "overdue": s.overdue,
+        "due_next_7_days": s.due_soon,
+        "tracked_seconds_last_7_days": s.tracked_seconds_7d,
+        "generated_at": chrono::Utc::now(),
+    })
+    .to_string();
+    state.cache.put(&lookup, &body).await;
+    Ok(body)
 }

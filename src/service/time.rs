@@ -1,15 +1,16 @@
 //! Time tracking: manual entries, the timer, lists and reports.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::tasks::visible;
 use super::{begin, commit, Result, ServiceError};
 use crate::auth::extractor::AuthUser;
+use crate::cache::CacheName;
 use crate::db::time_entries::{EntryFilter, EntryRow, ReportRow, ReportTotals};
 use crate::db::{self, Tx};
 use crate::domain::time_entry::{Interval, Note, ReportGrouping};
+use crate::state::AppState;
 
 pub struct ManualEntry {
     pub interval: Interval,
@@ -26,17 +27,29 @@ pub struct EntryPatch {
     pub billable: Option<bool>,
 }
 
-async fn require_trackable(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Result<()> {
-    let (_, access) = visible(tx, user, task_id).await?;
+/// The task's team, when the caller may track time on it.
+async fn require_trackable(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Result<Option<Uuid>> {
+    let (task, access) = visible(tx, user, task_id).await?;
     if !access.track {
         return Err(ServiceError::Forbidden("viewers cannot track time on this task"));
     }
-    Ok(())
+    Ok(task.team_id)
 }
 
-pub async fn create(pool: &PgPool, user: &AuthUser, task_id: Uuid, entry: ManualEntry) -> Result<EntryRow> {
-    let mut tx = begin(pool, user).await?;
-    require_trackable(&mut tx, user, task_id).await?;
+/// Cached team reports and summaries include time; tell the cache.
+async fn time_changed(state: &AppState, team: Option<Uuid>) {
+    if let Some(team) = team {
+        state.cache.team_changed(team).await;
+    }
+}
+
+async fn team_of(tx: &mut Tx, task_id: Uuid) -> Result<Option<Uuid>> {
+    Ok(db::tasks::find(tx, task_id).await?.and_then(|t| t.team_id))
+}
+
+pub async fn create(state: &AppState, user: &AuthUser, task_id: Uuid, entry: ManualEntry) -> Result<EntryRow> {
+    let mut tx = begin(&state.pool, user).await?;
+    let team = require_trackable(&mut tx, user, task_id).await?;
     let row = db::time_entries::insert(
         &mut tx,
         Uuid::now_v7(),
@@ -48,11 +61,13 @@ pub async fn create(pool: &PgPool, user: &AuthUser, task_id: Uuid, entry: Manual
     )
     .await?;
     commit(tx).await?;
+    crate::metrics::time_tracked((entry.interval.ended_at() - entry.interval.started_at()).num_seconds());
+    time_changed(state, team).await;
     Ok(row)
 }
 
-pub async fn list_for_task(pool: &PgPool, user: &AuthUser, task_id: Uuid, limit: i64) -> Result<Vec<EntryRow>> {
-    let mut tx = begin(pool, user).await?;
+pub async fn list_for_task(state: &AppState, user: &AuthUser, task_id: Uuid, limit: i64) -> Result<Vec<EntryRow>> {
+    let mut tx = begin(&state.pool, user).await?;
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let filter = EntryFilter { task_id: Some(task_id), ..Default::default() };
     let rows = db::time_entries::list(&mut tx, &filter, None, limit).await?;
@@ -61,21 +76,21 @@ pub async fn list_for_task(pool: &PgPool, user: &AuthUser, task_id: Uuid, limit:
 }
 
 pub async fn list(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     filter: &EntryFilter,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<EntryRow>> {
-    let mut tx = begin(pool, user).await?;
+    let mut tx = begin(&state.pool, user).await?;
     let rows = db::time_entries::list(&mut tx, filter, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
 }
 
 /// Own entries only; a running timer is changed by stopping it.
-pub async fn update(pool: &PgPool, user: &AuthUser, entry_id: Uuid, patch: EntryPatch) -> Result<EntryRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn update(state: &AppState, user: &AuthUser, entry_id: Uuid, patch: EntryPatch) -> Result<EntryRow> {
+    let mut tx = begin(&state.pool, user).await?;
     let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
     if entry.user_id != user.user_id.0 {
         return Err(ServiceError::Forbidden("only the person who tracked an entry edits it"));
@@ -99,14 +114,17 @@ pub async fn update(pool: &PgPool, user: &AuthUser, entry_id: Uuid, patch: Entry
 }
 
 /// Own entries, or any entry on a task the caller moderates.
-pub async fn delete(pool: &PgPool, user: &AuthUser, entry_id: Uuid) -> Result<()> {
-    let mut tx = begin(pool, user).await?;
+pub async fn delete(state: &AppState, user: &AuthUser, entry_id: Uuid) -> Result<()> {
+    let mut tx = begin(&state.pool, user).await?;
     let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
     if entry.user_id != user.user_id.0 && !visible(&mut tx, user, entry.task_id).await?.1.moderate {
         return Err(ServiceError::Forbidden("only the owner or a team admin deletes an entry"));
     }
     db::time_entries::delete(&mut tx, entry_id).await?;
-    commit(tx).await
+    let team = team_of(&mut tx, entry.task_id).await?;
+    commit(tx).await?;
+    time_changed(state, team).await;
+    Ok(())
 }
 
 pub enum TimerStart {
@@ -114,9 +132,9 @@ pub enum TimerStart {
     AlreadyRunning(EntryRow),
 }
 
-pub async fn start_timer(pool: &PgPool, user: &AuthUser, task_id: Uuid) -> Result<TimerStart> {
-    let mut tx = begin(pool, user).await?;
-    require_trackable(&mut tx, user, task_id).await?;
+pub async fn start_timer(state: &AppState, user: &AuthUser, task_id: Uuid) -> Result<TimerStart> {
+    let mut tx = begin(&state.pool, user).await?;
+    let team = require_trackable(&mut tx, user, task_id).await?;
     let started = db::time_entries::start_timer(&mut tx, Uuid::now_v7(), task_id, user.user_id).await?;
     let outcome = match started {
         Some(row) => TimerStart::Started(row),
@@ -127,42 +145,69 @@ pub async fn start_timer(pool: &PgPool, user: &AuthUser, task_id: Uuid) -> Resul
         ),
     };
     commit(tx).await?;
+    if matches!(outcome, TimerStart::Started(_)) {
+        time_changed(state, team).await;
+    }
     Ok(outcome)
 }
 
-pub async fn stop_timer(pool: &PgPool, user: &AuthUser) -> Result<EntryRow> {
-    let mut tx = begin(pool, user).await?;
+pub async fn stop_timer(state: &AppState, user: &AuthUser) -> Result<EntryRow> {
+    let mut tx = begin(&state.pool, user).await?;
     let row = db::time_entries::stop_timer(&mut tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    let team = team_of(&mut tx, row.task_id).await?;
     commit(tx).await?;
+    time_changed(state, team).await;
+    if let Some(ended) = row.ended_at {
+        crate::metrics::time_tracked((ended - row.started_at).num_seconds());
+    }
     Ok(row)
 }
 
-pub async fn running(pool: &PgPool, user: &AuthUser) -> Result<Option<EntryRow>> {
-    let mut tx = begin(pool, user).await?;
+pub async fn running(state: &AppState, user: &AuthUser) -> Result<Option<EntryRow>> {
+    let mut tx = begin(&state.pool, user).await?;
     let row = db::time_entries::running(&mut tx, user.user_id).await?;
     commit(tx).await?;
     Ok(row)
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub totals: ReportTotals,
     pub groups: Vec<ReportRow>,
 }
 
 pub async fn report(
-    pool: &PgPool,
+    state: &AppState,
     user: &AuthUser,
     team_id: Option<Uuid>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     group: ReportGrouping,
+    fixed_range: bool,
 ) -> Result<Report> {
-    let mut tx = begin(pool, user).await?;
+    // Team reports over an explicit range are cached; "up to now" never repeats.
+    let lookup = match team_id {
+        Some(team) if fixed_range => {
+            let what = format!("{}:{}:{group:?}", from.timestamp_micros(), to.timestamp_micros());
+            Some(state.cache.get(CacheName::TimeReport, user.user_id.0, team, &what).await)
+        }
+        _ => None,
+    };
+    if let Some(hit) = lookup.as_ref().and_then(|l| l.value.as_deref()) {
+        if let Ok(report) = serde_json::from_str::<Report>(hit) {
+            return Ok(report);
+        }
+    }
+    let mut tx = begin(&state.pool, user).await?;
     if let Some(team) = team_id {
         super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
     }
     let totals = db::time_entries::report_totals(&mut tx, team_id, from, to).await?;
     let groups = db::time_entries::report(&mut tx, team_id, from, to, group).await?;
     commit(tx).await?;
-    Ok(Report { totals, groups })
+    let report = Report { totals, groups };
+    if let (Some(lookup), Ok(json)) = (lookup, serde_json::to_string(&report)) {
+        state.cache.put(&lookup, &json).await;
+    }
+    Ok(report)
 }

@@ -3,12 +3,14 @@
 
 mod admin;
 mod auth;
+mod cache;
 mod comments;
 mod errors;
 mod health;
 mod helpers;
 mod logs;
 mod me;
+mod metrics;
 mod seed;
 mod tasks;
 mod teams;

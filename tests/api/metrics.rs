@@ -1,0 +1,66 @@
+//! `/metrics`: the names alerts and dashboards use, and promtool's lint.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+const REQUIRED: &[&str] = &[
+    "http_requests_total",
+    "http_request_duration_seconds_bucket",
+    "db_query_duration_seconds_bucket",
+    "db_pool_connections",
+    "cache_requests_total",
+    "taskflow_tasks_created_total",
+    "taskflow_comments_created_total",
+    "taskflow_time_tracked_seconds_total",
+    "taskflow_active_users",
+    "taskflow_running_timers",
+    "taskflow_auth_failures_total",
+    "taskflow_build_info",
+];
+
+#[tokio::test]
+async fn metrics_expose_the_names_alerts_use_and_pass_promtool() {
+    let app = spawn_app().await;
+    let u = app.create_user().await;
+    let t = app.create_task(&u, json!({ "title": "t" })).await;
+    let id = t["task_id"].as_str().unwrap();
+    app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&u.access_token), &json!({ "body": "c" })).await;
+    app.post(&format!("/api/v1/tasks/{id}/timer"), Some(&u.access_token), &json!({})).await;
+    app.post("/api/v1/timer/stop", Some(&u.access_token), &json!({})).await;
+    app.login(&u.email, "wrong password, surely").await;
+    app.get(&format!("/api/v1/tasks/{id}"), Some(&u.access_token)).await;
+    app.get(&format!("/api/v1/teams/{}/summary", uuid::Uuid::new_v4()), Some(&u.access_token)).await;
+
+    let r = app.get("/metrics", None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.content_type().starts_with("text/plain"), "{}", r.content_type());
+    let body = r.text;
+    for name in REQUIRED {
+        assert!(body.lines().any(|l| l.starts_with(name)), "metric {name} missing from /metrics:\n{body}");
+    }
+    // Routes are labelled by pattern, never by the raw path with its ids.
+    assert!(body.contains(r#"route="/api/v1/tasks/{task_id}""#), "{body}");
+    assert!(!body.contains(id), "a raw id leaked into a label");
+    assert!(body.contains(r#"taskflow_auth_failures_total{reason="invalid_credentials"}"#));
+    assert!(body.contains(r#"taskflow_running_timers"#));
+
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (make test installs Debian's prometheus package)");
+    child.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
