@@ -31,7 +31,20 @@ create function private.running_timer_count() returns bigint
     set search_path = ''
     as $$ select count(*) from public.time_entries where ended_at is null $$;
 
+-- Retention: expired idempotency keys of every user (`taskflow prune`).
+create function private.prune_idempotency_keys() returns bigint
+    language sql volatile security definer
+    set search_path = ''
+    as $$
+        with gone as (delete from public.idempotency_keys where created_at < now() - interval '24 hours' returning 1)
+        select count(*) from gone
+    $$;
+
 grant select on time_entries to taskflow_definer;
+grant select, delete on idempotency_keys to taskflow_definer;
+alter function private.prune_idempotency_keys() owner to taskflow_definer;
+revoke all on function private.prune_idempotency_keys() from public;
+grant execute on function private.prune_idempotency_keys() to taskflow_app;
 alter function private.running_timer_count() owner to taskflow_definer;
 revoke all on function private.running_timer_count() from public;
 grant execute on function private.running_timer_count() to taskflow_app;

@@ -48,6 +48,9 @@ pub enum Command {
         #[arg(long, default_value = "Administrator")]
         display_name: String,
     },
+    /// Delete expired short-lived data (idempotency keys older than 24 h).
+    /// Safe to run any time; schedule it hourly (see docs/operations.md).
+    Prune,
     /// Load and validate the configuration, print it with secrets redacted, and exit.
     CheckConfig,
 }
@@ -67,6 +70,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { email, display_name } => create_admin(&settings, &email, &display_name).await,
+        Command::Prune => {
+            let pool = db::app_pool(&settings.database);
+            let n = db::idempotency::prune(&pool).await?;
+            println!("pruned {n} expired idempotency key(s)");
+            Ok(())
+        }
         Command::CheckConfig => {
             println!("{settings:#?}");
             Ok(())

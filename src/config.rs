@@ -68,6 +68,11 @@ pub struct ApplicationSettings {
     #[serde(default)]
     pub workers: usize,
     pub max_body_bytes: usize,
+    /// After SIGTERM, how long readiness reports 503 while still serving, so
+    /// load balancers stop routing here before the listener closes.
+    #[serde(default)]
+    pub drain_seconds: u64,
+    /// Then, how long in-flight requests may take before they are cut off.
     pub shutdown_timeout_seconds: u64,
 }
 

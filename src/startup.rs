@@ -21,6 +21,7 @@ use crate::state::AppState;
 
 pub struct Application {
     port: u16,
+    drain: std::time::Duration,
     pool: sqlx::PgPool,
     server: Server,
     shutting_down: Arc<AtomicBool>,
@@ -74,7 +75,13 @@ impl Application {
         if settings.application.workers > 0 {
             server = server.workers(settings.application.workers);
         }
-        Ok(Self { port, pool, server: server.run(), shutting_down })
+        Ok(Self {
+            port,
+            drain: std::time::Duration::from_secs(settings.application.drain_seconds),
+            pool,
+            server: server.run(),
+            shutting_down,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -87,7 +94,7 @@ impl Application {
     }
 
     pub fn handle(&self) -> ShutdownHandle {
-        ShutdownHandle { server: self.server.handle(), shutting_down: self.shutting_down.clone() }
+        ShutdownHandle { server: self.server.handle(), shutting_down: self.shutting_down.clone(), drain: self.drain }
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -101,6 +108,7 @@ impl Application {
 pub struct ShutdownHandle {
     server: ServerHandle,
     shutting_down: Arc<AtomicBool>,
+    drain: std::time::Duration,
 }
 
 impl ShutdownHandle {
@@ -134,6 +142,8 @@ pub async fn stop_on_signal(handle: ShutdownHandle) {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
-    tracing::info!("shutdown signal received; draining");
+    tracing::info!(drain_seconds = handle.drain.as_secs(), "shutdown signal received; draining");
+    handle.begin_drain();
+    tokio::time::sleep(handle.drain).await;
     handle.stop().await;
 }

@@ -7,6 +7,7 @@ use super::{DbError, Tx};
 use crate::domain::comment::CommentBody;
 use crate::domain::user::UserId;
 
+#[derive(Clone)]
 pub struct CommentRow {
     pub comment_id: Uuid,
     pub task_id: Uuid,

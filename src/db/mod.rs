@@ -2,6 +2,7 @@
 //! lives only in this module and its children.
 
 pub mod comments;
+pub mod idempotency;
 pub mod seed;
 pub mod sessions;
 pub mod tasks;

@@ -8,7 +8,7 @@ use super::{DbError, Tx};
 use crate::domain::task::{NewTask, SortField, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::user::UserId;
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct TaskRow {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,

@@ -7,6 +7,7 @@ use super::{DbError, Tx};
 use crate::domain::time_entry::{Interval, Note, ReportGrouping};
 use crate::domain::user::UserId;
 
+#[derive(Clone)]
 pub struct EntryRow {
     pub entry_id: Uuid,
     pub task_id: Uuid,

@@ -6,13 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::params::CreateBody;
 use super::{cursor, params};
 use crate::auth::extractor::AuthUser;
 use crate::db::comments::CommentRow;
 use crate::domain::comment::CommentBody;
 use crate::domain::task::Limit;
 use crate::error::ApiError;
-use crate::service::comments;
+use crate::service::{comments, Outcome, Stored};
 use crate::state::AppState;
 
 const ORDERING: &str = "comments";
@@ -92,13 +93,23 @@ pub async fn create_comment(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<Uuid>,
-    req: web::Json<CommentRequest>,
+    req: HttpRequest,
+    json: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
-    let row = comments::create(&state, &user, task_id, body(&req.body)?).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/tasks/{task_id}/comments/{}", row.comment_id)))
-        .json(CommentResponse::from(row)))
+    let CreateBody { body: request, idempotency } = params::create_body::<CommentRequest>(&req, json.into_inner())?;
+    let location = |c: &CommentRow| format!("/api/v1/tasks/{task_id}/comments/{}", c.comment_id);
+    let render = |c: &CommentRow| Stored {
+        status: 201,
+        body: serde_json::to_value(CommentResponse::from(c.clone())).unwrap_or_default(),
+        location: Some(location(c)),
+    };
+    match comments::create(&state, &user, task_id, body(&request.body)?, idempotency.as_ref(), render).await? {
+        Outcome::Replayed(stored) => Ok(params::replay(stored)),
+        Outcome::Created(row) => {
+            Ok(HttpResponse::Created().insert_header((LOCATION, location(&row))).json(CommentResponse::from(row)))
+        }
+    }
 }
 
 #[tracing::instrument(name = "comments.update", skip_all)]

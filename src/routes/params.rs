@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use crate::error::ApiError;
+use crate::service::{Idempotency, Stored};
 
 /// Parses the query string; unlike `web::Query`, repeated keys fill a `Vec`
 /// (`?status=todo&status=done`). Unknown or malformed parameters are a 422.
@@ -55,6 +56,54 @@ pub fn if_none_match(headers: &HeaderMap, version: i64) -> bool {
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|raw| raw.trim() == "*" || raw.split(',').any(|t| parse_tag(t) == Some(version)))
+}
+
+/// A create's body, and the client's `Idempotency-Key` with the request's
+/// fingerprint when one was sent.
+pub struct CreateBody<T> {
+    pub body: T,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// Parses a create's JSON (already size- and type-checked by `web::Json`)
+/// into `T`, fingerprinting the canonical JSON so a reused key with another
+/// body is caught.
+pub fn create_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    value: serde_json::Value,
+) -> Result<CreateBody<T>, ApiError> {
+    use sha2::{Digest, Sha256};
+    let idempotency = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(raw) => {
+            let key = raw
+                .to_str()
+                .ok()
+                .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+                .ok_or_else(|| ApiError::validation("idempotency_key", "must be 1 to 255 visible ASCII characters"))?;
+            let mut hasher = Sha256::new();
+            hasher.update(req.method().as_str().as_bytes());
+            hasher.update(b" ");
+            hasher.update(req.path().as_bytes());
+            hasher.update(b"\n");
+            // serde_json's Map is ordered by key, so this is canonical.
+            hasher.update(serde_json::to_vec(&value).unwrap_or_default());
+            Some(Idempotency { key: key.to_owned(), fingerprint: hasher.finalize().to_vec() })
+        }
+    };
+    let body = serde_json::from_value(value).map_err(|e| ApiError::validation("body", e.to_string()))?;
+    Ok(CreateBody { body, idempotency })
+}
+
+/// The response stored with an idempotency key, sent again.
+pub fn replay(stored: Stored) -> actix_web::HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::OK);
+    let mut resp = actix_web::HttpResponse::build(status);
+    resp.insert_header(("Idempotent-Replayed", "true"));
+    if let Some(location) = stored.location {
+        resp.insert_header((actix_web::http::header::LOCATION, location));
+    }
+    resp.json(stored.body)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
-use super::params::{self, double_option, etag};
+use super::params::{self, double_option, etag, CreateBody};
 use crate::auth::extractor::AuthUser;
 use crate::db::tasks::TaskRow;
 use crate::domain::task::{
@@ -15,7 +15,7 @@ use crate::domain::task::{
 };
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
-use crate::service::tasks;
+use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -189,14 +189,25 @@ fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
 pub async fn create_task(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateTaskRequest>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let task = tasks::create(&state, &user, body.into_inner().parse()?).await?;
-    let version = task.version;
-    let resp = HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/tasks/{}", task.task_id)))
-        .json(TaskResponse::from(task));
-    Ok(with_etag(resp, version))
+    let CreateBody { body, idempotency } = params::create_body::<CreateTaskRequest>(&req, body.into_inner())?;
+    let location = |t: &TaskRow| format!("/api/v1/tasks/{}", t.task_id);
+    let render = |t: &TaskRow| Stored {
+        status: 201,
+        body: serde_json::to_value(TaskResponse::from(t.clone())).unwrap_or_default(),
+        location: Some(location(t)),
+    };
+    match tasks::create(&state, &user, body.parse()?, idempotency.as_ref(), render).await? {
+        Outcome::Replayed(stored) => Ok(params::replay(stored)),
+        Outcome::Created(task) => {
+            let version = task.version;
+            let resp =
+                HttpResponse::Created().insert_header((LOCATION, location(&task))).json(TaskResponse::from(task));
+            Ok(with_etag(resp, version))
+        }
+    }
 }
 
 #[tracing::instrument(name = "tasks.list", skip_all)]

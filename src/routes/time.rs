@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
-use super::params::{self, double_option};
+use super::params::{self, double_option, CreateBody};
 use crate::auth::extractor::AuthUser;
 use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::domain::task::Limit;
 use crate::domain::time_entry::{Interval, Note, ReportGrouping};
 use crate::error::ApiError;
 use crate::service::time::{self, EntryPatch, ManualEntry, TimerStart};
+use crate::service::{Outcome, Stored};
 use crate::state::AppState;
 
 const ORDERING: &str = "time_entries";
@@ -129,9 +130,10 @@ pub async fn create_entry(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<Uuid>,
-    body: web::Json<CreateEntryRequest>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
+    let CreateBody { body: b, idempotency } = params::create_body::<CreateEntryRequest>(&req, body.into_inner())?;
     let started_at = params::timestamp("started_at", &b.started_at)?;
     let now = Utc::now();
     let interval = match (b.ended_at.as_deref(), b.duration_seconds) {
@@ -143,10 +145,18 @@ pub async fn create_entry(
         _ => return Err(ApiError::validation("ended_at", "give exactly one of ended_at or duration_seconds")),
     };
     let entry = ManualEntry { interval, note: b.note.as_deref().map(note).transpose()?, billable: b.billable };
-    let row = time::create(&state, &user, path.into_inner(), entry).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/time-entries/{}", row.entry_id)))
-        .json(EntryResponse::from(row)))
+    let location = |e: &EntryRow| format!("/api/v1/time-entries/{}", e.entry_id);
+    let render = |e: &EntryRow| Stored {
+        status: 201,
+        body: serde_json::to_value(EntryResponse::from(e.clone())).unwrap_or_default(),
+        location: Some(location(e)),
+    };
+    match time::create(&state, &user, path.into_inner(), entry, idempotency.as_ref(), render).await? {
+        Outcome::Replayed(stored) => Ok(params::replay(stored)),
+        Outcome::Created(row) => {
+            Ok(HttpResponse::Created().insert_header((LOCATION, location(&row))).json(EntryResponse::from(row)))
+        }
+    }
 }
 
 #[tracing::instrument(name = "time_entries.list_for_task", skip_all)]

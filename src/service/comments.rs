@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::tasks::visible;
-use super::{begin, commit, Result, ServiceError};
+use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::auth::extractor::AuthUser;
 use crate::db;
 use crate::db::comments::CommentRow;
@@ -26,13 +26,29 @@ pub async fn list(
 }
 
 /// Anyone who can see the task may comment, viewers included.
-pub async fn create(state: &AppState, user: &AuthUser, task_id: Uuid, body: CommentBody) -> Result<CommentRow> {
+pub async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    task_id: Uuid,
+    body: CommentBody,
+    idem: Option<&Idempotency>,
+    render: impl FnOnce(&CommentRow) -> Stored,
+) -> Result<Outcome<CommentRow>> {
     let mut tx = begin(&state.pool, user).await?;
+    if let Some(i) = idem {
+        if let Some(stored) = claim(&mut tx, user, i).await? {
+            commit(tx).await?;
+            return Ok(Outcome::Replayed(stored));
+        }
+    }
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let row = db::comments::insert(&mut tx, Uuid::now_v7(), task_id, user.user_id, &body).await?;
+    if let Some(i) = idem {
+        complete(&mut tx, user, i, &render(&row)).await?;
+    }
     commit(tx).await?;
     crate::metrics::comment_created();
-    Ok(row)
+    Ok(Outcome::Created(row))
 }
 
 /// Only the author edits.

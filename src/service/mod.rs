@@ -70,3 +70,55 @@ pub(crate) async fn team_role(tx: &mut Tx, user: &AuthUser, team_id: uuid::Uuid)
     }
     Ok(db::teams::my_role(tx, team_id, user.user_id).await?)
 }
+
+/// A create made retry-safe by the client's `Idempotency-Key`.
+pub struct Idempotency {
+    pub key: String,
+    /// SHA-256 of the method, path and canonical JSON body.
+    pub fingerprint: Vec<u8>,
+}
+
+/// A create's response as stored for replay.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub location: Option<String>,
+}
+
+pub enum Outcome<T> {
+    Created(T),
+    Replayed(Stored),
+}
+
+/// Claims the key in the create's transaction; `Some` means replay this instead.
+pub(crate) async fn claim(tx: &mut Tx, user: &AuthUser, idem: &Idempotency) -> Result<Option<Stored>> {
+    if db::idempotency::claim(tx, user.user_id, &idem.key, &idem.fingerprint).await? {
+        return Ok(None);
+    }
+    let row = db::idempotency::find(tx, user.user_id, &idem.key).await?.ok_or(ServiceError::NotFound)?;
+    if row.request_hash != idem.fingerprint {
+        return Err(ServiceError::invalid(
+            "idempotency_key",
+            "was already used with a different request; use a new key for a new request",
+        ));
+    }
+    match (row.status, row.response) {
+        (Some(status), Some(body)) => Ok(Some(Stored { status: status as u16, body, location: row.location })),
+        _ => Err(ServiceError::Conflict("a request with this idempotency key is still in progress".into())),
+    }
+}
+
+/// Stores the response next to the row it describes, in the same transaction.
+pub(crate) async fn complete(tx: &mut Tx, user: &AuthUser, idem: &Idempotency, stored: &Stored) -> Result<()> {
+    db::idempotency::complete(
+        tx,
+        user.user_id,
+        &idem.key,
+        stored.status as i16,
+        &stored.body,
+        stored.location.as_deref(),
+    )
+    .await?;
+    Ok(())
+}

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{begin, commit, team_role, Result, ServiceError};
+use super::{begin, claim, commit, complete, team_role, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::auth::extractor::AuthUser;
 use crate::db::tasks::{SortKey, TaskRow};
 use crate::db::{self, Tx};
@@ -67,18 +67,33 @@ async fn require_team_writer(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Res
     }
 }
 
-pub async fn create(state: &AppState, user: &AuthUser, task: NewTask) -> Result<TaskRow> {
+pub async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    task: NewTask,
+    idem: Option<&Idempotency>,
+    render: impl FnOnce(&TaskRow) -> Stored,
+) -> Result<Outcome<TaskRow>> {
     let mut tx = begin(&state.pool, user).await?;
+    if let Some(i) = idem {
+        if let Some(stored) = claim(&mut tx, user, i).await? {
+            commit(tx).await?;
+            return Ok(Outcome::Replayed(stored));
+        }
+    }
     if let Some(team_id) = task.team_id {
         require_team_writer(&mut tx, user, team_id).await?;
     }
     let row = db::tasks::insert(&mut tx, Uuid::now_v7(), &task, user.user_id).await?;
+    if let Some(i) = idem {
+        complete(&mut tx, user, i, &render(&row)).await?;
+    }
     commit(tx).await?;
     crate::metrics::task_created();
     if let Some(team) = row.team_id {
         state.cache.team_changed(team).await;
     }
-    Ok(row)
+    Ok(Outcome::Created(row))
 }
 
 pub async fn get(state: &AppState, user: &AuthUser, task_id: Uuid) -> Result<TaskRow> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::tasks::visible;
-use super::{begin, commit, Result, ServiceError};
+use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::auth::extractor::AuthUser;
 use crate::cache::CacheName;
 use crate::db::time_entries::{EntryFilter, EntryRow, ReportRow, ReportTotals};
@@ -47,8 +47,21 @@ async fn team_of(tx: &mut Tx, task_id: Uuid) -> Result<Option<Uuid>> {
     Ok(db::tasks::find(tx, task_id).await?.and_then(|t| t.team_id))
 }
 
-pub async fn create(state: &AppState, user: &AuthUser, task_id: Uuid, entry: ManualEntry) -> Result<EntryRow> {
+pub async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    task_id: Uuid,
+    entry: ManualEntry,
+    idem: Option<&Idempotency>,
+    render: impl FnOnce(&EntryRow) -> Stored,
+) -> Result<Outcome<EntryRow>> {
     let mut tx = begin(&state.pool, user).await?;
+    if let Some(i) = idem {
+        if let Some(stored) = claim(&mut tx, user, i).await? {
+            commit(tx).await?;
+            return Ok(Outcome::Replayed(stored));
+        }
+    }
     let team = require_trackable(&mut tx, user, task_id).await?;
     let row = db::time_entries::insert(
         &mut tx,
@@ -60,10 +73,13 @@ pub async fn create(state: &AppState, user: &AuthUser, task_id: Uuid, entry: Man
         entry.billable,
     )
     .await?;
+    if let Some(i) = idem {
+        complete(&mut tx, user, i, &render(&row)).await?;
+    }
     commit(tx).await?;
     crate::metrics::time_tracked((entry.interval.ended_at() - entry.interval.started_at()).num_seconds());
     time_changed(state, team).await;
-    Ok(row)
+    Ok(Outcome::Created(row))
 }
 
 pub async fn list_for_task(state: &AppState, user: &AuthUser, task_id: Uuid, limit: i64) -> Result<Vec<EntryRow>> {

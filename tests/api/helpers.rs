@@ -337,3 +337,105 @@ pub async fn read(resp: reqwest::Response) -> Reply {
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     Reply { status, headers, text, json }
 }
+
+/// A row lock held as `user` through the app role, to make a request wait
+/// deterministically (no sleeps): while it is held, writes to the task block.
+pub async fn lock_task(app: &TestApp, user: &TestUser, task_id: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(app.settings.database.app_options())
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("select set_config('app.user_id', $1, true)")
+        .bind(user.user_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let locked: Option<Uuid> = sqlx::query_scalar("select task_id from tasks where task_id = $1::uuid for update")
+        .bind(task_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .unwrap();
+    assert!(locked.is_some(), "the lock holder must see the task");
+    tx
+}
+
+/// The `taskflow` binary as a child process on its own database, with its
+/// stdout lines collected.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+    pub lines: std::sync::mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerProcess {
+    pub fn start(db: &TestDatabase, settings: &Settings, extra_env: &[(&str, &str)]) -> Self {
+        use secrecy::ExposeSecret;
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_taskflow"));
+        cmd.arg("serve")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("TASKFLOW_ENV", "test")
+            .env("TASKFLOW_APPLICATION__PORT", "0")
+            .env("TASKFLOW_DATABASE__NAME", &db.name)
+            .env("TASKFLOW_REDIS__KEY_PREFIX", format!("test:{}:", db.name))
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        for (key, value) in [
+            ("TASKFLOW_DATABASE__OWNER_PASSWORD", &settings.database.owner_password),
+            ("TASKFLOW_DATABASE__APP_PASSWORD", &settings.database.app_password),
+        ] {
+            if let Some(v) = value {
+                cmd.env(key, v.expose_secret());
+            }
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start taskflow");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        let port = loop {
+            let line = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("taskflow printed its port");
+            let parsed: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            seen.push(line);
+            if parsed["msg"] == "taskflow listening" {
+                break parsed["port"].as_u64().expect("port field");
+            }
+        };
+        Self { child, base: format!("http://127.0.0.1:{port}"), lines: rx, seen, reader: Some(reader) }
+    }
+
+    pub fn sigterm(&self) {
+        let status = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for exit and returns the status with every line logged.
+    pub fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let status = self.child.wait().expect("taskflow exits");
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let mut lines = std::mem::take(&mut self.seen);
+        lines.extend(self.lines.try_iter());
+        (status, lines)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,14 +1,8 @@
 //! Runs the real binary, drives a full auth flow, and reads what it logged.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
-use crate::helpers::{read, test_settings, TestDatabase};
+use crate::helpers::{read, test_settings, ServerProcess, TestDatabase};
 
 const SECRET_PASSWORD: &str = "log-canary-passphrase-9431";
 const EMAIL: &str = "log.canary.person@example.com";
@@ -17,43 +11,8 @@ const EMAIL: &str = "log.canary.person@example.com";
 async fn logs_are_bunyan_json_with_request_context_and_no_secrets() {
     let settings = test_settings();
     let db = TestDatabase::create(&settings).await;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskflow"));
-    cmd.arg("serve")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("TASKFLOW_ENV", "test")
-        .env("TASKFLOW_APPLICATION__PORT", "0")
-        .env("TASKFLOW_DATABASE__NAME", &db.name)
-        .env("TASKFLOW_REDIS__KEY_PREFIX", format!("test:{}:", db.name))
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (key, value) in [
-        ("TASKFLOW_DATABASE__OWNER_PASSWORD", &settings.database.owner_password),
-        ("TASKFLOW_DATABASE__APP_PASSWORD", &settings.database.app_password),
-    ] {
-        if let Some(v) = value {
-            cmd.env(key, v.expose_secret());
-        }
-    }
-    let mut child = cmd.spawn().expect("start taskflow");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-
-    let mut lines = Vec::new();
-    let port = loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("taskflow printed its port");
-        let parsed: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-        lines.push(line);
-        if parsed["msg"] == "taskflow listening" {
-            break parsed["port"].as_u64().expect("port field");
-        }
-    };
-    let base = format!("http://127.0.0.1:{port}");
+    let server = ServerProcess::start(&db, &settings, &[]);
+    let base = server.base.clone();
     let client = reqwest::Client::new();
 
     let reg = read(
@@ -105,12 +64,9 @@ async fn logs_are_bunyan_json_with_request_context_and_no_secrets() {
     let _ = client.post(format!("{base}/api/v1/auth/logout")).bearer_auth(&access).send().await.unwrap();
 
     // SIGTERM: a graceful stop exits 0.
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let exit = child.wait().expect("taskflow exits");
+    server.sigterm();
+    let (exit, lines) = server.wait();
     assert!(exit.success(), "taskflow exited with {exit:?} after SIGTERM");
-    reader.join().unwrap();
-    lines.extend(rx.try_iter());
 
     let secrets = [SECRET_PASSWORD, EMAIL, access.as_str(), refresh.as_str(), rotated_refresh.as_str()];
     for line in &lines {

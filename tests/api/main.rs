@@ -11,6 +11,7 @@ mod helpers;
 mod logs;
 mod me;
 mod metrics;
+mod resilience;
 mod seed;
 mod tasks;
 mod teams;
