@@ -53,11 +53,44 @@ pub enum Command {
     Prune,
     /// Load and validate the configuration, print it with secrets redacted, and exit.
     CheckConfig,
+    /// Exercise a running TaskFlow end to end (health, sign-up, tasks,
+    /// comments, time, metrics); exits non-zero at the first failure.
+    Smoke {
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        base_url: String,
+        /// Where /metrics is reachable, if not at BASE_URL/metrics.
+        #[arg(long)]
+        metrics_url: Option<String>,
+    },
+    /// Exit 0 when the server at URL answers its liveness probe (for a
+    /// container HEALTHCHECK without a shell or curl).
+    Healthcheck {
+        #[arg(long, default_value = "http://127.0.0.1:3000/health/live")]
+        url: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // These two talk to a server over HTTP and need no configuration.
+    match cli.command {
+        Command::Smoke { base_url, metrics_url } => {
+            let steps = crate::smoke::run(crate::smoke::Options { base_url, metrics_url })
+                .await
+                .map_err(|e| anyhow::anyhow!("smoke test failed at {e}"))?;
+            println!("smoke test passed: {steps} steps");
+            return Ok(());
+        }
+        Command::Healthcheck { url } => {
+            let resp =
+                reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?.get(&url).send().await?;
+            anyhow::ensure!(resp.status().is_success(), "{url} answered {}", resp.status());
+            return Ok(());
+        }
+        _ => {}
+    }
     let settings = Settings::load()?;
     match cli.command {
+        Command::Smoke { .. } | Command::Healthcheck { .. } => Ok(()),
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(&settings).await,
         Command::Seed { profile } => {

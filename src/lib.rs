@@ -28,6 +28,8 @@ pub mod routes;
 pub mod seed;
 /// Use cases: one transaction as the caller, permission checks, db calls.
 pub mod service;
+/// The post-deploy smoke test (`taskflow smoke`).
+pub mod smoke;
 /// Server construction and graceful shutdown.
 pub mod startup;
 /// Shared handler state.

@@ -64,3 +64,41 @@ async fn metrics_expose_the_names_alerts_use_and_pass_promtool() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every TaskFlow metric an alert or dashboard queries must exist, or the
+/// alert can never fire and the panel stays empty.
+#[tokio::test]
+async fn every_metric_in_alerts_and_dashboards_is_exported() {
+    let app = spawn_app().await;
+    let u = app.create_user().await;
+    let team = app.create_team(&u, "T").await;
+    let t = app.create_task(&u, json!({ "title": "t", "team_id": team })).await;
+    let id = t["task_id"].as_str().unwrap();
+    app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&u.access_token), &json!({ "body": "c" })).await;
+    app.get(&format!("/api/v1/teams/{team}/summary"), Some(&u.access_token)).await;
+    app.get(&format!("/api/v1/teams/{team}/summary"), Some(&u.access_token)).await;
+    app.login(&u.email, "wrong password, surely").await;
+    let exported = app.get("/metrics", None).await.text;
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let mut sources = vec![std::fs::read_to_string(root.join("prometheus/alerts.yml")).unwrap()];
+    for entry in std::fs::read_dir(root.join("grafana/dashboards")).unwrap() {
+        sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let mut checked = 0;
+    for text in &sources {
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            let ours = ["http_request", "db_", "cache_", "taskflow_"].iter().any(|p| word.starts_with(p));
+            if !ours || word.ends_with('_') {
+                continue;
+            }
+            let base = word.trim_end_matches("_bucket").trim_end_matches("_count").trim_end_matches("_sum");
+            assert!(
+                exported.lines().any(|l| l.starts_with(base)),
+                "{word} is used by an alert or dashboard but /metrics has no {base}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} metric references found; is the scan broken?");
+}
