@@ -51,6 +51,12 @@ pub enum Command {
     /// Delete expired short-lived data (idempotency keys older than 24 h).
     /// Safe to run any time; schedule it hourly (see docs/operations.md).
     Prune,
+    /// Delete audit events older than the retention period (e.g. `90d`).
+    /// Schedule daily; see docs/security.md for the retention policy.
+    PruneAudit {
+        #[arg(long, default_value = "90d", value_parser = parse_days)]
+        older_than: i32,
+    },
     /// Load and validate the configuration, print it with secrets redacted, and exit.
     CheckConfig,
     /// Exercise a running TaskFlow end to end (health, sign-up, tasks,
@@ -109,6 +115,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("pruned {n} expired idempotency key(s)");
             Ok(())
         }
+        Command::PruneAudit { older_than } => {
+            let pool = db::app_pool(&settings.database);
+            let n = db::audit::prune(&pool, older_than).await?;
+            println!("pruned {n} audit event(s) older than {older_than} days");
+            Ok(())
+        }
         Command::CheckConfig => {
             println!("{settings:#?}");
             Ok(())
@@ -159,4 +171,13 @@ async fn create_admin(settings: &Settings, email: &str, display_name: &str) -> a
     let (user, created) = account::ensure_admin(&pool, account).await?;
     println!("{} admin {} ({})", if created { "created" } else { "promoted" }, user.email, user.user_id);
     Ok(())
+}
+
+/// `90d` -> 90. Days are the unit of audit retention.
+fn parse_days(raw: &str) -> Result<i32, String> {
+    let n = raw.strip_suffix('d').unwrap_or(raw);
+    match n.parse::<i32>() {
+        Ok(days) if days >= 1 => Ok(days),
+        _ => Err(format!("'{raw}' is not a number of days like 90d")),
+    }
 }

@@ -74,6 +74,14 @@ pub struct ApplicationSettings {
     pub drain_seconds: u64,
     /// Then, how long in-flight requests may take before they are cut off.
     pub shutdown_timeout_seconds: u64,
+    /// Browser origins allowed to call the API cross-origin, exactly as sent
+    /// in `Origin` (scheme://host[:port]). Empty: CORS is off.
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
+    /// A header set by a trusted reverse proxy that carries the client IP
+    /// (e.g. `x-real-ip` behind ingress-nginx). Unset: the TCP peer address.
+    #[serde(default)]
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Clone, Deserialize)]

@@ -30,6 +30,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
+    #[error("too many requests; retry after {} seconds", .0.reset)]
+    TooManyRequests(crate::auth::rate_limit::RateLimitInfo),
     #[error("the service is temporarily unavailable; retry shortly")]
     Unavailable { retry_after_seconds: u32 },
     #[error("an unexpected error occurred")]
@@ -56,6 +58,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Validation(_) => "validation-error",
+            ApiError::TooManyRequests(_) => "too-many-requests",
             ApiError::Unavailable { .. } => "service-unavailable",
             ApiError::Internal(_) => "internal-error",
         }
@@ -99,6 +102,20 @@ pub fn problem_response(status: StatusCode, slug: &str, detail: String, errors: 
     HttpResponse::build(status).insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))).body(json)
 }
 
+/// `RateLimit-Limit`, `-Remaining`, `-Reset` (draft-ietf-httpapi-ratelimit-headers).
+pub fn rate_limit_headers(
+    headers: &mut actix_web::http::header::HeaderMap,
+    info: &crate::auth::rate_limit::RateLimitInfo,
+) {
+    for (name, value) in
+        [("ratelimit-limit", info.limit), ("ratelimit-remaining", info.remaining), ("ratelimit-reset", info.reset)]
+    {
+        if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
+            headers.insert(header::HeaderName::from_static(name), v);
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -111,6 +128,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -130,6 +148,12 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 resp.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="taskflow""#));
+            }
+            ApiError::TooManyRequests(info) => {
+                rate_limit_headers(resp.headers_mut(), info);
+                if let Ok(v) = HeaderValue::from_str(&info.reset.to_string()) {
+                    resp.headers_mut().insert(header::RETRY_AFTER, v);
+                }
             }
             ApiError::Unavailable { retry_after_seconds } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_seconds.to_string()) {

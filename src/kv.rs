@@ -180,4 +180,35 @@ impl Kv {
             .map_err(|_| KvError::Timeout)?
             .map_err(KvError::from)
     }
+
+    /// Counts a hit in a fixed window: INCR, start the window's expiry on the
+    /// first hit, read what is left of it. Returns (count, milliseconds left).
+    pub async fn incr_window(&self, key: &str, window: Duration) -> Result<(u64, i64), KvError> {
+        let mut pipe = redis::pipe();
+        let k = self.key(key);
+        pipe.cmd("INCR").arg(&k);
+        pipe.cmd("PEXPIRE").arg(&k).arg(window.as_millis() as u64).arg("NX").ignore();
+        pipe.cmd("PTTL").arg(&k);
+        let mut conn = self.connection().await?;
+        tokio::time::timeout(self.inner.timeout, pipe.query_async::<(u64, i64)>(&mut conn))
+            .await
+            .map_err(|_| KvError::Timeout)?
+            .map_err(KvError::from)
+    }
+
+    /// Milliseconds until `key` expires; None when it does not exist.
+    pub async fn ttl_ms(&self, key: &str) -> Result<Option<i64>, KvError> {
+        let mut cmd = redis::cmd("PTTL");
+        cmd.arg(self.key(key));
+        let ttl = self.run::<i64>(cmd).await?;
+        Ok((ttl > 0).then_some(ttl))
+    }
+
+    pub async fn del(&self, keys: &[String]) -> Result<(), KvError> {
+        let mut cmd = redis::cmd("DEL");
+        for k in keys {
+            cmd.arg(self.key(k));
+        }
+        self.run::<i64>(cmd).await.map(|_| ())
+    }
 }

@@ -9,7 +9,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::Error;
+use actix_web::{Error, HttpMessage};
 use futures_util::FutureExt;
 use tracing::field::Empty;
 use tracing::Instrument;
@@ -59,7 +59,14 @@ pub async fn request_context(
         latency_ms = Empty,
     );
 
-    let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().instrument(span.clone()).await;
+    let state = req.app_data::<actix_web::web::Data<crate::state::AppState>>().cloned();
+    let meta = crate::db::audit::RequestMeta {
+        request_id: id.clone(),
+        ip: state.as_ref().map(|s| s.client_ip(req.request())).unwrap_or_default(),
+    };
+    let outcome = crate::db::audit::REQUEST
+        .scope(meta, AssertUnwindSafe(next.call(req)).catch_unwind().instrument(span.clone()))
+        .await;
     // Holding a clone of the HttpRequest across the call breaks actix's routing,
     // so these two paths return an error that actix renders through ApiError.
     let mut res = match outcome {
@@ -98,7 +105,26 @@ pub async fn request_context(
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
+    let limit = res.request().extensions().get::<crate::auth::rate_limit::RateLimitInfo>().copied();
+    if let Some(info) = limit {
+        crate::error::rate_limit_headers(res.headers_mut(), &info);
+    }
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    if status == StatusCode::FORBIDDEN {
+        let user = res.request().extensions().get::<crate::auth::extractor::AuthUser>().cloned();
+        if let (Some(state), Some(user)) = (state, user) {
+            let meta = crate::db::audit::RequestMeta { request_id: id.clone(), ip: state.client_ip(res.request()) };
+            let event = crate::db::audit::Event::new("access.denied")
+                .actor(user.user_id.0)
+                .subject(user.user_id.0)
+                .details(serde_json::json!({ "method": method, "route": route }));
+            let recorded =
+                crate::db::audit::REQUEST.scope(meta, crate::service::audit::standalone(&state, &user, event)).await;
+            if let Err(e) = recorded {
+                span.in_scope(|| tracing::warn!(error = %e, "could not audit a denied request"));
+            }
+        }
+    }
     let elapsed = started.elapsed().as_secs_f64();
     crate::metrics::http_request(&method, &route, status.as_u16(), elapsed);
     let latency_ms = elapsed * 1000.0;

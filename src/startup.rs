@@ -41,6 +41,48 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
     }
 }
 
+/// Headers on every response, errors included. Pages served later may set
+/// their own CSP; `DefaultHeaders` only fills in what a handler left unset.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cache-Control", "no-store"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+}
+
+/// CORS only for configured origins, matched exactly; bearer tokens, not
+/// cookies, so credentials are never allowed.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default();
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors.allowed_methods(["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "if-none-match",
+            "idempotency-key",
+            "x-request-id",
+        ])
+        .expose_headers([
+            "etag",
+            "location",
+            "retry-after",
+            "x-request-id",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "idempotent-replayed",
+        ])
+        .max_age(3600)
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.application.host.as_str(), settings.application.port))?;
@@ -52,9 +94,14 @@ impl Application {
         let shutting_down = Arc::new(AtomicBool::new(false));
         let state = web::Data::new(AppState::new(&settings, pool.clone(), kv, shutting_down.clone())?);
         let limit = settings.application.max_body_bytes;
+        let origins = settings.application.cors_allowed_origins.clone();
 
         let mut server = HttpServer::new(move || {
             App::new()
+                // Without configured origins there is no CORS layer at all: a
+                // browser's cross-origin call fails its preflight.
+                .wrap(actix_web::middleware::Condition::new(!origins.is_empty(), cors(&origins)))
+                .wrap(security_headers())
                 .wrap(from_fn(request_context))
                 .app_data(state.clone())
                 .app_data(

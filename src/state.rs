@@ -7,6 +7,7 @@ use sqlx::PgPool;
 
 use crate::activity::Activity;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::RateLimiter;
 use crate::cache::Cache;
 use crate::config::Settings;
 use crate::kv::Kv;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub kv: Kv,
     pub activity: Activity,
     pub cache: Cache,
+    pub limits: RateLimiter,
+    client_ip_header: Option<actix_web::http::header::HeaderName>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub jwt: JwtKeys,
     pub refresh_token_ttl: chrono::Duration,
@@ -33,6 +36,12 @@ impl AppState {
         Ok(Self {
             pool,
             activity: Activity::new(kv.clone()),
+            limits: RateLimiter::new(kv.clone()),
+            client_ip_header: settings
+                .application
+                .client_ip_header
+                .as_deref()
+                .and_then(|h| actix_web::http::header::HeaderName::try_from(h).ok()),
             cache: Cache::new(kv.clone(), std::time::Duration::from_secs(settings.redis.cache_ttl_seconds)),
             kv,
             metrics: crate::metrics::install(),
@@ -40,5 +49,25 @@ impl AppState {
             refresh_token_ttl: chrono::Duration::days(settings.auth.refresh_token_ttl_days),
             shutting_down,
         })
+    }
+}
+
+impl AppState {
+    /// The client's address: from the trusted proxy header when configured,
+    /// else the TCP peer. Never from a header the deployment did not name.
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> String {
+        if let Some(name) = &self.client_ip_header {
+            if let Some(ip) = req
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+            {
+                return ip.to_string();
+            }
+        }
+        req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
     }
 }

@@ -3,6 +3,7 @@
 use super::extractor::AuthUser;
 use super::session::deny_session;
 use super::{password, AuthError};
+use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
 use crate::db::users::UserRow;
 use crate::db::{self, begin_as, Actor};
@@ -57,6 +58,11 @@ pub async fn change_password(
     db::users::set_password_hash(&mut tx, user.user_id, &hash).await?;
     let revoked =
         db::sessions::revoke_others(&mut tx, user.user_id, user.session_id, RevokeReason::PasswordChange).await?;
+    let event = Event::new("account.password_changed")
+        .actor(user.user_id.0)
+        .subject(user.user_id.0)
+        .details(serde_json::json!({ "sessions_revoked": revoked.len() }));
+    db::audit::record(&mut tx, event).await?;
     tx.commit().await.map_err(db::DbError::from)?;
     for session_id in revoked {
         deny_session(state, session_id).await;

@@ -4,9 +4,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{http::header, web, FromRequest, HttpRequest};
+use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use uuid::Uuid;
 
+use crate::auth::rate_limit::policy;
 use crate::db::Actor;
 use crate::domain::user::{GlobalRole, UserId};
 use crate::error::ApiError;
@@ -57,7 +58,9 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req).map(str::to_owned);
+        // The limit's numbers go back onto the request for RateLimit-* headers.
+        let req = req.clone();
+        let token = bearer_token(&req).map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
             let token = token.inspect_err(|_| crate::metrics::auth_failure("missing_token"))?;
@@ -76,15 +79,23 @@ impl FromRequest for AuthUser {
                 crate::metrics::auth_failure("revoked_token");
                 return Err(ApiError::Unauthorized("the access token has been revoked"));
             }
+            let limit = state.limits.hit(&format!("user:{}", claims.sub), policy::PER_USER).await;
+            req.extensions_mut().insert(limit.info);
+            if !limit.allowed {
+                return Err(ApiError::TooManyRequests(limit.info));
+            }
             state.activity.seen(claims.sub).await;
             tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
-            Ok(AuthUser {
+            let user = AuthUser {
                 user_id: UserId(claims.sub),
                 role: claims.role,
                 session_id: claims.sid,
                 token_id: claims.jti,
                 expires_at: claims.exp,
-            })
+            };
+            // For the audit of a denied request, after the handler.
+            req.extensions_mut().insert(user.clone());
+            Ok(user)
         })
     }
 }

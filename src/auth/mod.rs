@@ -5,6 +5,7 @@ pub mod account;
 pub mod extractor;
 pub mod jwt;
 pub mod password;
+pub mod rate_limit;
 pub mod session;
 
 use crate::db::DbError;
@@ -21,6 +22,8 @@ pub enum AuthError {
     RefreshTokenReused,
     #[error("the current password is wrong")]
     WrongCurrentPassword,
+    #[error("too many failed attempts")]
+    Locked(crate::auth::rate_limit::RateLimitInfo),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("password hashing failed: {0}")]
@@ -40,6 +43,7 @@ impl From<AuthError> for crate::error::ApiError {
                 ApiError::Unauthorized("the refresh token was already used; the session is revoked, sign in again")
             }
             AuthError::WrongCurrentPassword => ApiError::validation("current_password", "is wrong"),
+            AuthError::Locked(info) => ApiError::TooManyRequests(info),
             AuthError::Db(e) => e.into(),
             AuthError::Hashing(m) => ApiError::internal(anyhow::anyhow!(m)),
         }

@@ -11,7 +11,9 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::extractor::{denied_session_key, denied_token_key, AuthUser};
+use super::rate_limit::{account_key, policy, RateLimitInfo};
 use super::{password, AuthError};
+use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
 use crate::db::{self, begin_as, Actor, Tx};
 use crate::domain::user::{Email, GlobalRole, UserId};
@@ -62,13 +64,23 @@ pub async fn start(state: &AppState, user_id: UserId, role: GlobalRole) -> Resul
     let session_id = Uuid::new_v4();
     db::sessions::create(&mut tx, session_id, user_id, Utc::now() + state.refresh_token_ttl).await?;
     let pair = issue_pair(state, &mut tx, user_id, role, session_id).await?;
+    db::audit::record(&mut tx, Event::new("auth.login").actor(user_id.0).subject(user_id.0).target(session_id)).await?;
     tx.commit().await.map_err(db::DbError::from)?;
     Ok(pair)
 }
 
 /// Unknown email and wrong password take the same path through argon2 and
 /// end in the same error.
-pub async fn login(state: &AppState, email: &Email, password: SecretString) -> Result<TokenPair, AuthError> {
+pub async fn login(state: &AppState, email: &Email, password: SecretString, ip: &str) -> Result<TokenPair, AuthError> {
+    let (account_failures, account_lock) = (account_key("fail", email.as_str()), account_key("lock", email.as_str()));
+    let (ip_failures, ip_lock) = (format!("fail:ip:{ip}"), format!("lock:ip:{ip}"));
+    // Locked accounts and addresses are refused before argon2 runs.
+    for key in [&account_lock, &ip_lock] {
+        if let Some(wait) = state.limits.locked_for(key).await {
+            crate::metrics::auth_failure("locked_out");
+            return Err(AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: wait }));
+        }
+    }
     let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
     let credentials = db::users::credentials(&mut tx, email).await?;
     tx.commit().await.map_err(db::DbError::from)?;
@@ -80,15 +92,52 @@ pub async fn login(state: &AppState, email: &Email, password: SecretString) -> R
         _ => {
             tracing::info!(email = %mask_email(email.as_str()), "login failed");
             crate::metrics::auth_failure("invalid_credentials");
+            let locked = state
+                .limits
+                .record_failure(&[
+                    (account_failures, account_lock, policy::ACCOUNT_FREE_FAILURES),
+                    (ip_failures, ip_lock, policy::IP_FREE_FAILURES),
+                ])
+                .await;
+            if let Some(wait) = locked {
+                tracing::warn!(email = %mask_email(email.as_str()), wait_seconds = wait.as_secs(), "sign-in locked after repeated failures");
+            }
+            let subject = credentials.as_ref().map(|c| c.user_id.0);
+            audit_failure(state, subject, email, locked).await;
             return Err(AuthError::InvalidCredentials);
         }
     };
+    state.limits.clear(&[account_failures, account_lock]).await;
     if credentials.disabled {
         crate::metrics::auth_failure("account_disabled");
         return Err(AuthError::AccountDisabled);
     }
     tracing::Span::current().record("user_id", tracing::field::display(credentials.user_id));
     start(state, credentials.user_id, credentials.role).await
+}
+
+/// A failed sign-in (and a lockout it caused), in its own anonymous
+/// transaction: nothing else is written.
+async fn audit_failure(state: &AppState, subject: Option<Uuid>, email: &Email, locked: Option<std::time::Duration>) {
+    let details = serde_json::json!({ "email": mask_email(email.as_str()) });
+    let outcome = async {
+        let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
+        let failed = Event::new("auth.login_failed").details(details.clone());
+        db::audit::record(&mut tx, if let Some(s) = subject { failed.subject(s) } else { failed }).await?;
+        if let Some(wait) = locked {
+            let mut lock = Event::new("auth.lockout")
+                .details(serde_json::json!({ "email": details["email"], "seconds": wait.as_secs() }));
+            if let Some(s) = subject {
+                lock = lock.subject(s);
+            }
+            db::audit::record(&mut tx, lock).await?;
+        }
+        tx.commit().await.map_err(db::DbError::from)
+    }
+    .await;
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "could not audit a failed sign-in");
+    }
 }
 
 /// Rotates a refresh token. Presenting one that was already used revokes its
@@ -110,6 +159,10 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
         db::sessions::lock_refresh_token(&mut tx, &digest).await?.ok_or(AuthError::InvalidRefreshToken)?;
     if token_state.used {
         let was_live = db::sessions::revoke(&mut tx, token_state.session_id, RevokeReason::RefreshTokenReuse).await?;
+        if was_live {
+            let event = Event::new("auth.refresh_reuse").subject(user_id.0).target(token_state.session_id);
+            db::audit::record(&mut tx, event).await?;
+        }
         tx.commit().await.map_err(db::DbError::from)?;
         if was_live {
             tracing::warn!(user_id = %user_id, session_id = %token_state.session_id, "refresh token reused; session revoked");
@@ -133,6 +186,8 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
 pub async fn logout(state: &AppState, user: &AuthUser) -> Result<(), AuthError> {
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
     db::sessions::revoke(&mut tx, user.session_id, RevokeReason::Logout).await?;
+    let event = Event::new("auth.logout").actor(user.user_id.0).subject(user.user_id.0).target(user.session_id);
+    db::audit::record(&mut tx, event).await?;
     tx.commit().await.map_err(db::DbError::from)?;
     let ttl = Duration::from_secs((user.expires_at - Utc::now().timestamp()).max(1) as u64);
     // Failing soft is safe: begin_as consults the revoked session in Postgres.

@@ -1,6 +1,7 @@
 //! The database layer: the pool, the RLS chokepoint and SQLSTATE mapping. SQL
 //! lives only in this module and its children.
 
+pub mod audit;
 pub mod comments;
 pub mod idempotency;
 pub mod seed;

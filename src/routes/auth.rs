@@ -1,12 +1,13 @@
 //! `/api/v1/auth`: register, login, refresh, logout.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::me::UserResponse;
 use crate::auth::account::{self, NewAccount};
 use crate::auth::extractor::AuthUser;
+use crate::auth::rate_limit::policy;
 use crate::auth::session;
 use crate::domain::user::{DisplayName, Email, GlobalRole, Password};
 use crate::domain::FieldErrors;
@@ -48,23 +49,49 @@ pub struct RefreshRequest {
     refresh_token: SecretString,
 }
 
+/// Every /auth endpoint shares one per-IP budget against scripted abuse.
+async fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    let ip = state.client_ip(req);
+    let d = state.limits.hit(&format!("auth:ip:{ip}"), policy::AUTH_PER_IP).await;
+    if d.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::TooManyRequests(d.info))
+    }
+}
+
 #[tracing::instrument(name = "auth.register", skip_all)]
-pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req).await?;
     let account = body.into_inner().parse()?;
     let user = account::register(&state.pool, account, GlobalRole::Member).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
 
 #[tracing::instrument(name = "auth.login", skip_all)]
-pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req).await?;
     let body = body.into_inner();
     let email = Email::parse(&body.email).map_err(|m| ApiError::validation("email", m))?;
-    let pair = session::login(&state, &email, body.password).await?;
+    let pair = session::login(&state, &email, body.password, &state.client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
 #[tracing::instrument(name = "auth.refresh", skip_all)]
-pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req).await?;
     let pair = session::refresh(&state, body.into_inner().refresh_token).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

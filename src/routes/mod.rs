@@ -1,6 +1,7 @@
 //! HTTP routes: one module per resource, wired in `configure`.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod cursor;
@@ -34,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/me").get(me::get_me).patch(me::patch_me))
                 .service(web::resource("/me/password").post(me::change_password))
+                .service(web::resource("/me/audit-events").get(audit::my_events))
+                .service(web::resource("/admin/audit-events").get(audit::all_events))
                 .service(web::resource("/teams").get(teams::list_teams).post(teams::create_team))
                 .service(
                     web::resource("/teams/{team_id}")

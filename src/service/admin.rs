@@ -49,6 +49,13 @@ pub async fn update_user(
     let before = db::users::find(&mut tx, UserId(target)).await?.ok_or(ServiceError::NotFound)?;
     let row = db::users::admin_update(&mut tx, UserId(target), role, disabled).await?.ok_or(ServiceError::NotFound)?;
     let role_changed = row.role != before.role;
+    let event = crate::db::audit::Event::new("admin.user_updated").actor(user.user_id.0).subject(target).details(
+        serde_json::json!({
+            "role": { "from": before.role, "to": row.role },
+            "disabled": { "from": before.disabled_at.is_some(), "to": row.disabled_at.is_some() },
+        }),
+    );
+    db::audit::record(&mut tx, event).await?;
     let newly_disabled = row.disabled_at.is_some() && before.disabled_at.is_none();
     let revoked = if newly_disabled || role_changed {
         let reason = if newly_disabled { RevokeReason::UserDisabled } else { RevokeReason::Admin };

@@ -3,6 +3,7 @@
 //! same rules underneath.
 
 pub mod admin;
+pub mod audit;
 pub mod comments;
 pub mod tasks;
 pub mod teams;

@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::{begin, commit, team_role, Result, ServiceError};
 use crate::auth::extractor::AuthUser;
 use crate::cache::CacheName;
+use crate::db::audit::Event;
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::db::{self, Tx};
 use crate::domain::team::{may_change_role, TeamName, TeamRole};
@@ -26,6 +27,7 @@ pub async fn create(state: &AppState, user: &AuthUser, name: TeamName) -> Result
     let mut tx = begin(&state.pool, user).await?;
     let team_id = Uuid::now_v7();
     db::teams::create(&mut tx, team_id, &name, user.user_id).await?;
+    db::audit::record(&mut tx, Event::new("team.created").actor(user.user_id.0).team(team_id)).await?;
     let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(team)
@@ -65,6 +67,7 @@ pub async fn delete(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<
     if !db::teams::delete(&mut tx, team_id).await? {
         return Err(ServiceError::NotFound);
     }
+    db::audit::record(&mut tx, Event::new("team.deleted").actor(user.user_id.0).team(team_id)).await?;
     commit(tx).await?;
     state.cache.team_changed(team_id).await;
     Ok(())
@@ -106,6 +109,8 @@ pub async fn add_member(
             .ok_or_else(|| ServiceError::invalid("email", "no account has this email"))?,
     };
     db::teams::add_member(&mut tx, team_id, target, role).await?;
+    let event = Event::new("team.member_added").actor(user.user_id.0).subject(target).team(team_id);
+    db::audit::record(&mut tx, event.details(serde_json::json!({ "role": role.as_str() }))).await?;
     let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     membership_changed(state, team_id, target).await;
@@ -124,6 +129,9 @@ pub async fn change_role(
     let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     may_change_role(mine, target == user.user_id.0, current.role(), role).map_err(ServiceError::Forbidden)?;
     db::teams::set_role(&mut tx, team_id, target, role).await?;
+    let event = Event::new("team.role_changed").actor(user.user_id.0).subject(target).team(team_id);
+    let details = serde_json::json!({ "from": current.role().as_str(), "to": role.as_str() });
+    db::audit::record(&mut tx, event.details(details)).await?;
     let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     membership_changed(state, team_id, target).await;
@@ -144,6 +152,9 @@ pub async fn remove_member(state: &AppState, user: &AuthUser, team_id: Uuid, tar
         }
     }
     db::teams::remove_member(&mut tx, team_id, target).await?;
+    let action = if target == user.user_id.0 { "team.member_left" } else { "team.member_removed" };
+    let event = Event::new(action).actor(user.user_id.0).subject(target).team(team_id);
+    db::audit::record(&mut tx, event.details(serde_json::json!({ "role": current.role().as_str() }))).await?;
     commit(tx).await?;
     membership_changed(state, team_id, target).await;
     Ok(())

@@ -2,6 +2,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod admin;
+mod audit;
 mod auth;
 mod cache;
 mod comments;
@@ -13,6 +14,7 @@ mod me;
 mod metrics;
 mod replicas;
 mod resilience;
+mod security;
 mod seed;
 mod smoke;
 mod tasks;

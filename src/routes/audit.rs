@@ -1,0 +1,78 @@
+//! `/api/v1/me/audit-events` and `/api/v1/admin/audit-events`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{cursor, params};
+use crate::auth::extractor::AuthUser;
+use crate::db::audit::{EventRow, Filter};
+use crate::domain::task::Limit;
+use crate::error::ApiError;
+use crate::service::audit;
+use crate::state::AppState;
+
+const ORDERING: &str = "audit";
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<EventRow>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MineQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminQuery {
+    actor_id: Option<Uuid>,
+    subject_id: Option<Uuid>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+fn page(mut rows: Vec<EventRow>, limit: i64) -> Page {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor =
+        if more { rows.last().map(|r| cursor::encode_time(ORDERING, r.occurred_at, r.event_id)) } else { None };
+    Page { items: rows, next_cursor }
+}
+
+#[tracing::instrument(name = "audit.mine", skip_all)]
+pub async fn my_events(state: web::Data<AppState>, user: AuthUser, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let q: MineQuery = params::query(&req)?;
+    let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
+    let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
+    let rows = audit::mine(&state, &user, after, limit.0 + 1).await?;
+    Ok(HttpResponse::Ok().json(page(rows, limit.0)))
+}
+
+#[tracing::instrument(name = "audit.all", skip_all)]
+pub async fn all_events(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let q: AdminQuery = params::query(&req)?;
+    let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
+    let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
+    let filter = Filter {
+        involving: None,
+        actor_id: q.actor_id,
+        subject_id: q.subject_id,
+        action: q.action,
+        from: q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?,
+        to: q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?,
+    };
+    let rows = audit::all(&state, &user, &filter, after, limit.0 + 1).await?;
+    Ok(HttpResponse::Ok().json(page(rows, limit.0)))
+}

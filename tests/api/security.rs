@@ -1,0 +1,130 @@
+//! HTTP hardening and abuse resistance.
+
+use serde_json::json;
+
+use crate::helpers::{read, spawn_app, spawn_app_with, PASSWORD};
+
+fn assert_hardened(r: &crate::helpers::Reply) {
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{:?}", r.headers);
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    assert_eq!(r.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert!(r.header("strict-transport-security").is_some_and(|v| v.starts_with("max-age=")));
+    assert!(r.header("server").is_none(), "no Server header");
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let u = app.create_user().await;
+    assert_hardened(&app.me(&u.access_token).await);
+    assert_hardened(&app.get("/api/v1/me", None).await); // 401
+    assert_hardened(&app.get("/nope", None).await); // 404 from actix
+    assert_hardened(&app.post("/api/v1/tasks", Some(&u.access_token), &json!({})).await); // 422
+    assert_hardened(&app.get("/health/live", None).await);
+}
+
+#[tokio::test]
+async fn cors_is_off_unless_origins_are_configured_and_then_exact() {
+    let app = spawn_app().await;
+    let r =
+        read(app.client.get(app.url("/health/live")).header("origin", "https://evil.example").send().await.unwrap())
+            .await;
+    assert!(r.header("access-control-allow-origin").is_none());
+
+    let app = spawn_app_with(|s| s.application.cors_allowed_origins = vec!["https://app.example.com".into()]).await;
+    let preflight = read(
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/tasks"))
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(preflight.status, 200, "{}", preflight.text);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("https://app.example.com"));
+    assert!(preflight.header("access-control-allow-credentials").is_none());
+    let evil = read(
+        app.client
+            .get(app.url("/health/live"))
+            .header("origin", "https://app.example.com.evil.example")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_ne!(evil.header("access-control-allow-origin"), Some("https://app.example.com.evil.example"));
+    assert!(evil.header("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_briefly_and_not_its_neighbours() {
+    let app = spawn_app().await;
+    let victim = app.create_user().await;
+    let neighbour = app.create_user().await;
+    for _ in 0..5 {
+        app.login(&victim.email, "not the password at all").await.assert_problem(401);
+    }
+    // Locked: even the right password waits, and says how long.
+    let locked = app.login(&victim.email, PASSWORD).await;
+    locked.assert_problem(429);
+    let wait: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "first lock is at most 30 s, got {wait}");
+    assert_eq!(locked.header("ratelimit-remaining"), Some("0"));
+    // Other accounts are unaffected; existing sessions keep working.
+    assert_eq!(app.login(&neighbour.email, PASSWORD).await.status, 200);
+    assert_eq!(app.me(&victim.access_token).await.status, 200);
+}
+
+#[tokio::test]
+async fn without_redis_the_limits_fall_back_to_this_process() {
+    let app = spawn_app_with(|s| s.redis.url = "redis://127.0.0.1:1".to_owned().into()).await;
+    let victim = app.create_user().await;
+    for _ in 0..5 {
+        app.login(&victim.email, "not the password at all").await.assert_problem(401);
+    }
+    app.login(&victim.email, PASSWORD).await.assert_problem(429);
+}
+
+#[tokio::test]
+async fn auth_endpoints_are_rate_limited_per_ip() {
+    let app = spawn_app().await;
+    // Invalid sign-ups are not failed logins; they only spend the IP's budget.
+    for i in 0..60 {
+        app.register(&format!("not-an-email-{i}"), PASSWORD).await.assert_problem(422);
+    }
+    let r = app.register("still-not-an-email", PASSWORD).await;
+    r.assert_problem(429);
+    assert_eq!(r.header("ratelimit-limit"), Some("60"));
+    assert_eq!(r.header("ratelimit-remaining"), Some("0"));
+    assert!(r.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn one_address_failing_against_many_accounts_is_locked_out() {
+    let app = spawn_app().await;
+    let real = app.create_user().await;
+    for i in 0..20 {
+        app.login(&format!("guess{i}@example.com"), "password123456").await.assert_problem(401);
+    }
+    // The address is locked, for every account.
+    app.login(&real.email, PASSWORD).await.assert_problem(429);
+}
+
+#[tokio::test]
+async fn authenticated_responses_carry_ratelimit_headers() {
+    let app = spawn_app().await;
+    let u = app.create_user().await;
+    let first = app.me(&u.access_token).await;
+    let second = app.me(&u.access_token).await;
+    assert_eq!(first.header("ratelimit-limit"), Some("1200"));
+    let (a, b): (u64, u64) = (
+        first.header("ratelimit-remaining").unwrap().parse().unwrap(),
+        second.header("ratelimit-remaining").unwrap().parse().unwrap(),
+    );
+    assert_eq!(a, b + 1);
+}
