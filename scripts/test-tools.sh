@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the external programs the test suite drives, when missing:
 # promtool (Debian `prometheus`) lints /metrics; redis-server runs a private
-# Redis that one test kills and restarts.
+# Redis that one test kills and restarts; pyotp (PyPI) is the independent
+# TOTP implementation the MFA tests check codes against.
 set -euo pipefail
+if ! python3 -c 'import pyotp' 2>/dev/null; then
+  echo "[test-tools] installing pyotp" >&2
+  python3 -m pip install --quiet --disable-pip-version-check pyotp >&2
+fi
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v redis-server >/dev/null || missing+=(redis-server)

@@ -58,7 +58,33 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub redis: RedisSettings,
     pub auth: AuthSettings,
+    pub mfa: MfaSettings,
 }
+
+/// TOTP secrets are sealed with one of these AES-256 keys (base64 of 32
+/// bytes); `active_key_id` seals new secrets, the others still open old ones.
+#[derive(Clone, Deserialize)]
+pub struct MfaSettings {
+    pub issuer: String,
+    pub active_key_id: String,
+    #[serde(default)]
+    pub keys: std::collections::HashMap<String, SecretString>,
+}
+
+impl std::fmt::Debug for MfaSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut ids: Vec<&String> = self.keys.keys().collect();
+        ids.sort();
+        f.debug_struct("MfaSettings")
+            .field("issuer", &self.issuer)
+            .field("active_key_id", &self.active_key_id)
+            .field("key_ids", &ids)
+            .finish()
+    }
+}
+
+/// The MFA key id shipped in local.yaml and test.yaml; production refuses it.
+pub const DEVELOPMENT_MFA_KEY_ID: &str = "dev";
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct ApplicationSettings {
@@ -166,6 +192,17 @@ impl Settings {
         if !(60..=3600).contains(&self.auth.access_token_ttl_seconds) {
             return Err(ConfigError::Invalid("auth.access_token_ttl_seconds must be between 60 and 3600".into()));
         }
+        if !self.mfa.keys.contains_key(&self.mfa.active_key_id) {
+            return Err(ConfigError::Invalid(format!(
+                "mfa.active_key_id '{}' names no key in mfa.keys (set TASKFLOW_MFA__KEYS__<ID> to base64 of 32 random bytes)",
+                self.mfa.active_key_id
+            )));
+        }
+        if self.environment == Environment::Production && self.mfa.active_key_id == DEVELOPMENT_MFA_KEY_ID {
+            return Err(ConfigError::Invalid(
+                "production refuses the development MFA key; set TASKFLOW_MFA__ACTIVE_KEY_ID and TASKFLOW_MFA__KEYS__<ID>".into(),
+            ));
+        }
         if self.auth.refresh_token_ttl_days < 1 {
             return Err(ConfigError::Invalid("auth.refresh_token_ttl_days must be at least 1".into()));
         }
@@ -213,6 +250,7 @@ impl std::fmt::Debug for Settings {
             .field("database", &self.database)
             .field("redis", &self.redis)
             .field("auth", &self.auth)
+            .field("mfa", &self.mfa)
             .finish()
     }
 }

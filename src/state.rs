@@ -21,6 +21,7 @@ pub struct AppState {
     client_ip_header: Option<actix_web::http::header::HeaderName>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub jwt: JwtKeys,
+    pub mfa: crate::auth::totp::SecretBox,
     pub refresh_token_ttl: chrono::Duration,
     /// Set on SIGTERM so readiness fails at once while in-flight work drains.
     pub shutting_down: Arc<AtomicBool>,
@@ -46,6 +47,8 @@ impl AppState {
             kv,
             metrics: crate::metrics::install(),
             jwt: JwtKeys::new(&settings.auth)?,
+            mfa: crate::auth::totp::SecretBox::new(&settings.mfa)
+                .map_err(|e| crate::auth::jwt::JwtError::Config(e.to_string()))?,
             refresh_token_ttl: chrono::Duration::days(settings.auth.refresh_token_ttl_days),
             shutting_down,
         })

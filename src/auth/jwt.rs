@@ -26,12 +26,31 @@ pub struct AccessClaims {
     pub aud: String,
 }
 
+/// The second step of an MFA login: proves the password, grants nothing else.
+/// Its audience differs from access tokens', so neither passes for the other.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MfaClaims {
+    pub sub: Uuid,
+    pub typ: String,
+    pub jti: Uuid,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+pub const MFA_TOKEN_TYPE: &str = "mfa";
+pub const MFA_TOKEN_TTL_SECONDS: i64 = 300;
+
 #[derive(Debug, thiserror::Error)]
 pub enum JwtError {
     #[error("invalid token: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
     #[error("not an access token")]
     WrongType,
+    #[error("key configuration: {0}")]
+    Config(String),
 }
 
 #[derive(Clone)]
@@ -39,6 +58,7 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    mfa_validation: Validation,
     issuer: String,
     audience: String,
     ttl_seconds: i64,
@@ -54,7 +74,10 @@ impl JwtKeys {
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        let mut mfa_validation = validation.clone();
+        mfa_validation.set_audience(&[format!("{}:mfa", settings.audience)]);
         Ok(Self {
+            mfa_validation,
             encoding: EncodingKey::from_secret(&secret)?,
             decoding: DecodingKey::from_secret(&secret)?,
             validation,
@@ -83,6 +106,29 @@ impl JwtKeys {
             aud: self.audience.clone(),
         };
         Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    pub fn issue_mfa(&self, user_id: UserId) -> Result<(String, MfaClaims), JwtError> {
+        let now = Utc::now().timestamp();
+        let claims = MfaClaims {
+            sub: user_id.0,
+            typ: MFA_TOKEN_TYPE.into(),
+            jti: Uuid::new_v4(),
+            iat: now,
+            nbf: now,
+            exp: now + MFA_TOKEN_TTL_SECONDS,
+            iss: self.issuer.clone(),
+            aud: format!("{}:mfa", self.audience),
+        };
+        Ok((encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?, claims))
+    }
+
+    pub fn verify_mfa(&self, token: &str) -> Result<MfaClaims, JwtError> {
+        let claims = decode::<MfaClaims>(token, &self.decoding, &self.mfa_validation)?.claims;
+        if claims.typ != MFA_TOKEN_TYPE {
+            return Err(JwtError::WrongType);
+        }
+        Ok(claims)
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, JwtError> {

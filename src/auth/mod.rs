@@ -4,9 +4,11 @@
 pub mod account;
 pub mod extractor;
 pub mod jwt;
+pub mod mfa;
 pub mod password;
 pub mod rate_limit;
 pub mod session;
+pub mod totp;
 
 use crate::db::DbError;
 
@@ -24,6 +26,20 @@ pub enum AuthError {
     WrongCurrentPassword,
     #[error("too many failed attempts")]
     Locked(crate::auth::rate_limit::RateLimitInfo),
+    #[error("multi-factor authentication is already on")]
+    MfaAlreadyEnabled,
+    #[error("multi-factor authentication is not on")]
+    MfaNotEnabled,
+    #[error("start enrolment first (POST /api/v1/me/mfa/totp)")]
+    MfaNotPending,
+    #[error("the code is wrong, expired or already used")]
+    InvalidMfaCode,
+    #[error("the sign-in attempt is invalid or expired; sign in again")]
+    InvalidMfaToken,
+    #[error("the second factor is wrong, expired or already used")]
+    WrongSecondFactor,
+    #[error(transparent)]
+    Totp(#[from] crate::auth::totp::TotpError),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("password hashing failed: {0}")]
@@ -44,6 +60,15 @@ impl From<AuthError> for crate::error::ApiError {
             }
             AuthError::WrongCurrentPassword => ApiError::validation("current_password", "is wrong"),
             AuthError::Locked(info) => ApiError::TooManyRequests(info),
+            AuthError::MfaAlreadyEnabled => ApiError::Conflict("multi-factor authentication is already on".into()),
+            AuthError::MfaNotEnabled => ApiError::Conflict("multi-factor authentication is not on".into()),
+            AuthError::MfaNotPending => ApiError::Conflict("start enrolment first (POST /api/v1/me/mfa/totp)".into()),
+            AuthError::InvalidMfaCode => ApiError::validation("code", "is wrong, expired or already used"),
+            AuthError::InvalidMfaToken => {
+                ApiError::Unauthorized("the sign-in attempt is invalid, expired or already used; sign in again")
+            }
+            AuthError::WrongSecondFactor => ApiError::Unauthorized("the code is wrong, expired or already used"),
+            AuthError::Totp(e) => ApiError::internal(e),
             AuthError::Db(e) => e.into(),
             AuthError::Hashing(m) => ApiError::internal(anyhow::anyhow!(m)),
         }

@@ -23,6 +23,14 @@ use crate::telemetry::mask_email;
 /// Refresh tokens carry a prefix so secret scanners can recognise a leaked one.
 const REFRESH_TOKEN_PREFIX: &str = "tfr_";
 
+/// What a correct password earns: tokens, or, with MFA on, a challenge.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    Tokens(TokenPair),
+    MfaRequired { mfa_required: bool, mfa_token: String, expires_in: i64 },
+}
+
 #[derive(Serialize)]
 pub struct TokenPair {
     pub access_token: String,
@@ -71,7 +79,12 @@ pub async fn start(state: &AppState, user_id: UserId, role: GlobalRole) -> Resul
 
 /// Unknown email and wrong password take the same path through argon2 and
 /// end in the same error.
-pub async fn login(state: &AppState, email: &Email, password: SecretString, ip: &str) -> Result<TokenPair, AuthError> {
+pub async fn login(
+    state: &AppState,
+    email: &Email,
+    password: SecretString,
+    ip: &str,
+) -> Result<LoginOutcome, AuthError> {
     let (account_failures, account_lock) = (account_key("fail", email.as_str()), account_key("lock", email.as_str()));
     let (ip_failures, ip_lock) = (format!("fail:ip:{ip}"), format!("lock:ip:{ip}"));
     // Locked accounts and addresses are refused before argon2 runs.
@@ -113,12 +126,30 @@ pub async fn login(state: &AppState, email: &Email, password: SecretString, ip: 
         return Err(AuthError::AccountDisabled);
     }
     tracing::Span::current().record("user_id", tracing::field::display(credentials.user_id));
-    start(state, credentials.user_id, credentials.role).await
+    if credentials.mfa_enabled {
+        let (mfa_token, claims) =
+            state.jwt.issue_mfa(credentials.user_id).map_err(|e| AuthError::Hashing(e.to_string()))?;
+        return Ok(LoginOutcome::MfaRequired { mfa_required: true, mfa_token, expires_in: claims.exp - claims.iat });
+    }
+    Ok(LoginOutcome::Tokens(start(state, credentials.user_id, credentials.role).await?))
+}
+
+/// Keys for the sign-in failure counters of an account and an address.
+pub(crate) fn failure_keys(email_or_id: &str, ip: &str) -> [(String, String, u64); 2] {
+    [
+        (account_key("fail", email_or_id), account_key("lock", email_or_id), policy::ACCOUNT_FREE_FAILURES),
+        (format!("fail:ip:{ip}"), format!("lock:ip:{ip}"), policy::IP_FREE_FAILURES),
+    ]
 }
 
 /// A failed sign-in (and a lockout it caused), in its own anonymous
 /// transaction: nothing else is written.
-async fn audit_failure(state: &AppState, subject: Option<Uuid>, email: &Email, locked: Option<std::time::Duration>) {
+pub(crate) async fn audit_failure(
+    state: &AppState,
+    subject: Option<Uuid>,
+    email: &Email,
+    locked: Option<std::time::Duration>,
+) {
     let details = serde_json::json!({ "email": mask_email(email.as_str()) });
     let outcome = async {
         let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;

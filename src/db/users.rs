@@ -29,6 +29,7 @@ pub struct Credentials {
     pub password_hash: Option<String>,
     pub role: GlobalRole,
     pub disabled: bool,
+    pub mfa_enabled: bool,
 }
 
 pub async fn insert(
@@ -73,7 +74,8 @@ pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserR
 pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credentials>, DbError> {
     let _timer = crate::metrics::db_timer("users.credentials");
     let row = sqlx::query!(
-        r#"select user_id as "user_id!", password_hash, role as "role!", disabled as "disabled!"
+        r#"select user_id as "user_id!", password_hash, role as "role!", disabled as "disabled!",
+                  mfa_enabled as "mfa_enabled!"
            from private.login_credentials($1)"#,
         email.as_str(),
     )
@@ -84,6 +86,7 @@ pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credential
         password_hash: r.password_hash,
         role: r.role.parse().unwrap_or(GlobalRole::Member),
         disabled: r.disabled,
+        mfa_enabled: r.mfa_enabled,
     }))
 }
 

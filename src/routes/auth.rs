@@ -8,7 +8,7 @@ use super::me::UserResponse;
 use crate::auth::account::{self, NewAccount};
 use crate::auth::extractor::AuthUser;
 use crate::auth::rate_limit::policy;
-use crate::auth::session;
+use crate::auth::{mfa, session};
 use crate::domain::user::{DisplayName, Email, GlobalRole, Password};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
@@ -100,4 +100,29 @@ pub async fn refresh(
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     session::logout(&state, &user).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaVerifyRequest {
+    mfa_token: String,
+    code: Option<String>,
+    recovery_code: Option<String>,
+}
+
+#[tracing::instrument(name = "auth.mfa_verify", skip_all)]
+pub async fn verify_mfa(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<MfaVerifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req).await?;
+    let body = body.into_inner();
+    let factor = match (body.code, body.recovery_code) {
+        (Some(code), None) => mfa::SecondFactor::Code(code),
+        (None, Some(code)) => mfa::SecondFactor::RecoveryCode(code),
+        _ => return Err(ApiError::validation("code", "give exactly one of code or recovery_code")),
+    };
+    let pair = mfa::verify_login(&state, &body.mfa_token, factor, &state.client_ip(&req)).await?;
+    Ok(HttpResponse::Ok().json(pair))
 }

@@ -6,8 +6,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::account;
 use crate::auth::extractor::AuthUser;
+use crate::auth::{account, mfa};
 use crate::db::{self, begin_as, users::UserRow};
 use crate::domain::user::{DisplayName, GlobalRole, Password};
 use crate::error::ApiError;
@@ -80,4 +80,51 @@ pub async fn change_password(
     let new = Password::parse(body.new_password).map_err(|m| ApiError::validation("new_password", m))?;
     account::change_password(&state, &user, body.current_password, new).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisableMfaRequest {
+    password: SecretString,
+    code: String,
+}
+
+#[tracing::instrument(name = "mfa.enroll", skip_all)]
+pub async fn enroll_totp(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(mfa::enroll(&state, &user).await?))
+}
+
+#[tracing::instrument(name = "mfa.confirm", skip_all)]
+pub async fn confirm_totp(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(mfa::confirm(&state, &user, &body.code).await?))
+}
+
+#[tracing::instrument(name = "mfa.disable", skip_all)]
+pub async fn disable_totp(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<DisableMfaRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    mfa::disable(&state, &user, body.password, &body.code).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[tracing::instrument(name = "mfa.recovery_codes", skip_all)]
+pub async fn regenerate_recovery_codes(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(mfa::regenerate_codes(&state, &user, &body.code).await?))
 }

@@ -31,11 +31,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .service(web::resource("/register").post(auth::register))
                         .service(web::resource("/login").post(auth::login))
                         .service(web::resource("/refresh").post(auth::refresh))
-                        .service(web::resource("/logout").post(auth::logout)),
+                        .service(web::resource("/logout").post(auth::logout))
+                        .service(web::resource("/mfa/verify").post(auth::verify_mfa)),
                 )
                 .service(web::resource("/me").get(me::get_me).patch(me::patch_me))
                 .service(web::resource("/me/password").post(me::change_password))
                 .service(web::resource("/me/audit-events").get(audit::my_events))
+                .service(web::resource("/me/mfa/totp").post(me::enroll_totp).delete(me::disable_totp))
+                .service(web::resource("/me/mfa/totp/confirm").post(me::confirm_totp))
+                .service(web::resource("/me/mfa/recovery-codes").post(me::regenerate_recovery_codes))
                 .service(web::resource("/admin/audit-events").get(audit::all_events))
                 .service(web::resource("/teams").get(teams::list_teams).post(teams::create_team))
                 .service(

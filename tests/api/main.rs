@@ -12,6 +12,7 @@ mod helpers;
 mod logs;
 mod me;
 mod metrics;
+mod mfa;
 mod replicas;
 mod resilience;
 mod security;

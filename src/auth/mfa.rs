@@ -1,0 +1,204 @@
+//! MFA flows: enrol, confirm, disable, regenerate recovery codes, and the
+//! second step of a login.
+
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::Serialize;
+use std::time::Duration;
+
+use super::extractor::AuthUser;
+use super::rate_limit::RateLimitInfo;
+use super::session::{audit_failure, failure_keys, start, TokenPair};
+use super::totp::{self, Sealed};
+use super::{password, AuthError};
+use crate::db::audit::Event;
+use crate::db::{self, begin_as, Actor, DbError, Tx};
+use crate::domain::user::{GlobalRole, UserId};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct Enrolment {
+    /// Base32, for typing into an authenticator by hand.
+    pub secret: String,
+    pub otpauth_url: String,
+    pub qr_png_base64: String,
+}
+
+#[derive(Serialize)]
+pub struct RecoveryCodes {
+    /// Shown once; only digests are kept.
+    pub recovery_codes: Vec<String>,
+}
+
+fn now() -> u64 {
+    Utc::now().timestamp().max(0) as u64
+}
+
+async fn commit(tx: Tx) -> Result<(), AuthError> {
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// The user's TOTP and the stored state, opened.
+async fn load(
+    state: &AppState,
+    tx: &mut Tx,
+    user: UserId,
+    email: &str,
+) -> Result<Option<(totp_rs::Totp, bool)>, AuthError> {
+    let Some(row) = db::mfa::find(tx, user).await? else { return Ok(None) };
+    let sealed = Sealed { key_id: row.key_id, nonce: row.nonce, ciphertext: row.secret_ciphertext };
+    let secret = state.mfa.open(&sealed, user.0.as_bytes())?;
+    Ok(Some((totp::totp(&secret, state.mfa.issuer(), email)?, row.enabled)))
+}
+
+async fn email_of(tx: &mut Tx, user: UserId) -> Result<String, AuthError> {
+    Ok(db::users::find(tx, user).await?.map(|u| u.email).unwrap_or_default())
+}
+
+/// Checks `code` and spends its time step, so it is never accepted twice.
+async fn spend_code(tx: &mut Tx, user: UserId, t: &totp_rs::Totp, code: &str) -> Result<bool, AuthError> {
+    match totp::check(t, code, now()) {
+        Some(step) => Ok(db::mfa::advance_step(tx, user, step as i64).await?),
+        None => Ok(false),
+    }
+}
+
+async fn new_codes(tx: &mut Tx, user: UserId) -> Result<Vec<String>, AuthError> {
+    let codes = totp::new_recovery_codes();
+    let digests: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_code_digest(c)).collect();
+    db::mfa::replace_recovery_codes(tx, user, &digests).await?;
+    Ok(codes)
+}
+
+pub async fn enroll(state: &AppState, user: &AuthUser) -> Result<Enrolment, AuthError> {
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    if db::mfa::find(&mut tx, user.user_id).await?.is_some_and(|m| m.enabled) {
+        return Err(AuthError::MfaAlreadyEnabled);
+    }
+    let email = email_of(&mut tx, user.user_id).await?;
+    let secret = totp::new_secret();
+    let sealed = state.mfa.seal(&secret, user.user_id.0.as_bytes())?;
+    db::mfa::put_pending(&mut tx, user.user_id, &sealed.key_id, &sealed.nonce, &sealed.ciphertext).await?;
+    commit(tx).await?;
+    let t = totp::totp(&secret, state.mfa.issuer(), &email)?;
+    Ok(Enrolment {
+        secret: totp::base32(&secret),
+        otpauth_url: t.to_url().map_err(|e| totp::TotpError::Params(e.to_string()))?,
+        qr_png_base64: t.to_qr_base64().map_err(|e| totp::TotpError::Params(e.to_string()))?,
+    })
+}
+
+pub async fn confirm(state: &AppState, user: &AuthUser, code: &str) -> Result<RecoveryCodes, AuthError> {
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    let email = email_of(&mut tx, user.user_id).await?;
+    let (t, enabled) = load(state, &mut tx, user.user_id, &email).await?.ok_or(AuthError::MfaNotPending)?;
+    if enabled {
+        return Err(AuthError::MfaAlreadyEnabled);
+    }
+    let step = totp::check(&t, code, now()).ok_or(AuthError::InvalidMfaCode)?;
+    db::mfa::enable(&mut tx, user.user_id, step as i64).await?;
+    let codes = new_codes(&mut tx, user.user_id).await?;
+    db::audit::record(&mut tx, Event::new("mfa.enabled").actor(user.user_id.0).subject(user.user_id.0)).await?;
+    commit(tx).await?;
+    Ok(RecoveryCodes { recovery_codes: codes })
+}
+
+/// Needs the password and a current code: a stolen session alone cannot
+/// turn the second factor off.
+pub async fn disable(state: &AppState, user: &AuthUser, password_: SecretString, code: &str) -> Result<(), AuthError> {
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    let stored = db::users::password_hash(&mut tx, user.user_id).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    if !password::verify(password_, stored).await? {
+        return Err(AuthError::WrongCurrentPassword);
+    }
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    let email = email_of(&mut tx, user.user_id).await?;
+    let (t, enabled) = load(state, &mut tx, user.user_id, &email).await?.ok_or(AuthError::MfaNotEnabled)?;
+    if !enabled {
+        return Err(AuthError::MfaNotEnabled);
+    }
+    if !spend_code(&mut tx, user.user_id, &t, code).await? {
+        return Err(AuthError::InvalidMfaCode);
+    }
+    db::mfa::delete(&mut tx, user.user_id).await?;
+    db::audit::record(&mut tx, Event::new("mfa.disabled").actor(user.user_id.0).subject(user.user_id.0)).await?;
+    commit(tx).await
+}
+
+pub async fn regenerate_codes(state: &AppState, user: &AuthUser, code: &str) -> Result<RecoveryCodes, AuthError> {
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    let email = email_of(&mut tx, user.user_id).await?;
+    let (t, enabled) = load(state, &mut tx, user.user_id, &email).await?.ok_or(AuthError::MfaNotEnabled)?;
+    if !enabled {
+        return Err(AuthError::MfaNotEnabled);
+    }
+    if !spend_code(&mut tx, user.user_id, &t, code).await? {
+        return Err(AuthError::InvalidMfaCode);
+    }
+    let codes = new_codes(&mut tx, user.user_id).await?;
+    let event = Event::new("mfa.recovery_codes_regenerated").actor(user.user_id.0).subject(user.user_id.0);
+    db::audit::record(&mut tx, event).await?;
+    commit(tx).await?;
+    Ok(RecoveryCodes { recovery_codes: codes })
+}
+
+pub enum SecondFactor {
+    Code(String),
+    RecoveryCode(String),
+}
+
+/// The second step of a login. Wrong codes count toward the same failure
+/// limits as wrong passwords; an MFA token is good for one success.
+pub async fn verify_login(
+    state: &AppState,
+    mfa_token: &str,
+    factor: SecondFactor,
+    ip: &str,
+) -> Result<TokenPair, AuthError> {
+    let claims = state.jwt.verify_mfa(mfa_token).map_err(|_| AuthError::InvalidMfaToken)?;
+    let used_key = format!("mfa:used:{}", claims.jti);
+    if state.kv.count_existing(std::slice::from_ref(&used_key)).await.unwrap_or(0) > 0 {
+        return Err(AuthError::InvalidMfaToken);
+    }
+    let user = UserId(claims.sub);
+    let subjects = failure_keys(&user.0.to_string(), ip);
+    for (_, lock, _) in &subjects {
+        if let Some(wait) = state.limits.locked_for(lock).await {
+            return Err(AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: wait }));
+        }
+    }
+
+    let mut tx = begin_as(&state.pool, &Actor::Account { user_id: user, role: GlobalRole::Member }).await?;
+    let row = db::users::find(&mut tx, user).await?.ok_or(AuthError::InvalidMfaToken)?;
+    if row.disabled_at.is_some() {
+        return Err(AuthError::AccountDisabled);
+    }
+    let (t, enabled) = load(state, &mut tx, user, &row.email).await?.ok_or(AuthError::InvalidMfaToken)?;
+    let (ok, action) = match &factor {
+        SecondFactor::Code(code) => (enabled && spend_code(&mut tx, user, &t, code).await?, None),
+        SecondFactor::RecoveryCode(code) => (
+            enabled && db::mfa::use_recovery_code(&mut tx, user, &totp::recovery_code_digest(code)).await?,
+            Some("mfa.recovery_code_used"),
+        ),
+    };
+    if !ok {
+        drop(tx);
+        crate::metrics::auth_failure("invalid_mfa_code");
+        let locked = state.limits.record_failure(&subjects).await;
+        let email = crate::domain::user::Email::parse(&row.email).map_err(|_| AuthError::InvalidMfaCode)?;
+        audit_failure(state, Some(user.0), &email, locked).await;
+        return Err(AuthError::WrongSecondFactor);
+    }
+    if let Some(action) = action {
+        db::audit::record(&mut tx, Event::new(action).actor(user.0).subject(user.0)).await?;
+    }
+    commit(tx).await?;
+    let _ = state
+        .kv
+        .set_with_ttl(&used_key, "1", Duration::from_secs(crate::auth::jwt::MFA_TOKEN_TTL_SECONDS as u64))
+        .await;
+    state.limits.clear(&[subjects[0].0.clone(), subjects[0].1.clone()]).await;
+    start(state, user, row.role()).await
+}

@@ -1,0 +1,204 @@
+//! TOTP (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step) with secrets sealed by
+//! AES-256-GCM under a configured key, and single-use recovery codes.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rand::RngCore;
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+use totp_rs::{Builder, Secret, Totp};
+
+use crate::config::MfaSettings;
+
+pub const SECRET_BYTES: usize = 20;
+pub const RECOVERY_CODES: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TotpError {
+    #[error("no MFA key with id '{0}' is configured")]
+    UnknownKey(String),
+    #[error("an MFA key is not base64 of 32 bytes")]
+    BadKey,
+    #[error("sealing or opening a TOTP secret failed")]
+    Crypto,
+    #[error("TOTP parameters rejected: {0}")]
+    Params(String),
+}
+
+/// A secret sealed for storage.
+pub struct Sealed {
+    pub key_id: String,
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+#[derive(Clone)]
+pub struct SecretBox {
+    settings: MfaSettings,
+}
+
+impl SecretBox {
+    pub fn new(settings: &MfaSettings) -> Result<Self, TotpError> {
+        for key in settings.keys.values() {
+            let bytes = STANDARD.decode(key.expose_secret()).map_err(|_| TotpError::BadKey)?;
+            if bytes.len() != 32 {
+                return Err(TotpError::BadKey);
+            }
+        }
+        Ok(Self { settings: settings.clone() })
+    }
+
+    fn cipher(&self, key_id: &str) -> Result<Aes256Gcm, TotpError> {
+        let key = self.settings.keys.get(key_id).ok_or_else(|| TotpError::UnknownKey(key_id.to_owned()))?;
+        let bytes = STANDARD.decode(key.expose_secret()).map_err(|_| TotpError::BadKey)?;
+        if bytes.len() != 32 {
+            return Err(TotpError::BadKey);
+        }
+        Ok(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)))
+    }
+
+    /// Seals `secret` under the active key; `owner` is bound in as associated
+    /// data, so a ciphertext copied to another account does not open.
+    pub fn seal(&self, secret: &[u8], owner: &[u8]) -> Result<Sealed, TotpError> {
+        let key_id = self.settings.active_key_id.clone();
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let ciphertext = self
+            .cipher(&key_id)?
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad: owner })
+            .map_err(|_| TotpError::Crypto)?;
+        Ok(Sealed { key_id, nonce: nonce.to_vec(), ciphertext })
+    }
+
+    pub fn open(&self, sealed: &Sealed, owner: &[u8]) -> Result<Vec<u8>, TotpError> {
+        if sealed.nonce.len() != 12 {
+            return Err(TotpError::Crypto);
+        }
+        self.cipher(&sealed.key_id)?
+            .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: owner })
+            .map_err(|_| TotpError::Crypto)
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.settings.issuer
+    }
+}
+
+pub fn new_secret() -> Vec<u8> {
+    let mut bytes = vec![0u8; SECRET_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// The TOTP every standard authenticator app computes for `secret`.
+pub fn totp(secret: &[u8], issuer: &str, account: &str) -> Result<Totp, TotpError> {
+    Builder::new()
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(Secret::from(secret.to_vec()))
+        .with_issuer(Some(issuer.replace(':', " ")))
+        .with_account_name(account.replace(':', " "))
+        .build()
+        .map_err(|e| TotpError::Params(e.to_string()))
+}
+
+/// The time step `code` matches at `now` (±1 step), if any.
+pub fn check(totp: &Totp, code: &str, now: u64) -> Option<u64> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    totp.check(code, now)
+}
+
+pub fn base32(secret: &[u8]) -> String {
+    Secret::from(secret.to_vec()).to_base32()
+}
+
+/// Ten codes like `k7m2-q9xd-4f`, about 50 bits each.
+pub fn new_recovery_codes() -> Vec<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut raw = [0u8; 10];
+            rand::rng().fill_bytes(&mut raw);
+            let chars: String = raw.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
+            format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..10])
+        })
+        .collect()
+}
+
+/// Recovery codes are compared by digest; case and dashes do not matter.
+pub fn recovery_code_digest(code: &str) -> Vec<u8> {
+    let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+    Sha256::digest(normal.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6238 Appendix B, SHA-1, 8 digits.
+    #[test]
+    fn rfc_6238_vectors() -> Result<(), TotpError> {
+        let t = Builder::new()
+            .with_digits(8)
+            .with_skew(0)
+            .with_secret(Secret::from(b"12345678901234567890".to_vec()))
+            .build()
+            .map_err(|e| TotpError::Params(e.to_string()))?;
+        for (time, code) in [
+            (59, "94287082"),
+            (1_111_111_109, "07081804"),
+            (1_111_111_111, "14050471"),
+            (1_234_567_890, "89005924"),
+            (2_000_000_000, "69279037"),
+        ] {
+            assert_eq!(t.generate(time).to_string(), code, "T={time}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn check_accepts_one_step_of_skew_and_reports_the_step() -> Result<(), TotpError> {
+        let secret = new_secret();
+        let t = totp(&secret, "TaskFlow", "a@example.com")?;
+        let now = 1_800_000_000;
+        let code = t.generate(now).to_string();
+        assert_eq!(check(&t, &code, now), Some(now / 30));
+        assert_eq!(check(&t, &code, now + 30), Some(now / 30), "one step late");
+        assert_eq!(check(&t, &code, now + 90), None, "three steps late");
+        assert_eq!(check(&t, "12345", now), None);
+        assert_eq!(check(&t, "abcdef", now), None);
+        Ok(())
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_for_their_owner_and_key() -> Result<(), TotpError> {
+        let settings = MfaSettings {
+            issuer: "TaskFlow".into(),
+            active_key_id: "k1".into(),
+            keys: [("k1".to_owned(), STANDARD.encode([7u8; 32]).into())].into_iter().collect(),
+        };
+        let b = SecretBox::new(&settings)?;
+        let sealed = b.seal(b"secret-bytes", b"alice")?;
+        assert_ne!(sealed.ciphertext, b"secret-bytes");
+        assert_eq!(b.open(&sealed, b"alice")?, b"secret-bytes");
+        assert!(b.open(&sealed, b"mallory").is_err());
+        let unknown = Sealed { key_id: "k0".into(), ..sealed };
+        assert!(matches!(b.open(&unknown, b"alice"), Err(TotpError::UnknownKey(_))));
+        Ok(())
+    }
+
+    #[test]
+    fn recovery_codes_are_distinct_and_normalised() {
+        let codes = new_recovery_codes();
+        assert_eq!(codes.len(), 10);
+        let unique: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(unique.len(), 10);
+        assert_eq!(recovery_code_digest("AbCd-EfGh-Jk"), recovery_code_digest("abcdefghjk"));
+    }
+}
