@@ -22,6 +22,8 @@ pub struct AppState {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub jwt: JwtKeys,
     pub mfa: crate::auth::totp::SecretBox,
+    /// Derives the stable pseudonym that replaces an erased user in the audit log.
+    pub pseudonym_key: Vec<u8>,
     pub refresh_token_ttl: chrono::Duration,
     /// Set on SIGTERM so readiness fails at once while in-flight work drains.
     pub shutting_down: Arc<AtomicBool>,
@@ -49,6 +51,12 @@ impl AppState {
             jwt: JwtKeys::new(&settings.auth)?,
             mfa: crate::auth::totp::SecretBox::new(&settings.mfa)
                 .map_err(|e| crate::auth::jwt::JwtError::Config(e.to_string()))?,
+            pseudonym_key: {
+                use secrecy::ExposeSecret;
+                use sha2::{Digest, Sha256};
+                let secret = settings.auth.jwt_secret.as_ref().map(|s| s.expose_secret().as_bytes().to_vec());
+                Sha256::digest([b"taskflow-pseudonym:".as_slice(), &secret.unwrap_or_default()].concat()).to_vec()
+            },
             refresh_token_ttl: chrono::Duration::days(settings.auth.refresh_token_ttl_days),
             shutting_down,
         })

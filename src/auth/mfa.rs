@@ -40,7 +40,7 @@ async fn commit(tx: Tx) -> Result<(), AuthError> {
 }
 
 /// The user's TOTP and the stored state, opened.
-async fn load(
+pub(crate) async fn load(
     state: &AppState,
     tx: &mut Tx,
     user: UserId,
@@ -57,7 +57,7 @@ async fn email_of(tx: &mut Tx, user: UserId) -> Result<String, AuthError> {
 }
 
 /// Checks `code` and spends its time step, so it is never accepted twice.
-async fn spend_code(tx: &mut Tx, user: UserId, t: &totp_rs::Totp, code: &str) -> Result<bool, AuthError> {
+pub(crate) async fn spend_code(tx: &mut Tx, user: UserId, t: &totp_rs::Totp, code: &str) -> Result<bool, AuthError> {
     match totp::check(t, code, now()) {
         Some(step) => Ok(db::mfa::advance_step(tx, user, step as i64).await?),
         None => Ok(false),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod comments;
 pub mod idempotency;
 pub mod mfa;
+pub mod privacy;
 pub mod seed;
 pub mod sessions;
 pub mod tasks;

@@ -36,8 +36,9 @@ impl From<CommentRow> for CommentResponse {
         Self {
             comment_id: r.comment_id,
             task_id: r.task_id,
+            // An erased author's comments stay, attributed to nobody in particular.
+            author_name: if r.author_id.is_none() { Some("deleted user".into()) } else { r.author_name },
             author_id: r.author_id,
-            author_name: r.author_name,
             body: r.body,
             created_at: r.created_at,
             updated_at: r.updated_at,

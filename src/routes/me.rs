@@ -11,6 +11,7 @@ use crate::auth::{account, mfa};
 use crate::db::{self, begin_as, users::UserRow};
 use crate::domain::user::{DisplayName, GlobalRole, Password};
 use crate::error::ApiError;
+use crate::service::privacy;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -127,4 +128,58 @@ pub async fn regenerate_recovery_codes(
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(mfa::regenerate_codes(&state, &user, &body.code).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseRequest {
+    password: SecretString,
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentsRequest {
+    consents: Vec<privacy::ConsentChange>,
+}
+
+#[derive(Serialize)]
+struct ConsentsResponse {
+    purposes: &'static [&'static str],
+    consents: Vec<crate::db::privacy::ConsentRow>,
+}
+
+#[tracing::instrument(name = "me.export", skip_all)]
+pub async fn export(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let doc = privacy::export(&state, &user).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Disposition", "attachment; filename=\"taskflow-export.json\""))
+        .json(doc))
+}
+
+#[tracing::instrument(name = "me.erase", skip_all)]
+pub async fn erase(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<EraseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    privacy::erase(&state, &user, body.password, body.code.as_deref()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[tracing::instrument(name = "me.consents.get", skip_all)]
+pub async fn get_consents(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let consents = privacy::consents(&state, &user).await?;
+    Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: privacy::PURPOSES, consents }))
+}
+
+#[tracing::instrument(name = "me.consents.put", skip_all)]
+pub async fn put_consents(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<ConsentsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let consents = privacy::set_consents(&state, &user, &body.consents).await?;
+    Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: privacy::PURPOSES, consents }))
 }

@@ -34,7 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .service(web::resource("/logout").post(auth::logout))
                         .service(web::resource("/mfa/verify").post(auth::verify_mfa)),
                 )
-                .service(web::resource("/me").get(me::get_me).patch(me::patch_me))
+                .service(web::resource("/me").get(me::get_me).patch(me::patch_me).delete(me::erase))
+                .service(web::resource("/me/export").get(me::export))
+                .service(web::resource("/me/consents").get(me::get_consents).put(me::put_consents))
                 .service(web::resource("/me/password").post(me::change_password))
                 .service(web::resource("/me/audit-events").get(audit::my_events))
                 .service(web::resource("/me/mfa/totp").post(me::enroll_totp).delete(me::disable_totp))

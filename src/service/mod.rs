@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod audit;
 pub mod comments;
+pub mod privacy;
 pub mod tasks;
 pub mod teams;
 pub mod time;

@@ -1,0 +1,125 @@
+//! Consents, the data export, and the parts of erasure that need SQL.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{DbError, Tx};
+use crate::domain::user::UserId;
+
+#[derive(serde::Serialize)]
+pub struct ConsentRow {
+    pub purpose: String,
+    pub granted: bool,
+    pub policy_version: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn consents(tx: &mut Tx, user: UserId) -> Result<Vec<ConsentRow>, DbError> {
+    let _timer = crate::metrics::db_timer("privacy.consents");
+    let rows = sqlx::query_as!(
+        ConsentRow,
+        "select purpose, granted, policy_version, updated_at from consents where user_id = $1 order by purpose",
+        user.0
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
+
+/// Sets one consent; returns whether it changed.
+pub async fn set_consent(
+    tx: &mut Tx,
+    user: UserId,
+    purpose: &str,
+    granted: bool,
+    version: &str,
+) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("privacy.set_consent");
+    let changed = sqlx::query_scalar!(
+        r#"insert into consents (user_id, purpose, granted, policy_version) values ($1, $2, $3, $4)
+           on conflict (user_id, purpose) do update
+               set granted = excluded.granted, policy_version = excluded.policy_version, updated_at = now()
+               where consents.granted <> excluded.granted or consents.policy_version <> excluded.policy_version
+           returning true as "changed!""#,
+        user.0,
+        purpose,
+        granted,
+        version
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(changed.is_some())
+}
+
+/// Everything the user gave us, as one JSON document, read under their RLS
+/// identity (so it holds exactly what they can still see).
+pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbError> {
+    let _timer = crate::metrics::db_timer("privacy.export");
+    let doc = sqlx::query_scalar!(
+        r#"select jsonb_build_object(
+             'profile', (select to_jsonb(u) - 'password_hash' from users u where u.user_id = $1),
+             'teams', coalesce((select jsonb_agg(jsonb_build_object('team_id', t.team_id, 'name', t.name, 'role', m.role,
+                                                 'joined_at', m.created_at) order by t.name)
+                                from team_members m join teams t on t.team_id = m.team_id where m.user_id = $1), '[]'),
+             'tasks', coalesce((select jsonb_agg(to_jsonb(t) - 'search' order by t.created_at)
+                                from tasks t where t.created_by = $1 or t.assignee_id = $1), '[]'),
+             'comments', coalesce((select jsonb_agg(to_jsonb(c) order by c.created_at)
+                                   from comments c where c.author_id = $1), '[]'),
+             'time_entries', coalesce((select jsonb_agg(to_jsonb(e) order by e.started_at)
+                                       from time_entries e where e.user_id = $1), '[]'),
+             'consents', coalesce((select jsonb_agg(to_jsonb(c) - 'user_id' order by c.purpose)
+                                   from consents c where c.user_id = $1), '[]'),
+             'audit_events', coalesce((select jsonb_agg(to_jsonb(a) order by a.occurred_at)
+                                       from audit_events a where a.actor_id = $1 or a.subject_id = $1), '[]'),
+             'mfa_enabled', exists (select 1 from user_mfa m where m.user_id = $1 and m.enabled_at is not null)
+           ) as "doc!""#,
+        user.0
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(doc)
+}
+
+/// Teams where the user is the only owner and someone else remains: they
+/// must hand over or delete the team before erasing their account.
+pub async fn solely_owned_teams(tx: &mut Tx, user: UserId) -> Result<Vec<String>, DbError> {
+    let _timer = crate::metrics::db_timer("privacy.solely_owned_teams");
+    let names = sqlx::query_scalar!(
+        r#"select t.name from team_members m join teams t on t.team_id = m.team_id
+           where m.user_id = $1 and m.role = 'owner'
+             and not exists (select 1 from team_members o where o.team_id = m.team_id and o.role = 'owner' and o.user_id <> $1)
+             and exists (select 1 from team_members x where x.team_id = m.team_id and x.user_id <> $1)
+           order by t.name"#,
+        user.0
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(names)
+}
+
+/// Deletes teams the user alone belongs to (nobody else loses anything).
+pub async fn delete_solo_teams(tx: &mut Tx, user: UserId) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("privacy.delete_solo_teams");
+    let r = sqlx::query!(
+        r#"delete from teams t where t.team_id in (
+               select m.team_id from team_members m where m.user_id = $1
+                 and not exists (select 1 from team_members x where x.team_id = m.team_id and x.user_id <> $1))"#,
+        user.0
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn pseudonymise_audit(tx: &mut Tx, pseudonym: Uuid) -> Result<i64, DbError> {
+    let _timer = crate::metrics::db_timer("privacy.pseudonymise_audit");
+    let n =
+        sqlx::query_scalar!(r#"select private.pseudonymise_audit($1) as "n!""#, pseudonym).fetch_one(&mut **tx).await?;
+    Ok(n)
+}
+
+pub async fn delete_user(tx: &mut Tx, user: UserId) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("privacy.delete_user");
+    let r = sqlx::query!("delete from users where user_id = $1", user.0).execute(&mut **tx).await?;
+    Ok(r.rows_affected() == 1)
+}

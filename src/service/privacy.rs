@@ -1,0 +1,145 @@
+//! GDPR rights: access (export), erasure, and consent.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{begin, commit, Result, ServiceError};
+use crate::auth::extractor::AuthUser;
+use crate::auth::{mfa, password, AuthError};
+use crate::db::audit::Event;
+use crate::db::privacy::ConsentRow;
+use crate::db::{self, DbError};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentChange {
+    pub purpose: String,
+    pub granted: bool,
+    pub policy_version: String,
+}
+
+pub const PURPOSES: &[&str] = &["product_updates", "usage_analytics", "marketing_emails"];
+
+pub async fn consents(state: &AppState, user: &AuthUser) -> Result<Vec<ConsentRow>> {
+    let mut tx = begin(&state.pool, user).await?;
+    let rows = db::privacy::consents(&mut tx, user.user_id).await?;
+    commit(tx).await?;
+    Ok(rows)
+}
+
+/// Granting and withdrawing are the same call; each change is audited.
+pub async fn set_consents(state: &AppState, user: &AuthUser, changes: &[ConsentChange]) -> Result<Vec<ConsentRow>> {
+    for c in changes {
+        if !PURPOSES.contains(&c.purpose.as_str()) {
+            return Err(ServiceError::invalid(
+                "purpose",
+                format!("unknown purpose '{}'; use one of {PURPOSES:?}", c.purpose),
+            ));
+        }
+        if c.policy_version.trim().is_empty() || c.policy_version.len() > 32 {
+            return Err(ServiceError::invalid("policy_version", "must be 1 to 32 characters"));
+        }
+    }
+    let mut tx = begin(&state.pool, user).await?;
+    for c in changes {
+        if db::privacy::set_consent(&mut tx, user.user_id, &c.purpose, c.granted, &c.policy_version).await? {
+            let action = if c.granted { "consent.granted" } else { "consent.withdrawn" };
+            let event = Event::new(action)
+                .actor(user.user_id.0)
+                .subject(user.user_id.0)
+                .details(serde_json::json!({ "purpose": c.purpose, "policy_version": c.policy_version }));
+            db::audit::record(&mut tx, event).await?;
+        }
+    }
+    let rows = db::privacy::consents(&mut tx, user.user_id).await?;
+    commit(tx).await?;
+    Ok(rows)
+}
+
+pub async fn export(state: &AppState, user: &AuthUser) -> Result<serde_json::Value> {
+    let mut tx = begin(&state.pool, user).await?;
+    db::audit::record(&mut tx, Event::new("account.data_exported").actor(user.user_id.0).subject(user.user_id.0))
+        .await?;
+    let mut doc = db::privacy::export(&mut tx, user.user_id).await?;
+    commit(tx).await?;
+    doc["exported_at"] = serde_json::json!(chrono::Utc::now());
+    doc["format"] = serde_json::json!("taskflow-export/1");
+    Ok(doc)
+}
+
+/// The stand-in for an erased user in the audit log: stable per user, not
+/// derivable from the user id without the server's secret.
+fn pseudonym(state: &AppState, user: Uuid) -> Uuid {
+    let digest = Sha256::digest([state.pseudonym_key.as_slice(), user.as_bytes()].concat());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EraseError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<DbError> for EraseError {
+    fn from(e: DbError) -> Self {
+        EraseError::Service(e.into())
+    }
+}
+
+impl From<EraseError> for crate::error::ApiError {
+    fn from(e: EraseError) -> Self {
+        match e {
+            EraseError::Auth(e) => e.into(),
+            EraseError::Service(e) => e.into(),
+        }
+    }
+}
+
+/// Erases the account: personal data deleted, authored comments kept as a
+/// "deleted user", tasks kept without a creator, audit events kept under a
+/// pseudonym, every session ended. Needs the password, and a code when MFA is on.
+pub async fn erase(
+    state: &AppState,
+    user: &AuthUser,
+    password_: SecretString,
+    code: Option<&str>,
+) -> std::result::Result<(), EraseError> {
+    let mut tx = begin(&state.pool, user).await?;
+    let stored = db::users::password_hash(&mut tx, user.user_id).await?;
+    commit(tx).await?;
+    if !password::verify(password_, stored).await.map_err(EraseError::Auth)? {
+        return Err(AuthError::WrongCurrentPassword.into());
+    }
+    let mut tx = begin(&state.pool, user).await?;
+    let row = db::users::find(&mut tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    if let Some((t, true)) = mfa::load(state, &mut tx, user.user_id, &row.email).await? {
+        let code = code.ok_or(AuthError::InvalidMfaCode)?;
+        if !mfa::spend_code(&mut tx, user.user_id, &t, code).await? {
+            return Err(AuthError::InvalidMfaCode.into());
+        }
+    }
+    let blocking = db::privacy::solely_owned_teams(&mut tx, user.user_id).await?;
+    if !blocking.is_empty() {
+        return Err(ServiceError::Conflict(format!(
+            "you are the only owner of {}; make someone else an owner or delete the team first",
+            blocking.join(", ")
+        ))
+        .into());
+    }
+    db::privacy::delete_solo_teams(&mut tx, user.user_id).await?;
+    let alias = pseudonym(state, user.user_id.0);
+    db::privacy::pseudonymise_audit(&mut tx, alias).await?;
+    db::audit::record(&mut tx, Event::new("account.erased").subject(alias)).await?;
+    db::privacy::delete_user(&mut tx, user.user_id).await?;
+    commit(tx).await?;
+    crate::auth::session::deny_session(state, user.session_id).await;
+    state.cache.user_changed(user.user_id.0).await;
+    Ok(())
+}

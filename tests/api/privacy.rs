@@ -1,0 +1,141 @@
+//! GDPR: export, erasure, consent.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn export_holds_what_the_user_gave_us_and_is_audited() {
+    let app = spawn_app().await;
+    let u = app.create_user().await;
+    let team = app.create_team(&u, "Mine").await;
+    let t = app.create_task(&u, json!({ "title": "exported task", "team_id": team })).await;
+    let id = t["task_id"].as_str().unwrap();
+    app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&u.access_token), &json!({ "body": "my words" })).await;
+    let start = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    app.post(
+        &format!("/api/v1/tasks/{id}/time-entries"),
+        Some(&u.access_token),
+        &json!({ "started_at": start, "duration_seconds": 60 }),
+    )
+    .await;
+    app.request(
+        Method::PUT,
+        "/api/v1/me/consents",
+        Some(&u.access_token),
+        Some(&json!({ "consents": [{ "purpose": "usage_analytics", "granted": true, "policy_version": "2026-11" }] })),
+    )
+    .await;
+
+    let r = app.get("/api/v1/me/export", Some(&u.access_token)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.header("content-disposition").unwrap().contains("attachment"));
+    let doc = r.json;
+    assert_eq!(doc["profile"]["email"], u.email);
+    assert!(doc["profile"].get("password_hash").is_none(), "no password material in the export");
+    assert_eq!(doc["teams"][0]["name"], "Mine");
+    assert_eq!(doc["tasks"][0]["title"], "exported task");
+    assert_eq!(doc["comments"][0]["body"], "my words");
+    assert_eq!(doc["time_entries"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["consents"][0]["purpose"], "usage_analytics");
+    assert!(doc["audit_events"].as_array().unwrap().iter().any(|e| e["action"] == "consent.granted"));
+    assert!(doc["audit_events"].as_array().unwrap().iter().any(|e| e["action"] == "account.data_exported"));
+}
+
+#[tokio::test]
+async fn consent_is_withdrawn_as_easily_as_granted_and_both_are_audited() {
+    let app = spawn_app().await;
+    let u = app.create_user().await;
+    let (app_ref, token) = (&app, u.access_token.clone());
+    let put = |granted: bool| {
+        let token = token.clone();
+        async move {
+            let body =
+                json!({ "consents": [{ "purpose": "marketing_emails", "granted": granted, "policy_version": "v1" }] });
+            app_ref.request(Method::PUT, "/api/v1/me/consents", Some(&token), Some(&body)).await
+        }
+    };
+    let r = put(true).await;
+    assert_eq!(r.json["consents"][0]["granted"], true);
+    let r = put(false).await;
+    assert_eq!(r.json["consents"][0]["granted"], false);
+    let got = app.get("/api/v1/me/consents", Some(&u.access_token)).await;
+    assert_eq!(got.json["consents"][0]["granted"], false);
+    assert!(got.json["purposes"].as_array().unwrap().len() >= 3);
+    let events = app.get("/api/v1/me/audit-events", Some(&u.access_token)).await;
+    let actions: Vec<&str> =
+        events.json["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"consent.granted") && actions.contains(&"consent.withdrawn"), "{actions:?}");
+    app.request(
+        Method::PUT,
+        "/api/v1/me/consents",
+        Some(&u.access_token),
+        Some(&json!({ "consents": [{ "purpose": "selling_data", "granted": true, "policy_version": "v1" }] })),
+    )
+    .await
+    .assert_problem(422);
+}
+
+#[tokio::test]
+async fn erasure_removes_the_person_keeps_shared_work_and_pseudonymises_the_log() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let leaver = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    app.add_member(&owner, team, &leaver, "member").await;
+    let t = app.create_task(&leaver, json!({ "title": "shared work", "team_id": team })).await;
+    let id = t["task_id"].as_str().unwrap();
+    app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&leaver.access_token), &json!({ "body": "my take" })).await;
+    // A team only the leaver belongs to goes with them.
+    let solo = app.create_team(&leaver, "Solo").await;
+
+    let wrong = app
+        .request(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&leaver.access_token),
+            Some(&json!({ "password": "not my password!" })),
+        )
+        .await;
+    wrong.assert_problem(422);
+    let r = app
+        .request(Method::DELETE, "/api/v1/me", Some(&leaver.access_token), Some(&json!({ "password": PASSWORD })))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+
+    app.me(&leaver.access_token).await.assert_problem(401);
+    app.login(&leaver.email, PASSWORD).await.assert_problem(401);
+    // Shared work stays; the comment is attributed to a deleted user.
+    let task = app.get(&format!("/api/v1/tasks/{id}"), Some(&owner.access_token)).await;
+    assert_eq!(task.json["title"], "shared work");
+    assert!(task.json["created_by"].is_null());
+    let comments = app.get(&format!("/api/v1/tasks/{id}/comments"), Some(&owner.access_token)).await;
+    assert_eq!(comments.json["items"][0]["body"], "my take");
+    assert_eq!(comments.json["items"][0]["author_name"], "deleted user");
+    assert!(comments.json["items"][0]["author_id"].is_null());
+    let members = app.get(&format!("/api/v1/teams/{team}/members"), Some(&owner.access_token)).await;
+    assert_eq!(members.json["items"].as_array().unwrap().len(), 1);
+    // The owner's view of the membership event no longer names the leaver.
+    let events = app.get("/api/v1/me/audit-events", Some(&owner.access_token)).await;
+    let added = events.json["items"].as_array().unwrap().iter().find(|e| e["action"] == "team.member_added").unwrap();
+    assert_ne!(added["subject_id"], leaver.user_id.to_string());
+    assert!(!events.text.contains(&leaver.user_id.to_string()));
+    assert!(!events.text.contains(&leaver.email));
+    let _ = solo;
+}
+
+#[tokio::test]
+async fn a_sole_owner_must_hand_over_before_erasure() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let member = app.create_user().await;
+    let team = app.create_team(&owner, "Needs an owner").await;
+    app.add_member(&owner, team, &member, "member").await;
+    let r = app
+        .request(Method::DELETE, "/api/v1/me", Some(&owner.access_token), Some(&json!({ "password": PASSWORD })))
+        .await;
+    let p = r.assert_problem(409);
+    assert!(p["detail"].as_str().unwrap().contains("Needs an owner"));
+    assert_eq!(app.me(&owner.access_token).await.status, 200, "nothing was erased");
+}
