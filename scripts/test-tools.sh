@@ -8,6 +8,13 @@ if ! python3 -c 'import pyotp' 2>/dev/null; then
   echo "[test-tools] installing pyotp" >&2
   python3 -m pip install --quiet --disable-pip-version-check pyotp >&2
 fi
+# The standalone OIDC provider (npm oauth2-mock-server 8, Node 20) for the OAuth tests.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$root/tests/oidc/node_modules/oauth2-mock-server" ]; then
+  command -v npm >/dev/null || { echo "[test-tools] npm is missing (Debian: nodejs npm)" >&2; exit 1; }
+  echo "[test-tools] installing the test OIDC provider" >&2
+  (cd "$root/tests/oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v redis-server >/dev/null || missing+=(redis-server)

@@ -59,6 +59,41 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub auth: AuthSettings,
     pub mfa: MfaSettings,
+    #[serde(default)]
+    pub oidc: OidcSettings,
+}
+
+/// Sign-in providers by name (`/api/v1/auth/oauth/{name}/authorize`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct OidcSettings {
+    #[serde(default)]
+    pub providers: std::collections::HashMap<String, OidcProvider>,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct OidcProvider {
+    /// Discovery reads `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    /// From `TASKFLOW_OIDC__PROVIDERS__<NAME>__CLIENT_SECRET`.
+    pub client_secret: Option<SecretString>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["openid".into(), "email".into(), "profile".into()]
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field("scopes", &self.scopes)
+            .finish()
+    }
 }
 
 /// TOTP secrets are sealed with one of these AES-256 keys (base64 of 32
@@ -108,6 +143,10 @@ pub struct ApplicationSettings {
     /// (e.g. `x-real-ip` behind ingress-nginx). Unset: the TCP peer address.
     #[serde(default)]
     pub client_ip_header: Option<String>,
+    /// The URL clients reach TaskFlow at (OAuth redirect URIs are built on
+    /// it). Unset: taken from each request's scheme and Host.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -251,6 +290,7 @@ impl std::fmt::Debug for Settings {
             .field("redis", &self.redis)
             .field("auth", &self.auth)
             .field("mfa", &self.mfa)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }

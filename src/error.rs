@@ -171,6 +171,9 @@ impl ResponseError for ApiError {
 fn constraint_error(constraint: &str) -> ApiError {
     match constraint {
         "users_email_key" => ApiError::Conflict("an account with this email already exists".into()),
+        "external_identities_pkey" => {
+            ApiError::Conflict("this external identity is already linked to an account".into())
+        }
         "team_members_pkey" => ApiError::Conflict("that user is already a member of the team".into()),
         "team_members_last_owner" => ApiError::Conflict("a team must keep at least one owner".into()),
         "team_members_user_id_fkey" => ApiError::validation("user_id", "no such user"),

@@ -211,4 +211,11 @@ impl Kv {
         }
         self.run::<i64>(cmd).await.map(|_| ())
     }
+
+    /// Reads and deletes `key` in one step (single-use values).
+    pub async fn take(&self, key: &str) -> Result<Option<String>, KvError> {
+        let mut cmd = redis::cmd("GETDEL");
+        cmd.arg(self.key(key));
+        self.run::<Option<String>>(cmd).await
+    }
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub jwt: JwtKeys,
     pub mfa: crate::auth::totp::SecretBox,
+    pub oauth: crate::auth::oauth::OAuth,
+    pub public_url: Option<String>,
     /// Derives the stable pseudonym that replaces an erased user in the audit log.
     pub pseudonym_key: Vec<u8>,
     pub refresh_token_ttl: chrono::Duration,
@@ -51,6 +53,9 @@ impl AppState {
             jwt: JwtKeys::new(&settings.auth)?,
             mfa: crate::auth::totp::SecretBox::new(&settings.mfa)
                 .map_err(|e| crate::auth::jwt::JwtError::Config(e.to_string()))?,
+            oauth: crate::auth::oauth::OAuth::new(&settings.oidc)
+                .map_err(|e| crate::auth::jwt::JwtError::Config(e.to_string()))?,
+            public_url: settings.application.public_url.clone().map(|u| u.trim_end_matches('/').to_owned()),
             pseudonym_key: {
                 use secrecy::ExposeSecret;
                 use sha2::{Digest, Sha256};

@@ -5,6 +5,7 @@ pub mod account;
 pub mod extractor;
 pub mod jwt;
 pub mod mfa;
+pub mod oauth;
 pub mod password;
 pub mod rate_limit;
 pub mod session;

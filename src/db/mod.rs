@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod comments;
 pub mod idempotency;
+pub mod identities;
 pub mod mfa;
 pub mod privacy;
 pub mod seed;

@@ -57,6 +57,25 @@ pub async fn insert(
     Ok(row)
 }
 
+/// An account that signs in only through an identity provider.
+pub async fn insert_without_password(
+    tx: &mut Tx,
+    user_id: UserId,
+    email: &Email,
+    display_name: &DisplayName,
+) -> Result<(), DbError> {
+    let _timer = crate::metrics::db_timer("users.insert_without_password");
+    sqlx::query!(
+        "insert into users (user_id, email, display_name) values ($1, $2, $3)",
+        user_id.0,
+        email.as_str(),
+        display_name.as_str(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Makes an existing account an admin (the `create-admin` command on a known email).
 pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserRow>, DbError> {
     let _timer = crate::metrics::db_timer("users.promote_to_admin");

@@ -7,6 +7,7 @@ pub mod comments;
 pub mod cursor;
 pub mod health;
 pub mod me;
+pub mod oauth;
 pub mod params;
 pub mod tasks;
 pub mod teams;
@@ -32,10 +33,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .service(web::resource("/login").post(auth::login))
                         .service(web::resource("/refresh").post(auth::refresh))
                         .service(web::resource("/logout").post(auth::logout))
-                        .service(web::resource("/mfa/verify").post(auth::verify_mfa)),
+                        .service(web::resource("/mfa/verify").post(auth::verify_mfa))
+                        .service(web::resource("/oauth/{provider}/authorize").get(oauth::authorize))
+                        .service(web::resource("/oauth/{provider}/callback").get(oauth::callback)),
                 )
                 .service(web::resource("/me").get(me::get_me).patch(me::patch_me).delete(me::erase))
                 .service(web::resource("/me/export").get(me::export))
+                .service(web::resource("/me/oauth/{provider}/link").post(oauth::link))
                 .service(web::resource("/me/consents").get(me::get_consents).put(me::put_consents))
                 .service(web::resource("/me/password").post(me::change_password))
                 .service(web::resource("/me/audit-events").get(audit::my_events))

@@ -81,7 +81,7 @@ async fn unknown_route_is_a_404_problem() {
 #[tokio::test]
 async fn wrong_method_is_a_405_problem_with_allow() {
     let app = spawn_app().await;
-    let r = app.request(Method::DELETE, "/api/v1/me", None, None).await;
+    let r = app.request(Method::PUT, "/api/v1/me", None, None).await;
     r.assert_problem(405);
     let allow = r.header("allow").unwrap_or_default();
     assert!(allow.contains("GET") && allow.contains("PATCH"), "{allow}");

@@ -13,6 +13,7 @@ mod logs;
 mod me;
 mod metrics;
 mod mfa;
+mod oidc;
 mod privacy;
 mod replicas;
 mod resilience;

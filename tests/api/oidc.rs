@@ -1,0 +1,193 @@
+//! OIDC sign-in against a real standalone provider on 127.0.0.1
+//! (tests/oidc/provider.mjs, npm oauth2-mock-server 8).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::json;
+
+use crate::helpers::{read, spawn_app_with, Reply, TestApp, PASSWORD};
+
+struct Provider {
+    child: Child,
+    issuer: String,
+}
+
+impl Provider {
+    fn start(mode: &str, subject: &str, email: &str) -> Self {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
+        let mut child = Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(dir)
+            .env("MODE", mode)
+            .env("SUBJECT", subject)
+            .env("EMAIL", email)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node runs the test OIDC provider (make test installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&line).expect("provider prints its issuer");
+        Self { child, issuer: parsed["issuer"].as_str().unwrap().to_owned() }
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn app_with(provider: &Provider) -> TestApp {
+    let issuer = provider.issuer.clone();
+    spawn_app_with(move |s| {
+        s.oidc.providers.insert(
+            "mock".into(),
+            taskflow::config::OidcProvider {
+                issuer,
+                client_id: "taskflow-test".into(),
+                client_secret: Some("not-so-secret".to_owned().into()),
+                scopes: vec!["openid".into(), "email".into(), "profile".into()],
+            },
+        );
+    })
+    .await
+}
+
+/// Runs authorize -> provider -> callback like a browser, returning the
+/// callback URL and the binding cookie.
+async fn begin(app: &TestApp, authorize: reqwest::Response) -> (String, String) {
+    assert_eq!(authorize.status(), 302);
+    let cookie = authorize
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("binding cookie")
+        .to_owned();
+    assert!(authorize.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
+    let to_provider = authorize.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to_provider.contains("code_challenge_method=S256") && to_provider.contains("nonce="), "{to_provider}");
+    let from_provider = app.client.get(&to_provider).send().await.unwrap();
+    assert_eq!(from_provider.status(), 302, "provider did not redirect back");
+    let callback = from_provider.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.starts_with(&app.address), "{callback}");
+    (callback, cookie)
+}
+
+async fn callback(app: &TestApp, url: &str, cookie: Option<&str>) -> Reply {
+    let mut req = app.client.get(url);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    read(req.send().await.unwrap()).await
+}
+
+async fn start_login(app: &TestApp) -> (String, String) {
+    let authorize = app.client.get(app.url("/api/v1/auth/oauth/mock/authorize")).send().await.unwrap();
+    begin(app, authorize).await
+}
+
+#[tokio::test]
+async fn first_sign_in_creates_an_account_and_the_next_finds_it() {
+    let provider = Provider::start("ok", "oidc-subject-1", "oidc.one@example.com");
+    let app = app_with(&provider).await;
+    let (url, cookie) = start_login(&app).await;
+    let r = callback(&app, &url, Some(&cookie)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let me = app.me(r.json["access_token"].as_str().unwrap()).await;
+    assert_eq!(me.json["email"], "oidc.one@example.com");
+    let user_id = me.json["user_id"].clone();
+
+    let (url, cookie) = start_login(&app).await;
+    let again = callback(&app, &url, Some(&cookie)).await;
+    assert_eq!(app.me(again.json["access_token"].as_str().unwrap()).await.json["user_id"], user_id);
+    // No password works for an account created this way.
+    app.login("oidc.one@example.com", PASSWORD).await.assert_problem(401);
+}
+
+#[tokio::test]
+async fn state_is_single_use_and_bound_to_the_browser() {
+    let provider = Provider::start("ok", "oidc-subject-2", "oidc.two@example.com");
+    let app = app_with(&provider).await;
+    let (url, cookie) = start_login(&app).await;
+    // Another browser (no cookie, or another cookie) cannot finish it...
+    callback(&app, &url, None).await.assert_problem(400);
+    // A second sign-in's callback with the first one's cookie.
+    let (url, _other_cookie) = start_login(&app).await;
+    callback(&app, &url, Some(&cookie)).await.assert_problem(400);
+    // ...a made-up state is refused...
+    let (url, cookie) = start_login(&app).await;
+    let forged = url.split("state=").next().unwrap().to_owned() + "state=forged";
+    callback(&app, &forged, Some(&cookie)).await.assert_problem(400);
+    // ...and a state, once used, is gone.
+    let ok = callback(&app, &url, Some(&cookie)).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    callback(&app, &url, Some(&cookie)).await.assert_problem(400);
+}
+
+#[tokio::test]
+async fn a_token_for_another_audience_is_refused() {
+    let provider = Provider::start("wrong_audience", "oidc-subject-3", "oidc.three@example.com");
+    let app = app_with(&provider).await;
+    let (url, cookie) = start_login(&app).await;
+    callback(&app, &url, Some(&cookie)).await.assert_problem(401);
+    app.login("oidc.three@example.com", PASSWORD).await.assert_problem(401);
+}
+
+#[tokio::test]
+async fn a_token_with_the_wrong_nonce_is_refused() {
+    let provider = Provider::start("wrong_nonce", "oidc-subject-4", "oidc.four@example.com");
+    let app = app_with(&provider).await;
+    let (url, cookie) = start_login(&app).await;
+    callback(&app, &url, Some(&cookie)).await.assert_problem(401);
+}
+
+#[tokio::test]
+async fn an_existing_email_is_never_taken_over_and_linking_needs_the_account() {
+    let provider = Provider::start("ok", "oidc-subject-5", "owner@example.com");
+    let app = app_with(&provider).await;
+    assert_eq!(app.register("owner@example.com", PASSWORD).await.status, 201);
+    let (url, cookie) = start_login(&app).await;
+    callback(&app, &url, Some(&cookie)).await.assert_problem(409);
+
+    // The owner signs in with the password and links the provider.
+    let token = app.login("owner@example.com", PASSWORD).await.json["access_token"].as_str().unwrap().to_owned();
+    let link =
+        read(app.client.post(app.url("/api/v1/me/oauth/mock/link")).bearer_auth(&token).send().await.unwrap()).await;
+    assert_eq!(link.status, 200, "{}", link.text);
+    let cookie = link.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let to_provider = link.json["authorization_url"].as_str().unwrap();
+    let back = app.client.get(to_provider).send().await.unwrap();
+    let url = back.headers()["location"].to_str().unwrap().to_owned();
+    let linked = callback(&app, &url, Some(&cookie)).await;
+    assert_eq!(linked.status, 200, "{}", linked.text);
+    // From now on the provider signs this very account in.
+    let (url, cookie) = start_login(&app).await;
+    let r = callback(&app, &url, Some(&cookie)).await;
+    assert_eq!(app.me(r.json["access_token"].as_str().unwrap()).await.json["email"], "owner@example.com");
+}
+
+#[tokio::test]
+async fn mfa_still_applies_to_provider_sign_ins_and_unknown_providers_are_404() {
+    let provider = Provider::start("ok", "oidc-subject-6", "oidc.six@example.com");
+    let app = app_with(&provider).await;
+    let (url, cookie) = start_login(&app).await;
+    let first = callback(&app, &url, Some(&cookie)).await;
+    let token = first.json["access_token"].as_str().unwrap().to_owned();
+    let enrol = app.post("/api/v1/me/mfa/totp", Some(&token), &json!({})).await;
+    let secret = enrol.json["secret"].as_str().unwrap().to_owned();
+    let code = {
+        let script = format!("import pyotp; print(pyotp.TOTP('{secret}').now())");
+        let out = Command::new("python3").args(["-c", &script]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(app.post("/api/v1/me/mfa/totp/confirm", Some(&token), &json!({ "code": code })).await.status, 200);
+    let (url, cookie) = start_login(&app).await;
+    let r = callback(&app, &url, Some(&cookie)).await;
+    assert_eq!(r.json["mfa_required"], true, "{}", r.text);
+    assert!(r.json.get("access_token").is_none());
+    app.get("/api/v1/auth/oauth/nope/authorize", None).await.assert_problem(404);
+}
