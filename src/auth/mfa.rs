@@ -64,6 +64,20 @@ pub(crate) async fn spend_code(tx: &mut Tx, user: UserId, t: &totp_rs::Totp, cod
     }
 }
 
+/// MFA must be on and `code` current (and unused): what turning it off or
+/// replacing the recovery codes demands.
+async fn require_current_code(state: &AppState, tx: &mut Tx, user: UserId, code: &str) -> Result<(), AuthError> {
+    let email = email_of(tx, user).await?;
+    let (t, enabled) = load(state, tx, user, &email).await?.ok_or(AuthError::MfaNotEnabled)?;
+    if !enabled {
+        return Err(AuthError::MfaNotEnabled);
+    }
+    if !spend_code(tx, user, &t, code).await? {
+        return Err(AuthError::InvalidMfaCode);
+    }
+    Ok(())
+}
+
 async fn new_codes(tx: &mut Tx, user: UserId) -> Result<Vec<String>, AuthError> {
     let codes = totp::new_recovery_codes();
     let digests: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_code_digest(c)).collect();
@@ -114,14 +128,7 @@ pub async fn disable(state: &AppState, user: &AuthUser, password_: SecretString,
         return Err(AuthError::WrongCurrentPassword);
     }
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    let email = email_of(&mut tx, user.user_id).await?;
-    let (t, enabled) = load(state, &mut tx, user.user_id, &email).await?.ok_or(AuthError::MfaNotEnabled)?;
-    if !enabled {
-        return Err(AuthError::MfaNotEnabled);
-    }
-    if !spend_code(&mut tx, user.user_id, &t, code).await? {
-        return Err(AuthError::InvalidMfaCode);
-    }
+    require_current_code(state, &mut tx, user.user_id, code).await?;
     db::mfa::delete(&mut tx, user.user_id).await?;
     db::audit::record(&mut tx, Event::new("mfa.disabled").actor(user.user_id.0).subject(user.user_id.0)).await?;
     commit(tx).await
@@ -129,14 +136,7 @@ pub async fn disable(state: &AppState, user: &AuthUser, password_: SecretString,
 
 pub async fn regenerate_codes(state: &AppState, user: &AuthUser, code: &str) -> Result<RecoveryCodes, AuthError> {
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    let email = email_of(&mut tx, user.user_id).await?;
-    let (t, enabled) = load(state, &mut tx, user.user_id, &email).await?.ok_or(AuthError::MfaNotEnabled)?;
-    if !enabled {
-        return Err(AuthError::MfaNotEnabled);
-    }
-    if !spend_code(&mut tx, user.user_id, &t, code).await? {
-        return Err(AuthError::InvalidMfaCode);
-    }
+    require_current_code(state, &mut tx, user.user_id, code).await?;
     let codes = new_codes(&mut tx, user.user_id).await?;
     let event = Event::new("mfa.recovery_codes_regenerated").actor(user.user_id.0).subject(user.user_id.0);
     db::audit::record(&mut tx, event).await?;

@@ -6,6 +6,29 @@ pub mod team;
 pub mod time_entry;
 pub mod user;
 
+/// A one-line name: trimmed, 1 to `max` characters, no control characters.
+pub(crate) fn parse_name(raw: &str, max: usize) -> Result<String, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if trimmed.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Free text kept as given, at most `max` characters.
+pub(crate) fn parse_text(raw: &str, max: usize) -> Result<String, String> {
+    if raw.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(raw.to_owned())
+}
+
 /// One field that failed to parse, as reported in a 422 problem's `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {

@@ -53,10 +53,7 @@ impl Note {
     pub const MAX_CHARS: usize = 2_000;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        Ok(Self(raw.to_owned()))
+        super::parse_text(raw, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,19 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{spawn_app, TestApp, TestUser, PASSWORD};
-
-/// Promotes `user` through the CLI's code path and signs in again so the
-/// token carries the admin role.
-async fn make_admin(app: &TestApp, user: &TestUser) -> String {
-    let account = taskflow::auth::account::NewAccount {
-        email: taskflow::domain::user::Email::parse(&user.email).unwrap(),
-        password: taskflow::domain::user::Password::parse(PASSWORD.into()).unwrap(),
-        display_name: taskflow::domain::user::DisplayName::parse("Admin").unwrap(),
-    };
-    let (_, created) = taskflow::auth::account::ensure_admin(&app.pool, account).await.unwrap();
-    assert!(!created);
-    app.login(&user.email, PASSWORD).await.json["access_token"].as_str().unwrap().to_owned()
-}
+use crate::helpers::{spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn non_admins_get_403() {
@@ -31,7 +18,7 @@ async fn admins_list_and_search_users() {
     let a = app.create_user().await;
     app.create_user().await;
     app.register("findme@example.org", PASSWORD).await;
-    let token = make_admin(&app, &a).await;
+    let token = app.promote_to_admin(&a).await;
     let all = app.get("/api/v1/admin/users?limit=2", Some(&token)).await;
     assert_eq!(all.status, 200, "{}", all.text);
     assert_eq!(all.json["items"].as_array().unwrap().len(), 2);
@@ -49,7 +36,7 @@ async fn disabling_a_user_revokes_their_tokens_and_blocks_login() {
     let app = spawn_app().await;
     let admin = app.create_user().await;
     let victim = app.create_user().await;
-    let token = make_admin(&app, &admin).await;
+    let token = app.promote_to_admin(&admin).await;
     let r =
         app.patch(&format!("/api/v1/admin/users/{}", victim.user_id), Some(&token), &json!({ "disabled": true })).await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -72,7 +59,7 @@ async fn a_global_admin_sees_every_task_and_promotion_ends_old_tokens() {
     let t = app.create_task(&other, json!({ "title": "private" })).await;
     let path = format!("/api/v1/tasks/{}", t["task_id"].as_str().unwrap());
     app.get(&path, Some(&admin.access_token)).await.assert_problem(404);
-    let token = make_admin(&app, &admin).await;
+    let token = app.promote_to_admin(&admin).await;
     assert_eq!(app.get(&path, Some(&token)).await.status, 200);
 
     let r =

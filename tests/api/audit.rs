@@ -116,13 +116,7 @@ async fn admins_read_everything_with_filters_and_prune_keeps_recent_events() {
     let app = spawn_app().await;
     let admin = app.create_user().await;
     let member = app.create_user().await;
-    let account = taskflow::auth::account::NewAccount {
-        email: taskflow::domain::user::Email::parse(&admin.email).unwrap(),
-        password: taskflow::domain::user::Password::parse(PASSWORD.into()).unwrap(),
-        display_name: taskflow::domain::user::DisplayName::parse("Admin").unwrap(),
-    };
-    taskflow::auth::account::ensure_admin(&app.pool, account).await.unwrap();
-    let token = app.login(&admin.email, PASSWORD).await.json["access_token"].as_str().unwrap().to_owned();
+    let token = app.promote_to_admin(&admin).await;
     app.patch(&format!("/api/v1/admin/users/{}", member.user_id), Some(&token), &json!({ "disabled": true })).await;
 
     let r = app.get(&format!("/api/v1/admin/audit-events?subject_id={}", member.user_id), Some(&token)).await;

@@ -312,6 +312,20 @@ impl TestApp {
         self.get("/api/v1/me", Some(access_token)).await
     }
 
+    /// Makes `user` a global admin through the CLI's code path and returns a
+    /// fresh access token that carries the role.
+    pub async fn promote_to_admin(&self, user: &TestUser) -> String {
+        let account = taskflow::auth::account::NewAccount {
+            email: taskflow::domain::user::Email::parse(&user.email).expect("email"),
+            password: taskflow::domain::user::Password::parse(user.password.clone().into()).expect("password"),
+            display_name: taskflow::domain::user::DisplayName::parse("Admin").expect("name"),
+        };
+        let (_, created) = taskflow::auth::account::ensure_admin(&self.pool, account).await.expect("promote");
+        assert!(!created, "the account already existed");
+        let login = self.login(&user.email, &user.password).await;
+        login.json["access_token"].as_str().expect("access_token").to_owned()
+    }
+
     /// Registers a fresh account and signs it in.
     pub async fn create_user(&self) -> TestUser {
         let email = format!("user-{}@example.com", Uuid::new_v4().simple());

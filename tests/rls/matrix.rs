@@ -103,17 +103,7 @@ async fn build_world(app: &TestApp) -> World {
         users.push(app.create_user().await);
     }
     let global_admin = 8;
-    {
-        let u = &users[global_admin];
-        let account = taskflow::auth::account::NewAccount {
-            email: taskflow::domain::user::Email::parse(&u.email).unwrap(),
-            password: taskflow::domain::user::Password::parse(u.password.clone().into()).unwrap(),
-            display_name: taskflow::domain::user::DisplayName::parse("Admin").unwrap(),
-        };
-        taskflow::auth::account::ensure_admin(&app.pool, account).await.unwrap();
-        let login = app.login(&u.email, &u.password).await;
-        users[global_admin].access_token = login.json["access_token"].as_str().unwrap().to_owned();
-    }
+    users[global_admin].access_token = app.promote_to_admin(&users[global_admin]).await;
     let teams = vec![
         app.create_team(&users[0], "one").await,
         app.create_team(&users[4], "two").await,
