@@ -9,6 +9,7 @@ mod comments;
 mod errors;
 mod health;
 mod helpers;
+mod injection;
 mod logs;
 mod me;
 mod metrics;
