@@ -6,8 +6,17 @@
 # Installs both tools when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-db=${TASKFLOW_ADVISORY_DB:-../shared/advisory-db}
-[ -d "$db/crates" ] || { echo "[check-deps] no advisory database at $db" >&2; exit 1; }
+# CI lays shared/ beside the clone; a developer's checkout may sit deeper.
+db=${TASKFLOW_ADVISORY_DB:-}
+if [ -z "$db" ]; then
+  for candidate in ../shared/advisory-db ../../shared/advisory-db /work/shared/advisory-db; do
+    [ -d "$candidate/crates" ] && { db=$candidate; break; }
+  done
+fi
+[ -n "$db" ] && [ -d "$db/crates" ] || {
+  echo "[check-deps] no RustSec advisory database found; set TASKFLOW_ADVISORY_DB" >&2
+  exit 1
+}
 command -v cargo-audit >/dev/null || cargo install --locked cargo-audit
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
 
