@@ -58,6 +58,8 @@ fn describe() {
     describe_gauge!("taskflow_running_timers", "Timers running now, across all users");
     describe_counter!("taskflow_auth_failures_total", "Failed authentications by reason");
     describe_gauge!("taskflow_build_info", "Always 1; the labels carry the version and git commit");
+    describe_gauge!("process_resident_memory_bytes", Unit::Bytes, "Resident memory of the TaskFlow process");
+    describe_gauge!("process_resident_memory_max_bytes", Unit::Bytes, "Peak resident memory since start");
     // Counters exist from the start, so rate() over a fresh process reads 0, not "no data".
     for name in [
         "taskflow_tasks_created_total",
@@ -131,4 +133,22 @@ pub fn active_users(last_5m: u64, last_24h: u64) {
 
 pub fn running_timers(n: i64) {
     gauge!("taskflow_running_timers").set(n as f64);
+}
+
+/// Resident and peak resident memory from /proc (Linux); absent elsewhere.
+pub fn process_memory() {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return };
+    let kib = |field: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    if let Some(rss) = kib("VmRSS:") {
+        gauge!("process_resident_memory_bytes").set(rss * 1024.0);
+    }
+    if let Some(hwm) = kib("VmHWM:") {
+        gauge!("process_resident_memory_max_bytes").set(hwm * 1024.0);
+    }
 }

@@ -49,6 +49,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     if let Ok(n) = db::running_timer_count(&state.pool).await {
         crate::metrics::running_timers(n);
     }
+    crate::metrics::process_memory();
     let (recent, day) = state.activity.counts().await;
     crate::metrics::active_users(recent, day);
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(handle.render())

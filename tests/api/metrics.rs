@@ -20,6 +20,8 @@ const REQUIRED: &[&str] = &[
     "taskflow_running_timers",
     "taskflow_auth_failures_total",
     "taskflow_build_info",
+    "process_resident_memory_bytes",
+    "process_resident_memory_max_bytes",
 ];
 
 #[tokio::test]
