@@ -96,6 +96,23 @@ impl Kv {
                 .map_err(KvError::from)
         }
         .await;
+        self.observe(result)
+    }
+
+    /// Runs a pipeline (one round trip) under the same timeout and warning.
+    async fn run_pipe<T: redis::FromRedisValue>(&self, pipe: redis::Pipeline) -> Result<T, KvError> {
+        let result = async {
+            let mut conn = self.connection().await?;
+            tokio::time::timeout(self.inner.timeout, pipe.query_async::<T>(&mut conn))
+                .await
+                .map_err(|_| KvError::Timeout)?
+                .map_err(KvError::from)
+        }
+        .await;
+        self.observe(result)
+    }
+
+    fn observe<T>(&self, result: Result<T, KvError>) -> Result<T, KvError> {
         if let Err(e) = &result {
             let now = chrono::Utc::now().timestamp();
             let last = self.inner.last_warning.load(Ordering::Relaxed);
@@ -143,11 +160,7 @@ impl Kv {
         pipe.cmd("ZREMRANGEBYSCORE").arg(&k).arg("-inf").arg(format!("({min}")).ignore();
         pipe.cmd("ZCOUNT").arg(&k).arg(recent).arg("+inf");
         pipe.cmd("ZCARD").arg(&k);
-        let mut conn = self.connection().await?;
-        tokio::time::timeout(self.inner.timeout, pipe.query_async::<(u64, u64)>(&mut conn))
-            .await
-            .map_err(|_| KvError::Timeout)?
-            .map_err(KvError::from)
+        self.run_pipe::<(u64, u64)>(pipe).await
     }
 
     /// Runs a Lua script (small, so plain EVAL rather than script caching).
@@ -174,11 +187,7 @@ impl Kv {
         let k = self.key(key);
         pipe.cmd("INCR").arg(&k).ignore();
         pipe.cmd("PEXPIRE").arg(&k).arg(ttl.as_millis() as u64).ignore();
-        let mut conn = self.connection().await?;
-        tokio::time::timeout(self.inner.timeout, pipe.query_async::<()>(&mut conn))
-            .await
-            .map_err(|_| KvError::Timeout)?
-            .map_err(KvError::from)
+        self.run_pipe::<()>(pipe).await
     }
 
     /// Counts a hit in a fixed window: INCR, start the window's expiry on the
@@ -189,11 +198,28 @@ impl Kv {
         pipe.cmd("INCR").arg(&k);
         pipe.cmd("PEXPIRE").arg(&k).arg(window.as_millis() as u64).arg("NX").ignore();
         pipe.cmd("PTTL").arg(&k);
-        let mut conn = self.connection().await?;
-        tokio::time::timeout(self.inner.timeout, pipe.query_async::<(u64, i64)>(&mut conn))
-            .await
-            .map_err(|_| KvError::Timeout)?
-            .map_err(KvError::from)
+        self.run_pipe::<(u64, i64)>(pipe).await
+    }
+
+    /// `incr_window` on `counter` plus how many of `check` exist, in one round
+    /// trip: the per-request denylist lookup and rate limit together.
+    pub async fn incr_window_and_count(
+        &self,
+        counter: &str,
+        window: Duration,
+        check: &[String],
+    ) -> Result<(u64, u64, i64), KvError> {
+        let mut pipe = redis::pipe();
+        let mut exists = redis::cmd("EXISTS");
+        for k in check {
+            exists.arg(self.key(k));
+        }
+        pipe.add_command(exists);
+        let k = self.key(counter);
+        pipe.cmd("INCR").arg(&k);
+        pipe.cmd("PEXPIRE").arg(&k).arg(window.as_millis() as u64).arg("NX").ignore();
+        pipe.cmd("PTTL").arg(&k);
+        self.run_pipe::<(u64, u64, i64)>(pipe).await
     }
 
     /// Milliseconds until `key` expires; None when it does not exist.

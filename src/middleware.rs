@@ -65,7 +65,7 @@ pub async fn request_context(
         ip: state.as_ref().map(|s| s.client_ip(req.request())).unwrap_or_default(),
     };
     let outcome = crate::db::audit::REQUEST
-        .scope(meta, AssertUnwindSafe(next.call(req)).catch_unwind().instrument(span.clone()))
+        .scope(meta.clone(), AssertUnwindSafe(next.call(req)).catch_unwind().instrument(span.clone()))
         .await;
     // Holding a clone of the HttpRequest across the call breaks actix's routing,
     // so these two paths return an error that actix renders through ApiError.
@@ -113,7 +113,6 @@ pub async fn request_context(
     if status == StatusCode::FORBIDDEN {
         let user = res.request().extensions().get::<crate::auth::extractor::AuthUser>().cloned();
         if let (Some(state), Some(user)) = (state, user) {
-            let meta = crate::db::audit::RequestMeta { request_id: id.clone(), ip: state.client_ip(res.request()) };
             let event = crate::db::audit::Event::new("access.denied")
                 .actor(user.user_id.0)
                 .subject(user.user_id.0)

@@ -204,7 +204,6 @@ pub fn generate(p: &Profile, password_hash: &str) -> anyhow::Result<Dataset> {
     let mut tasks = Tasks::default();
     let mut comments = Comments::default();
     let mut entries = Entries::default();
-    // (task index, people who may comment, people who may track time)
     for k in 0..p.tasks {
         let task_id = id(seed, "task", k);
         let created = base + Duration::minutes((k as i64) * 37);

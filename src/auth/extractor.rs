@@ -68,18 +68,16 @@ impl FromRequest for AuthUser {
                 crate::metrics::auth_failure("invalid_token");
                 ApiError::Unauthorized("the access token is invalid or expired")
             })?;
-            // Fast path only: if Redis is down, begin_as still refuses a revoked
-            // session from Postgres in the request's first statement.
-            let revoked = state
-                .kv
-                .count_existing(&[denied_token_key(claims.jti), denied_session_key(claims.sid)])
-                .await
-                .unwrap_or(0);
-            if revoked > 0 {
+            // One Redis round trip: the denylist (a fast path only: begin_as
+            // refuses a revoked session from Postgres even when Redis is down)
+            // and the per-user rate limit.
+            let denylist = [denied_token_key(claims.jti), denied_session_key(claims.sid)];
+            let (limit, revoked) =
+                state.limits.hit_and_check(&format!("user:{}", claims.sub), policy::PER_USER, &denylist).await;
+            if revoked {
                 crate::metrics::auth_failure("revoked_token");
                 return Err(ApiError::Unauthorized("the access token has been revoked"));
             }
-            let limit = state.limits.hit(&format!("user:{}", claims.sub), policy::PER_USER).await;
             req.extensions_mut().insert(limit.info);
             if !limit.allowed {
                 return Err(ApiError::TooManyRequests(limit.info));

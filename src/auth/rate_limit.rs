@@ -50,6 +50,11 @@ pub fn backoff(failures: u64, free: u64) -> Option<Duration> {
     Some((policy::BACKOFF_BASE * 2u32.pow(doublings)).min(policy::BACKOFF_MAX))
 }
 
+fn decide(limit: u64, count: u64, ttl_ms: i64) -> Decision {
+    let reset = (ttl_ms.max(0) as u64).div_ceil(1000).max(1);
+    Decision { allowed: count <= limit, info: RateLimitInfo { limit, remaining: limit.saturating_sub(count), reset } }
+}
+
 pub struct RateLimiter {
     kv: Kv,
     local: Mutex<HashMap<String, (u64, Instant)>>,
@@ -90,10 +95,25 @@ impl RateLimiter {
     /// Counts one request against `key`.
     pub async fn hit(&self, key: &str, (limit, window): (u64, Duration)) -> Decision {
         let (count, ttl_ms) = self.incr(key, window).await;
-        let reset = (ttl_ms.max(0) as u64).div_ceil(1000).max(1);
-        Decision {
-            allowed: count <= limit,
-            info: RateLimitInfo { limit, remaining: limit.saturating_sub(count), reset },
+        decide(limit, count, ttl_ms)
+    }
+
+    /// Counts one request against `key` and, in the same Redis round trip,
+    /// says whether any of `denylist` exists. Without Redis the count is kept
+    /// locally and the denylist reads as empty: Postgres refuses revoked
+    /// sessions on its own.
+    pub async fn hit_and_check(
+        &self,
+        key: &str,
+        (limit, window): (u64, Duration),
+        denylist: &[String],
+    ) -> (Decision, bool) {
+        match self.kv.incr_window_and_count(key, window, denylist).await {
+            Ok((denied, count, ttl_ms)) => (decide(limit, count, ttl_ms), denied > 0),
+            Err(_) => {
+                let (count, ttl_ms) = self.local_hit(key, window);
+                (decide(limit, count, ttl_ms), false)
+            }
         }
     }
 

@@ -244,12 +244,7 @@ pub async fn report(
     group: ReportGrouping,
 ) -> Result<Vec<ReportRow>, DbError> {
     let _timer = crate::metrics::db_timer("time_entries.report");
-    let group_name = match group {
-        ReportGrouping::User => "user",
-        ReportGrouping::Task => "task",
-        ReportGrouping::Day => "day",
-        ReportGrouping::Label => "label",
-    };
+    let group_name = group.as_str();
     let rows = sqlx::query_as!(
         ReportRow,
         r#"with e as (

@@ -70,6 +70,17 @@ pub enum ReportGrouping {
     Label,
 }
 
+impl ReportGrouping {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportGrouping::User => "user",
+            ReportGrouping::Task => "task",
+            ReportGrouping::Day => "day",
+            ReportGrouping::Label => "label",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,10 +56,8 @@ pub async fn list_users(
     let q: ListUsersQuery = params::query(&req)?;
     let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let search = q.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
-    let mut rows = admin::list_users(&state, &user, search.as_deref(), q.cursor.as_deref(), limit.0 + 1).await?;
-    let more = rows.len() as i64 > limit.0;
-    rows.truncate(limit.0 as usize);
-    let next_cursor = if more { rows.last().map(|r| r.email.clone()) } else { None };
+    let rows = admin::list_users(&state, &user, search.as_deref(), q.cursor.as_deref(), limit.0 + 1).await?;
+    let (rows, next_cursor) = super::cursor::page(rows, limit.0, |r| r.email.clone());
     Ok(HttpResponse::Ok().json(UserPage { items: rows.into_iter().map(admin_user).collect(), next_cursor }))
 }
 

@@ -39,12 +39,9 @@ struct AdminQuery {
     cursor: Option<String>,
 }
 
-fn page(mut rows: Vec<EventRow>, limit: i64) -> Page {
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor =
-        if more { rows.last().map(|r| cursor::encode_time(ORDERING, r.occurred_at, r.event_id)) } else { None };
-    Page { items: rows, next_cursor }
+fn page(rows: Vec<EventRow>, limit: i64) -> Page {
+    let (items, next_cursor) = cursor::page(rows, limit, |r| cursor::encode_time(ORDERING, r.occurred_at, r.event_id));
+    Page { items, next_cursor }
 }
 
 #[tracing::instrument(name = "audit.mine", skip_all)]

@@ -80,11 +80,9 @@ pub async fn list_comments(
     let q: PageQuery = params::query(&req)?;
     let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let mut rows = comments::list(&state, &user, path.into_inner(), after, limit.0 + 1).await?;
-    let more = rows.len() as i64 > limit.0;
-    rows.truncate(limit.0 as usize);
-    let next_cursor =
-        if more { rows.last().map(|r| cursor::encode_time(ORDERING, r.created_at, r.comment_id)) } else { None };
+    let rows = comments::list(&state, &user, path.into_inner(), after, limit.0 + 1).await?;
+    let (rows, next_cursor) =
+        cursor::page(rows, limit.0, |r| cursor::encode_time(ORDERING, r.created_at, r.comment_id));
     Ok(HttpResponse::Ok()
         .json(CommentPage { items: rows.into_iter().map(CommentResponse::from).collect(), next_cursor }))
 }

@@ -61,9 +61,24 @@ pub fn decode_time(raw: &str, ordering: &str) -> Result<(DateTime<Utc>, Uuid), A
     p.t.map(|t| (t, p.id)).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this list issued"))
 }
 
+/// Lists are fetched with `limit + 1` rows: keeps `limit`, and when there
+/// were more, returns the cursor that continues after the last one kept.
+pub fn page<T>(mut rows: Vec<T>, limit: i64, cursor_after: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let next = if more { rows.last().map(cursor_after) } else { None };
+    (rows, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_trims_the_extra_row_and_points_after_the_last_kept() {
+        assert_eq!(page(vec![1, 2, 3], 2, |n| n.to_string()), (vec![1, 2], Some("2".into())));
+        assert_eq!(page(vec![1, 2], 2, |n| n.to_string()), (vec![1, 2], None));
+    }
 
     #[test]
     fn sort_key_cursors_round_trip_and_are_bound_to_their_ordering() {

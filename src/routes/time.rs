@@ -192,11 +192,8 @@ pub async fn list_entries(
         billable: q.billable,
     };
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let mut rows = time::list(&state, &user, &filter, after, limit.0 + 1).await?;
-    let more = rows.len() as i64 > limit.0;
-    rows.truncate(limit.0 as usize);
-    let next_cursor =
-        if more { rows.last().map(|r| cursor::encode_time(ORDERING, r.started_at, r.entry_id)) } else { None };
+    let rows = time::list(&state, &user, &filter, after, limit.0 + 1).await?;
+    let (rows, next_cursor) = cursor::page(rows, limit.0, |r| cursor::encode_time(ORDERING, r.started_at, r.entry_id));
     Ok(HttpResponse::Ok().json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor }))
 }
 
@@ -287,12 +284,7 @@ pub async fn time_report(
     }
     let group = q.group_by.unwrap_or(ReportGrouping::User);
     let report = time::report(&state, &user, q.team_id, from, to, group, fixed_range).await?;
-    let group_name = match group {
-        ReportGrouping::User => "user",
-        ReportGrouping::Task => "task",
-        ReportGrouping::Day => "day",
-        ReportGrouping::Label => "label",
-    };
+    let group_name = group.as_str();
     if wants_csv(&req) {
         let mut out = String::from("key,label,seconds,billable_seconds\r\n");
         for g in &report.groups {

@@ -60,13 +60,12 @@ async fn account_and_team_events_are_recorded_with_request_context() {
 async fn refresh_reuse_logout_and_denied_access_are_audited() {
     let app = spawn_app().await;
     let user = app.create_user().await;
-    let rotated = app.refresh(&user.refresh_token).await;
+    assert_eq!(app.refresh(&user.refresh_token).await.status, 200);
     app.refresh(&user.refresh_token).await.assert_problem(401);
     let fresh = app.login(&user.email, PASSWORD).await.json["access_token"].as_str().unwrap().to_owned();
     // A member trying an admin action: denied and recorded.
     app.get("/api/v1/admin/users", Some(&fresh)).await.assert_problem(403);
     app.logout(&fresh).await;
-    let _ = rotated;
     let again = app.login(&user.email, PASSWORD).await.json["access_token"].as_str().unwrap().to_owned();
     let r = app.get("/api/v1/me/audit-events", Some(&again)).await;
     let events = r.json["items"].as_array().unwrap();
@@ -87,21 +86,13 @@ async fn the_app_role_can_append_but_never_rewrite_the_log() {
         ["update audit_events set action = 'nothing.happened'", "delete from audit_events", "truncate audit_events"]
     {
         let mut tx = conn.begin().await.unwrap();
-        sqlx::query("select set_config('app.user_id', $1, true), set_config('app.role', 'admin', true)")
-            .bind(user.user_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        crate::helpers::act_as(&mut tx, Some(user.user_id), true).await;
         let err = sqlx::query(sql).execute(&mut *tx).await.expect_err(sql);
         assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"), "{sql}: {err}");
     }
     // Appending in someone else's name is refused too.
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("select set_config('app.user_id', $1, true)")
-        .bind(user.user_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    crate::helpers::act_as(&mut tx, Some(user.user_id), false).await;
     let err = sqlx::query("insert into audit_events (event_id, actor_id, action) values ($1, $2, 'forged.event')")
         .bind(uuid::Uuid::now_v7())
         .bind(uuid::Uuid::now_v7())

@@ -130,7 +130,7 @@ async fn reusing_a_refresh_token_revokes_the_whole_family() {
 }
 
 #[tokio::test]
-async fn concurrent_refreshes_with_one_token_let_at_most_one_through() {
+async fn concurrent_refreshes_with_one_token_let_exactly_one_through() {
     let app = spawn_app().await;
     let user = app.create_user().await;
     let (a, b) = tokio::join!(app.refresh(&user.refresh_token), app.refresh(&user.refresh_token));

@@ -17,7 +17,7 @@ async fn summary(app: &TestApp, user: &TestUser, team: Uuid) -> crate::helpers::
 async fn insert_task_directly(app: &TestApp, team: Uuid, creator: Uuid) {
     let mut conn = PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("select set_config('app.role', 'admin', true)").execute(&mut *tx).await.unwrap();
+    crate::helpers::act_as(&mut tx, None, true).await;
     sqlx::query("insert into tasks (task_id, team_id, created_by, title) values ($1, $2, $3, 'sneaky')")
         .bind(Uuid::now_v7())
         .bind(team)

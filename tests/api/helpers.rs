@@ -352,6 +352,17 @@ pub async fn read(resp: reqwest::Response) -> Reply {
     Reply { status, headers, text, json }
 }
 
+/// Sets the RLS identity in an open transaction of a raw test connection,
+/// the way `db::begin_as` does for the server.
+pub async fn act_as(conn: &mut PgConnection, user_id: Option<Uuid>, admin: bool) {
+    sqlx::query("select set_config('app.user_id', $1, true), set_config('app.role', $2, true)")
+        .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
+        .bind(if admin { "admin" } else { "member" })
+        .execute(conn)
+        .await
+        .expect("set the RLS identity");
+}
+
 /// A row lock held as `user` through the app role, to make a request wait
 /// deterministically (no sleeps): while it is held, writes to the task block.
 pub async fn lock_task(app: &TestApp, user: &TestUser, task_id: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
@@ -361,11 +372,7 @@ pub async fn lock_task(app: &TestApp, user: &TestUser, task_id: &str) -> sqlx::T
         .await
         .unwrap();
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.user_id', $1, true)")
-        .bind(user.user_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    act_as(&mut tx, Some(user.user_id), false).await;
     let locked: Option<Uuid> = sqlx::query_scalar("select task_id from tasks where task_id = $1::uuid for update")
         .bind(task_id)
         .fetch_optional(&mut *tx)

@@ -93,8 +93,6 @@ async fn hostile_strings_in_bodies_are_refused_or_stored_verbatim() {
         assert_no_server_error(&app.refresh(p).await, "refresh");
         let r = app.post("/api/v1/auth/mfa/verify", None, &json!({ "mfa_token": p, "code": p })).await;
         assert_no_server_error(&r, "mfa verify");
-        let r = app.post("/api/v1/tasks", tok, &json!({ "title": "idem" })).await;
-        assert_no_server_error(&r, "plain create");
     }
     // The data is intact: the tasks table still answers and holds our rows.
     let list = app.get("/api/v1/tasks?limit=200", tok).await;

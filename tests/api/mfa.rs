@@ -154,11 +154,7 @@ async fn totp_secrets_are_stored_encrypted() {
     let user = app.create_user().await;
     let (secret, _) = enable_mfa(&app, &user).await;
     let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.user_id', $1, true)")
-        .bind(user.user_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    crate::helpers::act_as(&mut tx, Some(user.user_id), false).await;
     let (key_id, ciphertext): (String, Vec<u8>) =
         sqlx::query_as("select key_id, secret_ciphertext from user_mfa").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(key_id, "dev");

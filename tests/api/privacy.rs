@@ -2,6 +2,7 @@
 
 use reqwest::Method;
 use serde_json::json;
+use sqlx::Connection;
 
 use crate::helpers::{spawn_app, PASSWORD};
 
@@ -122,7 +123,22 @@ async fn erasure_removes_the_person_keeps_shared_work_and_pseudonymises_the_log(
     assert_ne!(added["subject_id"], leaver.user_id.to_string());
     assert!(!events.text.contains(&leaver.user_id.to_string()));
     assert!(!events.text.contains(&leaver.email));
-    let _ = solo;
+    // The team only the leaver belonged to went with them.
+    let mut conn = sqlx::PgConnection::connect_with(&app.db.app_options()).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    crate::helpers::act_as(&mut tx, None, true).await;
+    let left: i64 = sqlx::query_scalar("select count(*) from teams where team_id = $1")
+        .bind(solo)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the leaver's solo team survived the erasure");
+    let kept: i64 = sqlx::query_scalar("select count(*) from teams where team_id = $1")
+        .bind(team)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
 }
 
 #[tokio::test]

@@ -308,11 +308,7 @@ async fn prune_removes_only_expired_idempotency_keys() {
         assert_eq!(r.status, 201);
     }
     let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("select set_config('app.user_id', $1, true)")
-        .bind(u.user_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    crate::helpers::act_as(&mut tx, Some(u.user_id), false).await;
     sqlx::query("update idempotency_keys set created_at = now() - interval '25 hours' where key = 'old'")
         .execute(&mut *tx)
         .await

@@ -129,7 +129,7 @@ async fn a_refresh_token_is_not_an_access_token() {
 }
 
 #[tokio::test]
-async fn a_forged_admin_role_for_a_revoked_session_is_rejected() {
+async fn a_validly_signed_token_for_an_unknown_session_is_rejected() {
     // Even with the real key, a token for a session that does not exist in
     // Postgres is refused by the chokepoint.
     let app = spawn_app().await;

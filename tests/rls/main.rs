@@ -77,18 +77,14 @@ async fn without_an_identity_every_table_reads_empty() {
     // The owner, also under FORCE RLS, proves the rows are really there.
     let mut owner = PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
     let mut tx = owner.begin().await.unwrap();
-    sqlx::query("select set_config('app.role', 'admin', true)").execute(&mut *tx).await.unwrap();
+    helpers::act_as(&mut tx, None, true).await;
     let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(n, 2);
 }
 
 async fn as_user<'c>(conn: &'c mut PgConnection, user_id: uuid::Uuid) -> sqlx::Transaction<'c, sqlx::Postgres> {
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("select set_config('app.user_id', $1, true)")
-        .bind(user_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    helpers::act_as(&mut tx, Some(user_id), false).await;
     tx
 }
 

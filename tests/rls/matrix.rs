@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp, TestUser};
+use crate::helpers::{self, spawn_app, TestApp, TestUser};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Role {
@@ -202,12 +202,7 @@ async fn api_comments(app: &TestApp, u: &TestUser, world: &World) -> BTreeSet<Uu
 /// The same question asked of Postgres directly, as the app role.
 async fn db_ids(conn: &mut PgConnection, user: &TestUser, admin: bool, sql: &str) -> BTreeSet<Uuid> {
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("select set_config('app.user_id', $1, true), set_config('app.role', $2, true)")
-        .bind(user.user_id.to_string())
-        .bind(if admin { "admin" } else { "member" })
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    helpers::act_as(&mut tx, Some(user.user_id), admin).await;
     let ids: Vec<Uuid> = sqlx::query_scalar(sql).fetch_all(&mut *tx).await.unwrap();
     tx.rollback().await.unwrap();
     ids.into_iter().collect()
@@ -275,11 +270,7 @@ async fn every_forbidden_task_write_fails_in_the_api_and_in_postgres() {
 
             // Directly: an update the policy refuses touches no row.
             let mut tx = conn.begin().await.unwrap();
-            sqlx::query("select set_config('app.user_id', $1, true)")
-                .bind(user.user_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            helpers::act_as(&mut tx, Some(user.user_id), false).await;
             let n = sqlx::query("update tasks set title = 'hijacked' where task_id = $1")
                 .bind(t.id)
                 .execute(&mut *tx)
@@ -299,11 +290,7 @@ async fn every_forbidden_task_write_fails_in_the_api_and_in_postgres() {
     // Inserting a task into a team one is not a writer of fails in Postgres with 42501.
     let viewer = &world.users[3];
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("select set_config('app.user_id', $1, true)")
-        .bind(viewer.user_id.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    helpers::act_as(&mut tx, Some(viewer.user_id), false).await;
     let err = sqlx::query("insert into tasks (task_id, team_id, created_by, title) values ($1, $2, $3, 'x')")
         .bind(Uuid::now_v7())
         .bind(world.teams[0])
