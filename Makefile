@@ -10,12 +10,14 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
 	@echo "make test   run the whole test suite against real Postgres and Redis"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
+	@echo "make load   seed a large dataset into $(LOAD_DB) and load-test a release build (report in target/load/)"
+	@echo "make bench  criterion micro-benchmarks of the hot paths"
 
 services:
 	@$(ENV); scripts/services.sh
@@ -35,6 +37,28 @@ test: services
 	@$(ENV); scripts/db-bootstrap.sh --for-tests
 	@$(ENV); scripts/test-db-clean.sh
 	@$(ENV); cargo test --all-targets
+
+# The load test gets its own database, so the demo data of `make run` stays as it is.
+# Extra driver flags: make load LOAD_ARGS="--connections 500 --duration 30" (see --help).
+LOAD_DB ?= taskflow_load
+LOAD_ARGS ?=
+load: services
+	@$(ENV); export TASKFLOW_DATABASE__NAME=$(LOAD_DB); scripts/db-bootstrap.sh
+	cargo build --release --bin taskflow --example load
+	@$(ENV); export TASKFLOW_DATABASE__NAME=$(LOAD_DB); target/release/taskflow migrate && target/release/examples/load $(LOAD_ARGS)
+
+# Query plans of the hot queries on the load dataset (after `make load`).
+explain: services
+	@mkdir -p target/load
+	@$(ENV); PGPASSWORD=$$TASKFLOW_DATABASE__APP_PASSWORD psql -X -q -h 127.0.0.1 -U taskflow_app $(LOAD_DB) \
+	  -f benches/load/explain.sql | tee target/load/explain.txt
+
+load-reset: services
+	@$(ENV); psql -X -q "$${TASKFLOW_ADMIN_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \
+	  -c "drop database if exists $(LOAD_DB) with (force)"
+
+bench:
+	cargo bench --bench hot_paths
 
 lint:
 	cargo fmt --all -- --check

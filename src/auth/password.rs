@@ -6,6 +6,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
 
 use super::AuthError;
 use crate::telemetry::spawn_blocking_with_tracing;
@@ -35,14 +36,33 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
     hash_sync(&SecretString::from(random)).ok()
 });
 
+/// Each hash holds 19 MiB for tens of milliseconds. Unbounded, a burst of
+/// sign-ins multiplies that by the burst (the blocking pool has 512 threads)
+/// and oversubscribes the cores; bounded to the cores, memory stays flat and
+/// the burst queues instead.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)));
+
+async fn on_hashing_pool<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Result<R, AuthError> {
+    let permit = HASHING.acquire().await.map_err(|e| AuthError::Hashing(e.to_string()))?;
+    // The permit moves into the thread: a caller that gives up early does not
+    // free a slot while its hash still runs.
+    spawn_blocking_with_tracing(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(|e| AuthError::Hashing(e.to_string()))
+}
+
 pub async fn hash(password: SecretString) -> Result<String, AuthError> {
-    spawn_blocking_with_tracing(move || hash_sync(&password)).await.map_err(|e| AuthError::Hashing(e.to_string()))?
+    on_hashing_pool(move || hash_sync(&password)).await?
 }
 
 /// Verifies `password` against `stored`, or against the dummy hash when there is
 /// no stored hash; false in the latter case whatever the password.
 pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool, AuthError> {
-    spawn_blocking_with_tracing(move || {
+    on_hashing_pool(move || {
         let (phc, real) = match stored {
             Some(h) => (h, true),
             None => (DUMMY_HASH.clone().unwrap_or_default(), false),
@@ -51,8 +71,7 @@ pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bo
         let ok = argon2()?.verify_password(password.expose_secret().as_bytes(), &parsed).is_ok();
         Ok(ok && real)
     })
-    .await
-    .map_err(|e| AuthError::Hashing(e.to_string()))?
+    .await?
 }
 
 /// Computes the dummy hash ahead of the first login.
@@ -63,6 +82,31 @@ pub fn warm_up() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_hashes_run_at_once_than_there_are_cores() -> Result<(), AuthError> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let (running, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs: Vec<_> = (0..cores * 4)
+            .map(|_| {
+                let (running, peak) = (running.clone(), peak.clone());
+                tokio::spawn(on_hashing_pool(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for job in jobs {
+            job.await.map_err(|e| AuthError::Hashing(e.to_string()))??;
+        }
+        let peak = peak.load(Ordering::SeqCst);
+        assert!(peak >= 1 && peak <= cores, "{peak} hashes ran at once on {cores} cores");
+        Ok(())
+    }
 
     #[tokio::test]
     async fn hash_is_argon2id_with_the_owasp_parameters_and_verifies() -> Result<(), AuthError> {

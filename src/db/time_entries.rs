@@ -206,47 +206,20 @@ pub struct ReportTotals {
     pub billable_seconds: i64,
 }
 
-/// Totals over the same entries as `report`; separate because label groups
-/// count an entry once per label.
-pub async fn report_totals(
-    tx: &mut Tx,
-    team_id: Option<Uuid>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<ReportTotals, DbError> {
-    let _timer = crate::metrics::db_timer("time_entries.report_totals");
-    let row = sqlx::query_as!(
-        ReportTotals,
-        r#"select coalesce(sum(extract(epoch from te.ended_at - te.started_at)), 0)::bigint as "seconds!",
-                  coalesce(sum(extract(epoch from te.ended_at - te.started_at)) filter (where te.billable), 0)::bigint
-                      as "billable_seconds!"
-           from time_entries te
-           join tasks t on t.task_id = te.task_id
-           where te.ended_at is not null
-             and te.started_at >= $2 and te.started_at < $3
-             and ($1::uuid is null or t.team_id = $1)"#,
-        team_id,
-        from,
-        to,
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row)
-}
-
-/// Finished entries starting in [from, to), summed by `group`; RLS limits
-/// which entries count.
+/// Finished entries starting in [from, to), summed by `group`, and the
+/// totals over the same entries (label groups count an entry once per label,
+/// the totals once). One statement: the entries are read once, into the
+/// materialised `e`. RLS limits which entries count.
 pub async fn report(
     tx: &mut Tx,
     team_id: Option<Uuid>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     group: ReportGrouping,
-) -> Result<Vec<ReportRow>, DbError> {
+) -> Result<(ReportTotals, Vec<ReportRow>), DbError> {
     let _timer = crate::metrics::db_timer("time_entries.report");
     let group_name = group.as_str();
-    let rows = sqlx::query_as!(
-        ReportRow,
+    let rows = sqlx::query!(
         r#"with e as (
                select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
                       extract(epoch from te.ended_at - te.started_at)::bigint as secs
@@ -272,11 +245,16 @@ pub async fn report(
                select coalesce(l.label, ''), coalesce(l.label, '(no label)'), e.secs, e.billable
                from e left join lateral unnest(e.labels) as l(label) on true
                where $4 = 'label')
-           select key as "key!", label, sum(secs)::bigint as "seconds!",
-                  coalesce(sum(secs) filter (where billable), 0)::bigint as "billable_seconds!"
-           from keyed
-           group by key, label
-           order by 3 desc, 1"#,
+           select key, label, seconds as "seconds!", billable_seconds as "billable_seconds!"
+           from (select key, label, sum(secs)::bigint as seconds,
+                        coalesce(sum(secs) filter (where billable), 0)::bigint as billable_seconds, 0 as part
+                 from keyed
+                 group by key, label
+                 union all
+                 select null, null, coalesce(sum(secs), 0)::bigint,
+                        coalesce(sum(secs) filter (where billable), 0)::bigint, 1
+                 from e) r
+           order by part desc, seconds desc, key"#,
         team_id,
         from,
         to,
@@ -284,5 +262,20 @@ pub async fn report(
     )
     .fetch_all(&mut **tx)
     .await?;
-    Ok(rows)
+    let mut totals = ReportTotals { seconds: 0, billable_seconds: 0 };
+    let mut groups = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row.key {
+            // The totals row is the only one without a key (label groups key
+            // unlabelled entries as '').
+            None => totals = ReportTotals { seconds: row.seconds, billable_seconds: row.billable_seconds },
+            Some(key) => groups.push(ReportRow {
+                key,
+                label: row.label,
+                seconds: row.seconds,
+                billable_seconds: row.billable_seconds,
+            }),
+        }
+    }
+    Ok((totals, groups))
 }

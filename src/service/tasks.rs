@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::{begin, claim, commit, complete, team_role, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::auth::extractor::AuthUser;
-use crate::db::tasks::{SortKey, TaskRow};
+use crate::db::tasks::{Reach, SortKey, TaskRow};
 use crate::db::{self, Tx};
 use crate::domain::task::{NewTask, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::team::TeamRole;
@@ -112,7 +112,8 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>)> {
     let mut tx = begin(&state.pool, user).await?;
-    let page = db::tasks::list(&mut tx, filter, sort, after, limit).await?;
+    let reach = if user.role == GlobalRole::Admin { Reach::Everything } else { Reach::Member };
+    let page = db::tasks::list(&mut tx, reach, filter, sort, after, limit).await?;
     commit(tx).await?;
     Ok(page)
 }

@@ -218,8 +218,7 @@ pub async fn report(
     if let Some(team) = team_id {
         super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
     }
-    let totals = db::time_entries::report_totals(&mut tx, team_id, from, to).await?;
-    let groups = db::time_entries::report(&mut tx, team_id, from, to, group).await?;
+    let (totals, groups) = db::time_entries::report(&mut tx, team_id, from, to, group).await?;
     commit(tx).await?;
     let report = Report { totals, groups };
     if let (Some(lookup), Ok(json)) = (lookup, serde_json::to_string(&report)) {

@@ -1,0 +1,64 @@
+-- EXPLAIN ANALYZE of the hot queries on the load dataset, as the app role
+-- with a member's RLS identity, exactly as `begin_as` sets it. The statements
+-- are copies of the ones in src/db/ (tasks.rs list/find, comments.rs list,
+-- time_entries.rs report); keep them in step when those change.
+-- Run: make explain (writes target/load/explain.txt).
+\set ON_ERROR_STOP on
+\pset pager off
+begin;
+select set_config('app.user_id', md5('load-user-7')::uuid::text, true) as user_id,
+       set_config('app.role', 'member', true) as role \gset
+
+\echo '== tasks.list: default page (sort -created_at, 50 + 1)'
+explain (analyze, buffers, costs off)
+select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at,
+       t.created_at as sort_time, null::int as sort_rank
+from tasks t where true
+  and (t.team_id = any (array(select private.my_team_ids()))
+       or t.created_by = (select app.current_user_id()) or t.assignee_id = (select app.current_user_id()))
+order by t.created_at desc, t.task_id desc limit 51;
+
+\echo '== tasks.list: assignee_id=me, status=todo|in_progress'
+explain (analyze, buffers, costs off)
+select t.task_id, t.title, t.created_at
+from tasks t where true
+  and (t.team_id = any (array(select private.my_team_ids()))
+       or t.created_by = (select app.current_user_id()) or t.assignee_id = (select app.current_user_id()))
+  and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid
+order by t.created_at desc, t.task_id desc limit 51;
+
+\echo '== tasks.list: full-text q=deploy'
+explain (analyze, buffers, costs off)
+select t.task_id, t.title, t.created_at
+from tasks t where true
+  and (t.team_id = any (array(select private.my_team_ids()))
+       or t.created_by = (select app.current_user_id()) or t.assignee_id = (select app.current_user_id()))
+  and t.search @@ websearch_to_tsquery('simple', 'deploy')
+order by t.created_at desc, t.task_id desc limit 21;
+
+\echo '== tasks.find'
+explain (analyze, buffers, costs off)
+select task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+       completed_at, labels, version, created_at, updated_at
+from tasks where task_id = md5('load-task-' || 1 * 200 + 1)::uuid;
+
+\echo '== comments.list'
+explain (analyze, buffers, costs off)
+select c.comment_id, c.task_id, c.author_id, u.display_name, c.body, c.created_at, c.updated_at, c.edited_at
+from comments c left join users u on u.user_id = c.author_id
+where c.task_id = md5('load-task-201')::uuid
+order by c.created_at, c.comment_id limit 51;
+
+\echo '== time_entries.report: a team, last 30 days, by user'
+explain (analyze, buffers, costs off)
+with e as (
+    select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
+           extract(epoch from te.ended_at - te.started_at)::bigint as secs
+    from time_entries te
+    join tasks t on t.task_id = te.task_id
+    where te.ended_at is not null
+      and te.started_at >= now() - interval '30 days' and te.started_at < now()
+      and t.team_id = md5('load-team-1')::uuid)
+select e.user_id::text as key, sum(secs)::bigint from e group by 1;
+rollback;
