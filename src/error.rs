@@ -78,14 +78,17 @@ impl std::fmt::Debug for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// RFC 9457 problem details; `errors` lists the fields of a 422.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// `urn:taskflow:problem:<slug>`
     #[serde(rename = "type")]
     kind: String,
     title: &'a str,
     status: u16,
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<FieldError>>)]
     errors: Option<&'a [FieldError]>,
 }
 

@@ -16,7 +16,7 @@ use crate::db::{self, begin_as, Actor, DbError, Tx};
 use crate::domain::user::{GlobalRole, UserId};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Enrolment {
     /// Base32, for typing into an authenticator by hand.
     pub secret: String,
@@ -24,7 +24,7 @@ pub struct Enrolment {
     pub qr_png_base64: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RecoveryCodes {
     /// Shown once; only digests are kept.
     pub recovery_codes: Vec<String>,

@@ -24,14 +24,14 @@ use crate::telemetry::mask_email;
 const REFRESH_TOKEN_PREFIX: &str = "tfr_";
 
 /// What a correct password earns: tokens, or, with MFA on, a challenge.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum LoginOutcome {
     Tokens(TokenPair),
     MfaRequired { mfa_required: bool, mfa_token: String, expires_in: i64 },
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,

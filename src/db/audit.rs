@@ -86,7 +86,7 @@ pub async fn record(tx: &mut Tx, event: Event) -> Result<(), DbError> {
     Ok(())
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     pub event_id: Uuid,
     pub occurred_at: DateTime<Utc>,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{DbError, Tx};
 use crate::domain::user::UserId;
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ConsentRow {
     pub purpose: String,
     pub granted: bool,

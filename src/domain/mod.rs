@@ -30,7 +30,7 @@ pub(crate) fn parse_text(raw: &str, max: usize) -> Result<String, String> {
 }
 
 /// One field that failed to parse, as reported in a 422 problem's `errors`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,

@@ -18,7 +18,7 @@ impl TeamName {
 }
 
 /// Ordered by power: `Viewer < Member < Admin < Owner`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TeamRole {
     Viewer,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::me::UserResponse;
+use super::openapi::Errors;
 use super::params;
 use crate::auth::extractor::AuthUser;
 use crate::domain::task::Limit;
@@ -13,7 +14,8 @@ use crate::error::ApiError;
 use crate::service::admin;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListUsersQuery {
     q: Option<String>,
@@ -22,20 +24,20 @@ struct ListUsersQuery {
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AdminUser {
     #[serde(flatten)]
     user: UserResponse,
     disabled: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserPage {
     items: Vec<AdminUser>,
     next_cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUserRequest {
     role: Option<GlobalRole>,
@@ -47,6 +49,7 @@ fn admin_user(row: crate::db::users::UserRow) -> AdminUser {
     AdminUser { user: UserResponse::from(row), disabled }
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", summary = "Accounts by email (global admins)", params(ListUsersQuery), responses((status = 200, description = "A page of accounts", body = UserPage), Errors))]
 #[tracing::instrument(name = "admin.users.list", skip_all)]
 pub async fn list_users(
     state: web::Data<AppState>,
@@ -61,6 +64,7 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(UserPage { items: rows.into_iter().map(admin_user).collect(), next_cursor }))
 }
 
+#[utoipa::path(patch, path = "/api/v1/admin/users/{user_id}", tag = "admin", summary = "Change an account's role or disable it", params(("user_id" = Uuid, Path, description = "User id")), request_body = PatchUserRequest, responses((status = 200, description = "The account", body = AdminUser), Errors))]
 #[tracing::instrument(name = "admin.users.update", skip_all)]
 pub async fn update_user(
     state: web::Data<AppState>,

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::openapi::Errors;
 use super::{cursor, params};
 use crate::auth::extractor::AuthUser;
 use crate::db::audit::{EventRow, Filter};
@@ -14,20 +15,22 @@ use crate::state::AppState;
 
 const ORDERING: &str = "audit";
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page {
     items: Vec<EventRow>,
     next_cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct MineQuery {
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AdminQuery {
     actor_id: Option<Uuid>,
@@ -44,6 +47,7 @@ fn page(rows: Vec<EventRow>, limit: i64) -> Page {
     Page { items, next_cursor }
 }
 
+#[utoipa::path(get, path = "/api/v1/me/audit-events", tag = "me", summary = "Your security events, newest first", params(MineQuery), responses((status = 200, description = "A page of events", body = Page), Errors))]
 #[tracing::instrument(name = "audit.mine", skip_all)]
 pub async fn my_events(state: web::Data<AppState>, user: AuthUser, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: MineQuery = params::query(&req)?;
@@ -53,6 +57,7 @@ pub async fn my_events(state: web::Data<AppState>, user: AuthUser, req: HttpRequ
     Ok(HttpResponse::Ok().json(page(rows, limit.0)))
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/audit-events", tag = "admin", summary = "The audit log (global admins)", params(AdminQuery), responses((status = 200, description = "A page of events", body = Page), Errors))]
 #[tracing::instrument(name = "audit.all", skip_all)]
 pub async fn all_events(
     state: web::Data<AppState>,

@@ -5,19 +5,22 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::me::UserResponse;
+use super::openapi::Errors;
 use crate::auth::account::{self, NewAccount};
 use crate::auth::extractor::AuthUser;
 use crate::auth::rate_limit::policy;
+use crate::auth::session::{LoginOutcome, TokenPair};
 use crate::auth::{mfa, session};
 use crate::domain::user::{DisplayName, Email, GlobalRole, Password};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     email: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
     display_name: String,
 }
@@ -36,16 +39,18 @@ impl RegisterRequest {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     email: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[schema(value_type = String, format = Password)]
     refresh_token: SecretString,
 }
 
@@ -60,6 +65,7 @@ async fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", summary = "Create an account", security(()), request_body = RegisterRequest, responses((status = 201, description = "The new account", body = UserResponse), Errors))]
 #[tracing::instrument(name = "auth.register", skip_all)]
 pub async fn register(
     state: web::Data<AppState>,
@@ -72,6 +78,7 @@ pub async fn register(
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", summary = "Sign in with email and password", security(()), request_body = LoginRequest, responses((status = 200, description = "Tokens, or an MFA challenge when TOTP is on", body = LoginOutcome), Errors))]
 #[tracing::instrument(name = "auth.login", skip_all)]
 pub async fn login(
     state: web::Data<AppState>,
@@ -85,6 +92,7 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(pair))
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", summary = "Trade a refresh token for a new pair (rotation; reuse revokes the family)", security(()), request_body = RefreshRequest, responses((status = 200, description = "A new token pair", body = TokenPair), Errors))]
 #[tracing::instrument(name = "auth.refresh", skip_all)]
 pub async fn refresh(
     state: web::Data<AppState>,
@@ -96,13 +104,14 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(pair))
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", summary = "End this session", responses((status = 204, description = "Signed out"), Errors))]
 #[tracing::instrument(name = "auth.logout", skip_all)]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     session::logout(&state, &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MfaVerifyRequest {
     mfa_token: String,
@@ -110,6 +119,7 @@ pub struct MfaVerifyRequest {
     recovery_code: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/mfa/verify", tag = "auth", summary = "Answer an MFA challenge with a TOTP or recovery code", security(()), request_body = MfaVerifyRequest, responses((status = 200, description = "Tokens", body = TokenPair), Errors))]
 #[tracing::instrument(name = "auth.mfa_verify", skip_all)]
 pub async fn verify_mfa(
     state: web::Data<AppState>,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::openapi::Errors;
 use super::params::CreateBody;
 use super::{cursor, params};
 use crate::auth::extractor::AuthUser;
@@ -18,7 +19,7 @@ use crate::state::AppState;
 
 const ORDERING: &str = "comments";
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CommentResponse {
     pub comment_id: Uuid,
     pub task_id: Uuid,
@@ -47,19 +48,20 @@ impl From<CommentRow> for CommentResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CommentPage {
     items: Vec<CommentResponse>,
     next_cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentRequest {
     body: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PageQuery {
     limit: Option<i64>,
@@ -70,6 +72,7 @@ fn body(raw: &str) -> Result<CommentBody, ApiError> {
     CommentBody::parse(raw).map_err(|m| ApiError::validation("body", m))
 }
 
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/comments", tag = "comments", summary = "Comments on a task, oldest first", params(("task_id" = Uuid, Path, description = "Task id"), PageQuery), responses((status = 200, description = "A page of comments", body = CommentPage), Errors))]
 #[tracing::instrument(name = "comments.list", skip_all)]
 pub async fn list_comments(
     state: web::Data<AppState>,
@@ -87,6 +90,7 @@ pub async fn list_comments(
         .json(CommentPage { items: rows.into_iter().map(CommentResponse::from).collect(), next_cursor }))
 }
 
+#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/comments", tag = "comments", summary = "Comment on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CommentRequest, responses((status = 201, description = "The comment", body = CommentResponse), Errors))]
 #[tracing::instrument(name = "comments.create", skip_all)]
 pub async fn create_comment(
     state: web::Data<AppState>,
@@ -111,6 +115,7 @@ pub async fn create_comment(
     }
 }
 
+#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}/comments/{comment_id}", tag = "comments", summary = "Edit your comment", params(("task_id" = Uuid, Path, description = "Task id"), ("comment_id" = Uuid, Path, description = "Comment id")), request_body = CommentRequest, responses((status = 200, description = "The comment", body = CommentResponse), Errors))]
 #[tracing::instrument(name = "comments.update", skip_all)]
 pub async fn update_comment(
     state: web::Data<AppState>,
@@ -123,6 +128,7 @@ pub async fn update_comment(
     Ok(HttpResponse::Ok().json(CommentResponse::from(row)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}/comments/{comment_id}", tag = "comments", summary = "Delete a comment", params(("task_id" = Uuid, Path, description = "Task id"), ("comment_id" = Uuid, Path, description = "Comment id")), responses((status = 204, description = "Deleted"), Errors))]
 #[tracing::instrument(name = "comments.delete", skip_all)]
 pub async fn delete_comment(
     state: web::Data<AppState>,

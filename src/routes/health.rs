@@ -5,14 +5,17 @@ use std::sync::atomic::Ordering;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use super::openapi::{HealthStatus, Readiness};
 use crate::db;
 use crate::state::AppState;
 
+#[utoipa::path(get, path = "/health/live", tag = "operations", summary = "Liveness", security(()), responses((status = 200, description = "The process runs", body = HealthStatus)))]
 /// The process is up; no dependency is consulted.
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "live" }))
 }
 
+#[utoipa::path(get, path = "/health/ready", tag = "operations", summary = "Readiness", security(()), responses((status = 200, description = "Ready (Redis may be degraded)", body = Readiness), (status = 503, description = "Postgres unreachable, migrations pending or shutting down", body = Readiness)))]
 /// Ready when Postgres answers and has every migration this binary knows.
 /// Redis is reported but never fails readiness: the API serves without it.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
@@ -38,6 +41,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics", security(()), responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String)))]
 /// Prometheus exposition. Gauges that are cheap to sample are sampled here,
 /// at scrape time, rather than kept up to date on every request.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {

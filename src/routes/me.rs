@@ -6,7 +6,9 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::openapi::Errors;
 use crate::auth::extractor::AuthUser;
+use crate::auth::mfa::{Enrolment, RecoveryCodes};
 use crate::auth::{account, mfa};
 use crate::db::{self, begin_as, users::UserRow};
 use crate::domain::user::{DisplayName, GlobalRole, Password};
@@ -14,7 +16,7 @@ use crate::error::ApiError;
 use crate::service::privacy;
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserResponse {
     pub user_id: Uuid,
     pub email: String,
@@ -37,19 +39,22 @@ impl From<UserRow> for UserResponse {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchMeRequest {
     display_name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[schema(value_type = String, format = Password)]
     current_password: SecretString,
+    #[schema(value_type = String, format = Password)]
     new_password: SecretString,
 }
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", summary = "The signed-in account", responses((status = 200, description = "The account", body = UserResponse), Errors))]
 #[tracing::instrument(name = "me.get", skip_all)]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
@@ -58,6 +63,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(UserResponse::from(row)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", summary = "Change the display name", request_body = PatchMeRequest, responses((status = 200, description = "The account", body = UserResponse), Errors))]
 #[tracing::instrument(name = "me.patch", skip_all)]
 pub async fn patch_me(
     state: web::Data<AppState>,
@@ -71,6 +77,7 @@ pub async fn patch_me(
     Ok(HttpResponse::Ok().json(UserResponse::from(row)))
 }
 
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", summary = "Change the password (ends other sessions)", request_body = ChangePasswordRequest, responses((status = 204, description = "Changed"), Errors))]
 #[tracing::instrument(name = "me.change_password", skip_all)]
 pub async fn change_password(
     state: web::Data<AppState>,
@@ -83,24 +90,27 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     code: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisableMfaRequest {
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
     code: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Start TOTP enrolment", responses((status = 200, description = "Secret, otpauth URL and QR code", body = Enrolment), Errors))]
 #[tracing::instrument(name = "mfa.enroll", skip_all)]
 pub async fn enroll_totp(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(mfa::enroll(&state, &user).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/confirm", tag = "me", summary = "Confirm enrolment with a first code; turns MFA on", request_body = CodeRequest, responses((status = 200, description = "Ten recovery codes, shown once", body = RecoveryCodes), Errors))]
 #[tracing::instrument(name = "mfa.confirm", skip_all)]
 pub async fn confirm_totp(
     state: web::Data<AppState>,
@@ -110,6 +120,7 @@ pub async fn confirm_totp(
     Ok(HttpResponse::Ok().json(mfa::confirm(&state, &user, &body.code).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Turn MFA off", request_body = DisableMfaRequest, responses((status = 204, description = "MFA is off"), Errors))]
 #[tracing::instrument(name = "mfa.disable", skip_all)]
 pub async fn disable_totp(
     state: web::Data<AppState>,
@@ -121,6 +132,7 @@ pub async fn disable_totp(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(post, path = "/api/v1/me/mfa/recovery-codes", tag = "me", summary = "Replace the recovery codes", request_body = CodeRequest, responses((status = 200, description = "New codes; the old ones stop working", body = RecoveryCodes), Errors))]
 #[tracing::instrument(name = "mfa.recovery_codes", skip_all)]
 pub async fn regenerate_recovery_codes(
     state: web::Data<AppState>,
@@ -130,25 +142,27 @@ pub async fn regenerate_recovery_codes(
     Ok(HttpResponse::Ok().json(mfa::regenerate_codes(&state, &user, &body.code).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseRequest {
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
     code: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentsRequest {
     consents: Vec<privacy::ConsentChange>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ConsentsResponse {
     purposes: &'static [&'static str],
     consents: Vec<crate::db::privacy::ConsentRow>,
 }
 
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "me", summary = "Everything TaskFlow holds about you (GDPR access)", responses((status = 200, description = "JSON download", body = Object), Errors))]
 #[tracing::instrument(name = "me.export", skip_all)]
 pub async fn export(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let doc = privacy::export(&state, &user).await?;
@@ -157,6 +171,7 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
         .json(doc))
 }
 
+#[utoipa::path(delete, path = "/api/v1/me", tag = "me", summary = "Erase the account (GDPR erasure)", request_body = EraseRequest, responses((status = 204, description = "Erased"), Errors))]
 #[tracing::instrument(name = "me.erase", skip_all)]
 pub async fn erase(
     state: web::Data<AppState>,
@@ -168,12 +183,14 @@ pub async fn erase(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(get, path = "/api/v1/me/consents", tag = "me", summary = "Consents per purpose", responses((status = 200, description = "Purposes and recorded consents", body = ConsentsResponse), Errors))]
 #[tracing::instrument(name = "me.consents.get", skip_all)]
 pub async fn get_consents(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let consents = privacy::consents(&state, &user).await?;
     Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: privacy::PURPOSES, consents }))
 }
 
+#[utoipa::path(put, path = "/api/v1/me/consents", tag = "me", summary = "Grant or withdraw consents", request_body = ConsentsRequest, responses((status = 200, description = "Purposes and recorded consents", body = ConsentsResponse), Errors))]
 #[tracing::instrument(name = "me.consents.put", skip_all)]
 pub async fn put_consents(
     state: web::Data<AppState>,

@@ -6,12 +6,16 @@ use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::openapi::AuthorizationUrl;
+use super::openapi::Errors;
 use crate::auth::extractor::AuthUser;
 use crate::auth::oauth::{Authorization, BINDING_COOKIE};
+use crate::auth::session::LoginOutcome;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
@@ -41,6 +45,7 @@ fn binding_cookie(state: &AppState, req: &HttpRequest, value: String) -> Cookie<
         .finish()
 }
 
+#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/authorize", tag = "auth", summary = "Start an OIDC sign-in (302 to the provider)", security(()), params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 302, description = "Redirect to the provider; sets the `tf_oauth` cookie"), Errors))]
 #[tracing::instrument(name = "oauth.authorize", skip_all)]
 pub async fn authorize(
     state: web::Data<AppState>,
@@ -53,6 +58,7 @@ pub async fn authorize(
     Ok(HttpResponse::Found().insert_header((LOCATION, url)).cookie(binding_cookie(&state, &req, binding)).finish())
 }
 
+#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/callback", tag = "auth", summary = "The provider's redirect target", security(()), params(("provider" = String, Path, description = "Configured OIDC provider name"), CallbackQuery), responses((status = 200, description = "Tokens, or an MFA challenge", body = LoginOutcome), Errors))]
 #[tracing::instrument(name = "oauth.callback", skip_all)]
 pub async fn callback(
     state: web::Data<AppState>,
@@ -75,6 +81,7 @@ pub async fn callback(
     Ok(HttpResponse::Ok().cookie(gone).json(outcome))
 }
 
+#[utoipa::path(post, path = "/api/v1/me/oauth/{provider}/link", tag = "me", summary = "Link an identity provider to this account", params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 200, description = "Where to send the browser", body = AuthorizationUrl), Errors))]
 #[tracing::instrument(name = "oauth.link", skip_all)]
 pub async fn link(
     state: web::Data<AppState>,

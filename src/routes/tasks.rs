@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
+use super::openapi::Errors;
 use super::params::{self, double_option, etag, CreateBody};
 use crate::auth::extractor::AuthUser;
 use crate::db::tasks::TaskRow;
@@ -18,7 +19,7 @@ use crate::error::ApiError;
 use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TaskResponse {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,
@@ -57,13 +58,13 @@ impl From<TaskRow> for TaskResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TaskPage {
     pub items: Vec<TaskResponse>,
     pub next_cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaskRequest {
     title: String,
@@ -109,7 +110,7 @@ fn rfc3339() -> String {
     "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z".into()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchTaskRequest {
     title: Option<String>,
@@ -161,7 +162,8 @@ impl PatchTaskRequest {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListTasksQuery {
     team_id: Option<Uuid>,
@@ -185,6 +187,7 @@ fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
     resp
 }
 
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", summary = "Create a task", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateTaskRequest, responses((status = 201, description = "The task (`Location`, `ETag`)", body = TaskResponse), Errors))]
 #[tracing::instrument(name = "tasks.create", skip_all)]
 pub async fn create_task(
     state: web::Data<AppState>,
@@ -210,6 +213,7 @@ pub async fn create_task(
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", summary = "Tasks the caller can see, filtered and sorted", params(ListTasksQuery), responses((status = 200, description = "A page of tasks", body = TaskPage), Errors))]
 #[tracing::instrument(name = "tasks.list", skip_all)]
 pub async fn list_tasks(
     state: web::Data<AppState>,
@@ -268,6 +272,7 @@ pub async fn list_tasks(
     }))
 }
 
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]
 #[tracing::instrument(name = "tasks.get", skip_all)]
 pub async fn get_task(
     state: web::Data<AppState>,
@@ -283,6 +288,7 @@ pub async fn get_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
+#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
 #[tracing::instrument(name = "tasks.update", skip_all)]
 pub async fn update_task(
     state: web::Data<AppState>,
@@ -298,6 +304,7 @@ pub async fn update_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
+#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
 #[tracing::instrument(name = "tasks.delete", skip_all)]
 pub async fn delete_task(
     state: web::Data<AppState>,

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::openapi::Errors;
+use super::openapi::TeamSummary;
 use crate::auth::extractor::AuthUser;
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::domain::team::{TeamName, TeamRole};
@@ -13,7 +15,7 @@ use crate::error::ApiError;
 use crate::service::teams::{self, MemberRef};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TeamResponse {
     pub team_id: Uuid,
     pub name: String,
@@ -36,7 +38,7 @@ impl From<TeamRow> for TeamResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MemberResponse {
     pub user_id: Uuid,
     pub email: String,
@@ -57,18 +59,18 @@ impl From<MemberRow> for MemberResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Items<T> {
     items: Vec<T>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamRequest {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     email: Option<String>,
@@ -81,7 +83,7 @@ fn default_role() -> TeamRole {
     TeamRole::Member
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
     role: TeamRole,
@@ -91,6 +93,7 @@ fn team_name(raw: &str) -> Result<TeamName, ApiError> {
     TeamName::parse(raw).map_err(|m| ApiError::validation("name", m))
 }
 
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", summary = "Create a team (you become its owner)", request_body = TeamRequest, responses((status = 201, description = "The team", body = TeamResponse), Errors))]
 #[tracing::instrument(name = "teams.create", skip_all)]
 pub async fn create_team(
     state: web::Data<AppState>,
@@ -103,12 +106,14 @@ pub async fn create_team(
         .json(TeamResponse::from(team)))
 }
 
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", summary = "The caller's teams", responses((status = 200, description = "Teams", body = Items<TeamResponse>), Errors))]
 #[tracing::instrument(name = "teams.list", skip_all)]
 pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let items = teams::list(&state, &user).await?.into_iter().map(TeamResponse::from).collect();
     Ok(HttpResponse::Ok().json(Items::<TeamResponse> { items }))
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}", tag = "teams", summary = "One team", params(("team_id" = Uuid, Path, description = "Team id")), responses((status = 200, description = "The team", body = TeamResponse), Errors))]
 #[tracing::instrument(name = "teams.get", skip_all)]
 pub async fn get_team(
     state: web::Data<AppState>,
@@ -119,6 +124,7 @@ pub async fn get_team(
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/teams/{team_id}", tag = "teams", summary = "Rename a team (owner/admin)", params(("team_id" = Uuid, Path, description = "Team id")), request_body = TeamRequest, responses((status = 200, description = "The team", body = TeamResponse), Errors))]
 #[tracing::instrument(name = "teams.update", skip_all)]
 pub async fn update_team(
     state: web::Data<AppState>,
@@ -130,6 +136,7 @@ pub async fn update_team(
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}", tag = "teams", summary = "Delete a team and its tasks (owner)", params(("team_id" = Uuid, Path, description = "Team id")), responses((status = 204, description = "Deleted"), Errors))]
 #[tracing::instrument(name = "teams.delete", skip_all)]
 pub async fn delete_team(
     state: web::Data<AppState>,
@@ -140,6 +147,7 @@ pub async fn delete_team(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members", tag = "teams", summary = "Members of a team", params(("team_id" = Uuid, Path, description = "Team id")), responses((status = 200, description = "Members", body = Items<MemberResponse>), Errors))]
 #[tracing::instrument(name = "teams.members.list", skip_all)]
 pub async fn list_members(
     state: web::Data<AppState>,
@@ -150,6 +158,7 @@ pub async fn list_members(
     Ok(HttpResponse::Ok().json(Items { items: items.into_iter().map(MemberResponse::from).collect() }))
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/members", tag = "teams", summary = "Add a member by email or user id (owner/admin)", params(("team_id" = Uuid, Path, description = "Team id")), request_body = AddMemberRequest, responses((status = 201, description = "The membership", body = MemberResponse), Errors))]
 #[tracing::instrument(name = "teams.members.add", skip_all)]
 pub async fn add_member(
     state: web::Data<AppState>,
@@ -170,6 +179,7 @@ pub async fn add_member(
         .json(MemberResponse::from(member)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", summary = "Change a member's role", params(("team_id" = Uuid, Path, description = "Team id"), ("user_id" = Uuid, Path, description = "User id")), request_body = RoleRequest, responses((status = 200, description = "The membership", body = MemberResponse), Errors))]
 #[tracing::instrument(name = "teams.members.update", skip_all)]
 pub async fn update_member(
     state: web::Data<AppState>,
@@ -182,6 +192,7 @@ pub async fn update_member(
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", summary = "Remove a member, or leave", params(("team_id" = Uuid, Path, description = "Team id"), ("user_id" = Uuid, Path, description = "User id")), responses((status = 204, description = "Removed"), Errors))]
 #[tracing::instrument(name = "teams.members.remove", skip_all)]
 pub async fn remove_member(
     state: web::Data<AppState>,
@@ -193,6 +204,7 @@ pub async fn remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/summary", tag = "teams", summary = "Task counts and tracked time (cached up to 60 s)", params(("team_id" = Uuid, Path, description = "Team id")), responses((status = 200, description = "The summary", body = TeamSummary), Errors))]
 #[tracing::instrument(name = "teams.summary", skip_all)]
 pub async fn team_summary(
     state: web::Data<AppState>,

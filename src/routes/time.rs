@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
+use super::openapi::Errors;
+use super::openapi::TimerResponse;
 use super::params::{self, double_option, CreateBody};
 use crate::auth::extractor::AuthUser;
 use crate::db::time_entries::{EntryFilter, EntryRow};
@@ -19,7 +21,7 @@ use crate::state::AppState;
 
 const ORDERING: &str = "time_entries";
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EntryResponse {
     pub entry_id: Uuid,
     pub task_id: Uuid,
@@ -54,13 +56,13 @@ impl From<EntryRow> for EntryResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct EntryPage {
     items: Vec<EntryResponse>,
     next_cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEntryRequest {
     started_at: String,
@@ -71,7 +73,7 @@ pub struct CreateEntryRequest {
     billable: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchEntryRequest {
     started_at: Option<String>,
@@ -81,7 +83,8 @@ pub struct PatchEntryRequest {
     billable: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     from: Option<String>,
@@ -94,7 +97,8 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ReportQuery {
     team_id: Option<Uuid>,
@@ -103,7 +107,7 @@ struct ReportQuery {
     group_by: Option<ReportGrouping>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ReportGroup {
     key: String,
     label: Option<String>,
@@ -111,7 +115,7 @@ struct ReportGroup {
     billable_seconds: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ReportResponse {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -125,6 +129,7 @@ fn note(raw: &str) -> Result<Note, ApiError> {
     Note::parse(raw).map_err(|m| ApiError::validation("note", m))
 }
 
+#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "Record time on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateEntryRequest, responses((status = 201, description = "The entry", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "time_entries.create", skip_all)]
 pub async fn create_entry(
     state: web::Data<AppState>,
@@ -159,6 +164,7 @@ pub async fn create_entry(
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "A task's entries the caller may see", params(("task_id" = Uuid, Path, description = "Task id")), responses((status = 200, description = "Entries", body = EntryPage), Errors))]
 #[tracing::instrument(name = "time_entries.list_for_task", skip_all)]
 pub async fn list_task_entries(
     state: web::Data<AppState>,
@@ -170,6 +176,7 @@ pub async fn list_task_entries(
         .json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor: None }))
 }
 
+#[utoipa::path(get, path = "/api/v1/time-entries", tag = "time", summary = "Time entries, newest first", params(ListQuery), responses((status = 200, description = "A page of entries", body = EntryPage), Errors))]
 #[tracing::instrument(name = "time_entries.list", skip_all)]
 pub async fn list_entries(
     state: web::Data<AppState>,
@@ -197,6 +204,7 @@ pub async fn list_entries(
     Ok(HttpResponse::Ok().json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor }))
 }
 
+#[utoipa::path(patch, path = "/api/v1/time-entries/{entry_id}", tag = "time", summary = "Change your entry", params(("entry_id" = Uuid, Path, description = "Time entry id")), request_body = PatchEntryRequest, responses((status = 200, description = "The entry", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "time_entries.update", skip_all)]
 pub async fn update_entry(
     state: web::Data<AppState>,
@@ -215,6 +223,7 @@ pub async fn update_entry(
     Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/time-entries/{entry_id}", tag = "time", summary = "Delete an entry", params(("entry_id" = Uuid, Path, description = "Time entry id")), responses((status = 204, description = "Deleted"), Errors))]
 #[tracing::instrument(name = "time_entries.delete", skip_all)]
 pub async fn delete_entry(
     state: web::Data<AppState>,
@@ -225,6 +234,7 @@ pub async fn delete_entry(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/timer", tag = "time", summary = "Start a timer on a task", params(("task_id" = Uuid, Path, description = "Task id")), responses((status = 201, description = "The running entry", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "timer.start", skip_all)]
 pub async fn start_timer(
     state: web::Data<AppState>,
@@ -240,12 +250,14 @@ pub async fn start_timer(
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/timer/stop", tag = "time", summary = "Stop the running timer", responses((status = 200, description = "The finished entry", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "timer.stop", skip_all)]
 pub async fn stop_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let row = time::stop_timer(&state, &user).await?;
     Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
 }
 
+#[utoipa::path(get, path = "/api/v1/timer", tag = "time", summary = "The running timer, if any", responses((status = 200, description = "`timer` is null when none runs", body = TimerResponse), Errors))]
 #[tracing::instrument(name = "timer.get", skip_all)]
 pub async fn get_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let running = time::running(&state, &user).await?;
@@ -266,6 +278,7 @@ fn csv_cell(raw: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/time", tag = "time", summary = "Tracked time grouped by user, task, day or label", params(ReportQuery), responses((status = 200, description = "The report (JSON, or CSV with `Accept: text/csv`)", content((ReportResponse = "application/json"), (String = "text/csv"))), Errors))]
 #[tracing::instrument(name = "reports.time", skip_all)]
 pub async fn time_report(
     state: web::Data<AppState>,

@@ -13,7 +13,7 @@ use crate::db::privacy::ConsentRow;
 use crate::db::{self, DbError};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentChange {
     pub purpose: String,

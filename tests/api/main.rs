@@ -15,6 +15,7 @@ mod me;
 mod metrics;
 mod mfa;
 mod oidc;
+mod openapi;
 mod privacy;
 mod replicas;
 mod resilience;

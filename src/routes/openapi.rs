@@ -1,0 +1,202 @@
+//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]`
+//! annotations and the request/response types, served at
+//! `/api/v1/openapi.json`; Swagger UI at `/docs`, from assets compiled into
+//! the binary (no CDN).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use actix_web::{web, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+
+use super::{admin, audit, auth, comments, health, me, oauth, tasks, teams, time};
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "TaskFlow API",
+        description = "Tasks, teams, comments and time tracking. Errors are RFC 9457 problem documents \
+                       (`application/problem+json`). Lists are keyset-paginated: pass `next_cursor` back as `cursor`.",
+        license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
+    ),
+    servers((url = "/", description = "This server")),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Registration, sign-in, tokens, MFA challenge, OIDC"),
+        (name = "me", description = "The signed-in account: profile, password, MFA, privacy"),
+        (name = "teams", description = "Teams and their members"),
+        (name = "tasks", description = "Tasks, with ETags and idempotent creation"),
+        (name = "comments", description = "Comments on tasks"),
+        (name = "time", description = "Time entries, timers and reports"),
+        (name = "admin", description = "Global administration"),
+        (name = "operations", description = "Health probes and metrics"),
+    ),
+    paths(
+        health::live, health::ready, health::metrics,
+        auth::register, auth::login, auth::refresh, auth::logout, auth::verify_mfa,
+        oauth::authorize, oauth::callback, oauth::link,
+        me::get_me, me::patch_me, me::erase, me::export, me::get_consents, me::put_consents, me::change_password,
+        me::enroll_totp, me::disable_totp, me::confirm_totp, me::regenerate_recovery_codes,
+        audit::my_events, audit::all_events,
+        teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
+        teams::team_summary, teams::list_members, teams::add_member, teams::update_member, teams::remove_member,
+        tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task,
+        comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment,
+        time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,
+        time::list_entries, time::update_entry, time::delete_entry, time::time_report,
+        admin::list_users, admin::update_user,
+        openapi_json,
+    ),
+    components(schemas(Problem))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+fn problem(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+        )
+        .build()
+        .into()
+}
+
+/// The problem responses any authenticated endpoint can give. Listed once
+/// here and referenced by every operation, so the document names every status
+/// the server may answer with (schemathesis checks that it does).
+pub struct Errors;
+
+impl IntoResponses for Errors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        [
+            ("400", "Malformed JSON body"),
+            ("401", "Missing, invalid or expired access token (`WWW-Authenticate: Bearer`)"),
+            ("403", "The resource is visible but the caller may not do this"),
+            ("404", "Unknown, or not visible to the caller"),
+            ("405", "Method not allowed on this path (`Allow` lists the allowed ones)"),
+            ("409", "Conflicts with the current state (e.g. already exists, timer already running)"),
+            ("412", "`If-Match` names a stale version"),
+            ("413", "Body over 1 MiB"),
+            ("415", "Body is not `application/json`"),
+            ("422", "Invalid fields or query parameters; `errors` names each field"),
+            ("429", "Rate limited (`Retry-After`, `RateLimit-*`)"),
+            ("503", "Database unavailable or overloaded (`Retry-After`)"),
+        ]
+        .into_iter()
+        .map(|(status, description)| (status.to_owned(), problem(description)))
+        .collect()
+    }
+}
+
+/// The machine-readable contract of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", security(()),
+    responses((status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-cache")).json(ApiDoc::openapi())
+}
+
+const DOCS_HTML: &str = include_str!("../../static/docs/index.html");
+const DOCS_INIT: &str = include_str!("../../static/docs/init.js");
+const SWAGGER_JS: &str = include_str!("../../static/docs/swagger-ui-bundle.js");
+const SWAGGER_CSS: &str = include_str!("../../static/docs/swagger-ui.css");
+
+/// Swagger UI injects style attributes; scripts come only from this origin.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                        img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((CACHE_CONTROL, "public, max-age=86400"))
+        .body(body)
+}
+
+pub async fn docs_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((CONTENT_SECURITY_POLICY, DOCS_CSP))
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .body(DOCS_HTML)
+}
+
+pub async fn docs_asset(name: web::Path<String>) -> Result<HttpResponse, crate::error::ApiError> {
+    Ok(match name.as_str() {
+        "init.js" => asset("text/javascript; charset=utf-8", DOCS_INIT),
+        "swagger-ui-bundle.js" => asset("text/javascript; charset=utf-8", SWAGGER_JS),
+        "swagger-ui.css" => asset("text/css; charset=utf-8", SWAGGER_CSS),
+        _ => return Err(crate::error::ApiError::NotFound),
+    })
+}
+
+// Bodies some handlers build with `json!` (or cache as text) rather than a
+// struct: their shapes, for the document. Schemathesis checks every response
+// against them, so they cannot drift silently.
+
+#[derive(ToSchema)]
+pub struct HealthStatus {
+    /// `live`
+    pub status: String,
+}
+
+#[derive(ToSchema)]
+pub struct ReadinessChecks {
+    /// `ok` or `down`
+    pub postgres: String,
+    /// `current` or `pending`
+    pub migrations: String,
+    /// `ok` or `degraded`
+    pub redis: String,
+}
+
+#[derive(ToSchema)]
+pub struct Readiness {
+    /// `ready`, `not_ready` or `shutting_down`
+    pub status: String,
+    pub checks: ReadinessChecks,
+}
+
+#[derive(ToSchema)]
+pub struct AuthorizationUrl {
+    pub authorization_url: String,
+}
+
+#[derive(ToSchema)]
+pub struct TaskCounts {
+    pub todo: i64,
+    pub in_progress: i64,
+    pub done: i64,
+    pub cancelled: i64,
+    pub total: i64,
+}
+
+#[derive(ToSchema)]
+pub struct TeamSummary {
+    pub team_id: uuid::Uuid,
+    pub tasks: TaskCounts,
+    pub overdue: i64,
+    pub due_next_7_days: i64,
+    pub tracked_seconds_last_7_days: i64,
+    pub generated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(ToSchema)]
+pub struct TimerResponse {
+    pub timer: Option<super::time::EntryResponse>,
+}
