@@ -8,12 +8,13 @@ pub mod user;
 
 /// A one-line name: trimmed, 1 to `max` characters, no control characters.
 pub(crate) fn parse_name(raw: &str, max: usize) -> Result<String, String> {
+    // Counted before trimming, as the OpenAPI document's maxLength counts.
+    if raw.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err("must not be empty".into());
-    }
-    if trimmed.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
     }
     if trimmed.chars().any(char::is_control) {
         return Err("must not contain control characters".into());

@@ -12,14 +12,7 @@ impl TaskTitle {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err("must not be empty".into());
-        }
-        if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters after trimming", Self::MAX_CHARS));
-        }
-        Ok(Self(trimmed.to_owned()))
+        super::parse_name(raw, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -119,6 +112,10 @@ impl Labels {
     pub const MAX_CHARS: usize = 50;
 
     pub fn parse(raw: &[String]) -> Result<Self, String> {
+        // Counted before duplicates fold, as the document's maxItems counts.
+        if raw.len() > Self::MAX_COUNT {
+            return Err(format!("at most {} labels", Self::MAX_COUNT));
+        }
         let mut out: Vec<String> = Vec::with_capacity(raw.len());
         for label in raw {
             let l = Self::parse_one(label)?;
@@ -133,14 +130,7 @@ impl Labels {
     }
 
     pub fn parse_one(raw: &str) -> Result<String, String> {
-        let l = raw.trim();
-        if l.is_empty() || l.chars().count() > Self::MAX_CHARS {
-            return Err(format!("each label must be 1 to {} characters", Self::MAX_CHARS));
-        }
-        if l.chars().any(char::is_control) {
-            return Err("labels must not contain control characters".into());
-        }
-        Ok(l.to_owned())
+        super::parse_name(raw, Self::MAX_CHARS).map_err(|e| format!("each label: {e}"))
     }
 
     pub fn as_slice(&self) -> &[String] {
@@ -272,6 +262,21 @@ mod tests {
         assert!(Labels::parse(&(0..21).map(|i| i.to_string()).collect::<Vec<_>>()).is_err());
         assert!(Labels::parse(&["x".repeat(51)]).is_err());
         assert!(Labels::parse(&["".into()]).is_err());
+    }
+
+    /// The OpenAPI document states these limits as maxLength/maxItems and a
+    /// no-control-characters pattern; the parser must agree exactly, or the
+    /// black-box fuzzer finds requests one side accepts and the other rejects.
+    #[test]
+    fn limits_count_what_the_document_counts() {
+        let padded = format!("{} ", "x".repeat(200));
+        assert!(TaskTitle::parse(&padded).is_err(), "201 characters before trimming");
+        assert!(TaskTitle::parse(&"x".repeat(200)).is_ok());
+        assert!(TaskTitle::parse("tab\there").is_err(), "control characters");
+        assert!(TaskTitle::parse("\u{1c}").is_err(), "a control character Python calls whitespace");
+        let dupes: Vec<String> = (0..21).map(|_| "same".to_owned()).collect();
+        assert!(Labels::parse(&dupes).is_err(), "21 labels, even if they fold to one");
+        assert!(Labels::parse_one(&format!("{} ", "l".repeat(50))).is_err());
     }
 
     #[test]

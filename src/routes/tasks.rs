@@ -67,15 +67,39 @@ pub struct TaskPage {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaskRequest {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     title: String,
+    #[schema(max_length = 20000)]
     description: Option<String>,
+    #[schema(value_type = Option<TaskStatus>)]
     status: Option<String>,
+    #[schema(value_type = Option<Priority>)]
     priority: Option<String>,
+    #[schema(format = DateTime)]
     due_at: Option<String>,
     team_id: Option<Uuid>,
     assignee_id: Option<Uuid>,
+    #[schema(max_items = 20, value_type = Option<Vec<Label>>)]
     labels: Option<Vec<String>>,
 }
+
+/// A label in the document: 1 to 50 characters, no control characters.
+pub struct Label;
+
+impl utoipa::PartialSchema for Label {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(Labels::MAX_CHARS))
+            .pattern(Some(r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Label {}
 
 impl CreateTaskRequest {
     fn parse(self) -> Result<NewTask, ApiError> {
@@ -112,18 +136,28 @@ fn rfc3339() -> String {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct PatchTaskRequest {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 20000)]
     description: Option<Option<String>>,
+    #[schema(value_type = Option<TaskStatus>)]
     status: Option<String>,
+    #[schema(value_type = Option<Priority>)]
     priority: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(format = DateTime)]
     due_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     team_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
     assignee_id: Option<Option<Uuid>>,
+    #[schema(max_items = 20, value_type = Option<Vec<Label>>)]
     labels: Option<Vec<String>>,
 }
 
@@ -167,17 +201,55 @@ impl PatchTaskRequest {
 #[serde(deny_unknown_fields)]
 pub struct ListTasksQuery {
     team_id: Option<Uuid>,
+    /// Repeatable: `status=todo&status=done`.
     #[serde(default)]
+    #[param(value_type = Option<Vec<TaskStatus>>)]
     status: Vec<String>,
+    #[param(value_type = Option<Priority>)]
     priority: Option<String>,
+    /// A user id, or `me`.
+    #[param(pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     assignee_id: Option<String>,
+    #[param(
+        max_length = 50,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     label: Option<String>,
+    #[param(format = DateTime)]
     due_before: Option<String>,
+    #[param(format = DateTime)]
     due_after: Option<String>,
+    /// Full-text search over title and description.
+    #[param(max_length = 200)]
     q: Option<String>,
+    #[param(value_type = Option<SortParam>)]
     sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
+}
+
+/// `created_at`, `updated_at`, `due_at`, `priority`; a leading `-` sorts descending.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, non_camel_case_types)]
+pub enum SortParam {
+    #[schema(rename = "created_at")]
+    CreatedAt,
+    #[schema(rename = "-created_at")]
+    CreatedAtDesc,
+    #[schema(rename = "updated_at")]
+    UpdatedAt,
+    #[schema(rename = "-updated_at")]
+    UpdatedAtDesc,
+    #[schema(rename = "due_at")]
+    DueAt,
+    #[schema(rename = "-due_at")]
+    DueAtDesc,
+    #[schema(rename = "priority")]
+    Priority,
+    #[schema(rename = "-priority")]
+    PriorityDesc,
 }
 
 fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
@@ -272,7 +344,7 @@ pub async fn list_tasks(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}")$"#, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]
 #[tracing::instrument(name = "tasks.get", skip_all)]
 pub async fn get_task(
     state: web::Data<AppState>,
@@ -288,7 +360,7 @@ pub async fn get_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
+#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}")$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
 #[tracing::instrument(name = "tasks.update", skip_all)]
 pub async fn update_task(
     state: web::Data<AppState>,
@@ -304,7 +376,7 @@ pub async fn update_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}")$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
 #[tracing::instrument(name = "tasks.delete", skip_all)]
 pub async fn delete_task(
     state: web::Data<AppState>,

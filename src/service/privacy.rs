@@ -16,9 +16,24 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentChange {
+    #[schema(value_type = ConsentPurpose)]
     pub purpose: String,
     pub granted: bool,
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub policy_version: String,
+}
+
+/// The purposes a consent can be recorded for (the document's enum).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ConsentPurpose {
+    ProductUpdates,
+    UsageAnalytics,
+    MarketingEmails,
 }
 
 pub const PURPOSES: &[&str] = &["product_updates", "usage_analytics", "marketing_emails"];
@@ -39,9 +54,7 @@ pub async fn set_consents(state: &AppState, user: &AuthUser, changes: &[ConsentC
                 format!("unknown purpose '{}'; use one of {PURPOSES:?}", c.purpose),
             ));
         }
-        if c.policy_version.trim().is_empty() || c.policy_version.len() > 32 {
-            return Err(ServiceError::invalid("policy_version", "must be 1 to 32 characters"));
-        }
+        crate::domain::parse_name(&c.policy_version, 32).map_err(|m| ServiceError::invalid("policy_version", m))?;
     }
     let mut tx = begin(&state.pool, user).await?;
     for c in changes {
