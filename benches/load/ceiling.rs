@@ -62,11 +62,5 @@ pub async fn run(pool: PgPool, shared: Arc<Shared>, concurrency: usize, mix: Mix
             })
         })
         .collect();
-    let mut total = Stats::default();
-    for h in handles {
-        if let Ok(s) = h.await {
-            total.merge(s);
-        }
-    }
-    total
+    Stats::gather(handles).await
 }

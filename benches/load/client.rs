@@ -133,13 +133,7 @@ pub async fn run(shared: Arc<Shared>, connections: usize, mix: Mix, duration: Du
             })
         })
         .collect();
-    let mut total = Stats::default();
-    for h in handles {
-        if let Ok(s) = h.await {
-            total.merge(s);
-        }
-    }
-    total
+    Stats::gather(handles).await
 }
 
 impl Vu {

@@ -58,6 +58,18 @@ impl Stats {
         }
     }
 
+    /// Merges what every worker recorded. A worker that panicked lost its
+    /// figures; the report then simply counts fewer requests.
+    pub async fn gather(handles: Vec<tokio::task::JoinHandle<Stats>>) -> Stats {
+        let mut total = Stats::default();
+        for h in handles {
+            if let Ok(s) = h.await {
+                total.merge(s);
+            }
+        }
+        total
+    }
+
     /// One row per endpoint, then "all" over every request.
     pub fn rows(&self, seconds: f64) -> Vec<Row> {
         let mut all = Endpoint::new();
