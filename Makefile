@@ -10,12 +10,14 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test blackbox coverage load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
 	@echo "make test   run the whole test suite against real Postgres and Redis"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
+	@echo "make blackbox  schemathesis, sqlmap and log checks against a fresh server (part of make test)"
+	@echo "make coverage  line coverage of src/ (cargo-llvm-cov) → target/coverage/"
 	@echo "make load   seed a large dataset into $(LOAD_DB) and load-test a release build (report in target/load/)"
 	@echo "make bench  criterion micro-benchmarks of the hot paths"
 
@@ -37,6 +39,20 @@ test: services
 	@$(ENV); scripts/db-bootstrap.sh --for-tests
 	@$(ENV); scripts/test-db-clean.sh
 	@$(ENV); cargo test --all-targets
+	@tests/blackbox/run.sh
+
+# Only the black-box suite (schemathesis, sqlmap, log checks) against a fresh server.
+blackbox: services
+	@scripts/test-tools.sh
+	@$(ENV); scripts/db-bootstrap.sh --for-tests
+	@tests/blackbox/run.sh
+
+# Line coverage of src/ over the whole cargo test suite (cargo-llvm-cov).
+coverage: services
+	@scripts/test-tools.sh
+	@$(ENV); scripts/db-bootstrap.sh --for-tests
+	@$(ENV); scripts/test-db-clean.sh
+	@$(ENV); scripts/coverage.sh
 
 # The load test gets its own database, so the demo data of `make run` stays as it is.
 # Extra driver flags: make load LOAD_ARGS="--connections 500 --duration 30" (see --help).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the external programs the test suite drives, when missing:
+# Installs the external programs the test suite drives, when missing
+# (schemathesis, sqlmap and bunyan for the black-box suite, too):
 # promtool (Debian `prometheus`) lints /metrics; redis-server runs a private
 # Redis that one test kills and restarts; pyotp (PyPI) is the independent
 # TOTP implementation the MFA tests check codes against.
@@ -8,12 +9,25 @@ if ! python3 -c 'import pyotp' 2>/dev/null; then
   echo "[test-tools] installing pyotp" >&2
   python3 -m pip install --quiet --disable-pip-version-check pyotp >&2
 fi
+# The black-box suite (tests/blackbox/run.sh): schemathesis and sqlmap from
+# PyPI, the bunyan CLI from npm (pinned in tests/blackbox/package-lock.json).
+need_pip=()
+command -v st >/dev/null || need_pip+=(schemathesis)
+command -v sqlmap >/dev/null || need_pip+=(sqlmap)
+if [ ${#need_pip[@]} -gt 0 ]; then
+  echo "[test-tools] installing ${need_pip[*]}" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "${need_pip[@]}" >&2
+fi
 # The standalone OIDC provider (npm oauth2-mock-server 8, Node 20) for the OAuth tests.
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$root/tests/oidc/node_modules/oauth2-mock-server" ]; then
   command -v npm >/dev/null || { echo "[test-tools] npm is missing (Debian: nodejs npm)" >&2; exit 1; }
   echo "[test-tools] installing the test OIDC provider" >&2
   (cd "$root/tests/oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+if [ ! -x "$root/tests/blackbox/node_modules/.bin/bunyan" ]; then
+  echo "[test-tools] installing the bunyan CLI" >&2
+  (cd "$root/tests/blackbox" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)

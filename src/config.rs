@@ -61,6 +61,24 @@ pub struct Settings {
     pub mfa: MfaSettings,
     #[serde(default)]
     pub oidc: OidcSettings,
+    #[serde(default)]
+    pub rate_limits: RateLimitSettings,
+}
+
+/// Request budgets per minute. The defaults suit people; raise them for a
+/// trusted load generator or scanner, never to zero.
+#[derive(Clone, Deserialize)]
+pub struct RateLimitSettings {
+    /// Any authenticated request, per user.
+    pub per_user_per_minute: u64,
+    /// Any request to /auth/*, per client address.
+    pub auth_per_ip_per_minute: u64,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self { per_user_per_minute: 1200, auth_per_ip_per_minute: 60 }
+    }
 }
 
 /// Sign-in providers by name (`/api/v1/auth/oauth/{name}/authorize`).
@@ -210,6 +228,9 @@ impl Settings {
 
     /// Refuses combinations that would be unsafe to serve with.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.rate_limits.per_user_per_minute == 0 || self.rate_limits.auth_per_ip_per_minute == 0 {
+            return Err(ConfigError::Invalid("rate_limits budgets must be at least 1 per minute".into()));
+        }
         let secret = self.auth.jwt_secret.as_ref().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
         if self.environment == Environment::Production {
             if secret.is_empty() {

@@ -41,7 +41,7 @@ impl AppState {
         Ok(Self {
             pool,
             activity: Activity::new(kv.clone()),
-            limits: RateLimiter::new(kv.clone()),
+            limits: RateLimiter::new(kv.clone(), &settings.rate_limits),
             client_ip_header: settings
                 .application
                 .client_ip_header

@@ -7,7 +7,6 @@ use std::pin::Pin;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use uuid::Uuid;
 
-use crate::auth::rate_limit::policy;
 use crate::db::Actor;
 use crate::domain::user::{GlobalRole, UserId};
 use crate::error::ApiError;
@@ -73,7 +72,7 @@ impl FromRequest for AuthUser {
             // and the per-user rate limit.
             let denylist = [denied_token_key(claims.jti), denied_session_key(claims.sid)];
             let (limit, revoked) =
-                state.limits.hit_and_check(&format!("user:{}", claims.sub), policy::PER_USER, &denylist).await;
+                state.limits.hit_and_check(&format!("user:{}", claims.sub), state.limits.per_user, &denylist).await;
             if revoked {
                 crate::metrics::auth_failure("revoked_token");
                 return Err(ApiError::Unauthorized("the access token has been revoked"));

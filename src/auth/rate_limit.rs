@@ -26,10 +26,6 @@ pub struct Decision {
 pub mod policy {
     use std::time::Duration;
 
-    /// Any request to /auth/*, per client IP.
-    pub const AUTH_PER_IP: (u64, Duration) = (60, Duration::from_secs(60));
-    /// Any authenticated request, per user.
-    pub const PER_USER: (u64, Duration) = (1200, Duration::from_secs(60));
     /// Failed sign-ins (passwords and MFA codes) remembered this long.
     pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
     /// Failures per account before back-off starts, and per IP.
@@ -58,11 +54,20 @@ fn decide(limit: u64, count: u64, ttl_ms: i64) -> Decision {
 pub struct RateLimiter {
     kv: Kv,
     local: Mutex<HashMap<String, (u64, Instant)>>,
+    /// Budgets in force (from `rate_limits` settings; see `policy` for the defaults).
+    pub per_user: (u64, Duration),
+    pub auth_per_ip: (u64, Duration),
 }
 
 impl RateLimiter {
-    pub fn new(kv: Kv) -> Self {
-        Self { kv, local: Mutex::new(HashMap::new()) }
+    pub fn new(kv: Kv, settings: &crate::config::RateLimitSettings) -> Self {
+        let minute = Duration::from_secs(60);
+        Self {
+            kv,
+            local: Mutex::new(HashMap::new()),
+            per_user: (settings.per_user_per_minute, minute),
+            auth_per_ip: (settings.auth_per_ip_per_minute, minute),
+        }
     }
 
     fn local_hit(&self, key: &str, window: Duration) -> (u64, i64) {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::me::UserResponse;
 use super::openapi::Errors;
-use super::params;
+use super::params::{self, non_null};
 use crate::auth::extractor::AuthUser;
 use crate::domain::task::Limit;
 use crate::domain::user::GlobalRole;
@@ -19,6 +19,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 struct ListUsersQuery {
     q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// The last email of the previous page.
     cursor: Option<String>,
@@ -40,7 +41,11 @@ struct UserPage {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUserRequest {
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "non_null")]
     role: Option<GlobalRole>,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "non_null")]
     disabled: Option<bool>,
 }
 

@@ -25,7 +25,9 @@ struct Page {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct MineQuery {
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 
@@ -36,9 +38,13 @@ struct AdminQuery {
     actor_id: Option<Uuid>,
     subject_id: Option<Uuid>,
     action: Option<String>,
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 

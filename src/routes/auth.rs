@@ -8,7 +8,6 @@ use super::me::UserResponse;
 use super::openapi::Errors;
 use crate::auth::account::{self, NewAccount};
 use crate::auth::extractor::AuthUser;
-use crate::auth::rate_limit::policy;
 use crate::auth::session::{LoginOutcome, TokenPair};
 use crate::auth::{mfa, session};
 use crate::domain::user::{DisplayName, Email, GlobalRole, Password};
@@ -19,9 +18,14 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(format = Email, max_length = 254)]
     email: String,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
     password: SecretString,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     display_name: String,
 }
 
@@ -42,6 +46,7 @@ impl RegisterRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(format = Email, max_length = 254)]
     email: String,
     #[schema(value_type = String, format = Password)]
     password: SecretString,
@@ -57,7 +62,7 @@ pub struct RefreshRequest {
 /// Every /auth endpoint shares one per-IP budget against scripted abuse.
 async fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     let ip = state.client_ip(req);
-    let d = state.limits.hit(&format!("auth:ip:{ip}"), policy::AUTH_PER_IP).await;
+    let d = state.limits.hit(&format!("auth:ip:{ip}"), state.limits.auth_per_ip).await;
     if d.allowed {
         Ok(())
     } else {
@@ -111,12 +116,28 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The challenge token and exactly one second factor: the serde shape is the
+/// document's `oneOf`, so both sides reject the same bodies.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum MfaVerifyRequest {
+    Code(MfaCode),
+    RecoveryCode(MfaRecoveryCode),
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MfaVerifyRequest {
+pub struct MfaCode {
     mfa_token: String,
-    code: Option<String>,
-    recovery_code: Option<String>,
+    /// The authenticator's current 6-digit code.
+    code: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaRecoveryCode {
+    mfa_token: String,
+    recovery_code: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/mfa/verify", tag = "auth", summary = "Answer an MFA challenge with a TOTP or recovery code", security(()), request_body = MfaVerifyRequest, responses((status = 200, description = "Tokens", body = TokenPair), Errors))]
@@ -127,12 +148,10 @@ pub async fn verify_mfa(
     body: web::Json<MfaVerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     limit(&state, &req).await?;
-    let body = body.into_inner();
-    let factor = match (body.code, body.recovery_code) {
-        (Some(code), None) => mfa::SecondFactor::Code(code),
-        (None, Some(code)) => mfa::SecondFactor::RecoveryCode(code),
-        _ => return Err(ApiError::validation("code", "give exactly one of code or recovery_code")),
+    let (mfa_token, factor) = match body.into_inner() {
+        MfaVerifyRequest::Code(c) => (c.mfa_token, mfa::SecondFactor::Code(c.code)),
+        MfaVerifyRequest::RecoveryCode(c) => (c.mfa_token, mfa::SecondFactor::RecoveryCode(c.recovery_code)),
     };
-    let pair = mfa::verify_login(&state, &body.mfa_token, factor, &state.client_ip(&req)).await?;
+    let pair = mfa::verify_login(&state, &mfa_token, factor, &state.client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

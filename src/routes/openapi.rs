@@ -23,7 +23,7 @@ use crate::error::Problem;
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
     ),
     servers((url = "/", description = "This server")),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &PatchBodiesNameAField),
     security(("bearer" = [])),
     tags(
         (name = "auth", description = "Registration, sign-in, tokens, MFA challenge, OIDC"),
@@ -51,7 +51,7 @@ use crate::error::Problem;
         admin::list_users, admin::update_user,
         openapi_json,
     ),
-    components(schemas(Problem))
+    components(schemas(Problem, tasks::SortParam, crate::domain::time_entry::ReportGrouping))
 )]
 pub struct ApiDoc;
 
@@ -64,6 +64,22 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+    }
+}
+
+/// A PATCH body must name at least one field (`minProperties: 1`). Set here
+/// because utoipa-gen 5.5.0 renders `#[schema(min_properties = ..)]` as
+/// `maxProperties` (features.rs, `Feature::MinProperties`).
+struct PatchBodiesNameAField;
+
+impl Modify for PatchBodiesNameAField {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else { return };
+        for name in ["PatchTaskRequest", "PatchUserRequest", "PatchEntryRequest"] {
+            if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) = components.schemas.get_mut(name) {
+                object.min_properties = Some(1);
+            }
+        }
     }
 }
 

@@ -31,31 +31,66 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// For PATCH fields that can change but not be cleared: absent -> `None`
+/// (with `#[serde(default)]`), a value -> `Some`, and `null` is an error, as
+/// the document (not nullable) says.
+pub fn non_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
+/// One of our entity tags, `"v7"` or weak `W/"v7"`; anything else is not one.
 fn parse_tag(raw: &str) -> Option<i64> {
-    raw.trim().trim_start_matches("W/").trim_matches('"').strip_prefix('v')?.parse().ok()
-}
-
-/// The version an `If-Match` header demands. `*` demands nothing; an
-/// unparseable tag can never match, so it is a 412, not a silent pass.
-pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(value) = headers.get(IF_MATCH) else { return Ok(None) };
-    let raw = value.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
-    if raw == "*" {
-        return Ok(None);
+    let digits = raw.trim().trim_start_matches("W/").strip_prefix("\"v")?.strip_suffix('"')?;
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    raw.split(',').find_map(parse_tag).map(Some).ok_or(ApiError::PreconditionFailed)
+    digits.parse().ok()
 }
 
-/// True when `If-None-Match` names the current version (or `*`).
-pub fn if_none_match(headers: &HeaderMap, version: i64) -> bool {
-    headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|raw| raw.trim() == "*" || raw.split(',').any(|t| parse_tag(t) == Some(version)))
+/// What an `If-Match`/`If-None-Match` header names: `*` (any version) or a
+/// list of versions. `None` when the header is malformed.
+enum Condition {
+    Any,
+    Versions(Vec<i64>),
+}
+
+fn condition(headers: &HeaderMap, name: actix_web::http::header::HeaderName) -> Result<Option<Condition>, ApiError> {
+    let Some(value) = headers.get(&name) else { return Ok(None) };
+    let malformed = || ApiError::BadRequest(format!("{name} must be * or a list of entity tags such as \"v3\""));
+    let raw = value.to_str().map_err(|_| malformed())?.trim();
+    if raw == "*" {
+        return Ok(Some(Condition::Any));
+    }
+    let versions: Option<Vec<i64>> = raw.split(',').map(parse_tag).collect();
+    versions.map(|v| Some(Condition::Versions(v))).ok_or_else(malformed)
+}
+
+/// The version an `If-Match` header demands (`*` demands nothing). A
+/// malformed header is a 400: it can neither match nor be ignored.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    match condition(headers, IF_MATCH)? {
+        None | Some(Condition::Any) => Ok(None),
+        // Our resources have one current version; the first listed is the demand.
+        Some(Condition::Versions(v)) => Ok(v.first().copied()),
+    }
+}
+
+/// True when `If-None-Match` names the current version (or `*`); a malformed
+/// header is a 400.
+pub fn if_none_match(headers: &HeaderMap, version: i64) -> Result<bool, ApiError> {
+    Ok(match condition(headers, IF_NONE_MATCH)? {
+        None => false,
+        Some(Condition::Any) => true,
+        Some(Condition::Versions(v)) => v.contains(&version),
+    })
 }
 
 /// A create's body, and the client's `Idempotency-Key` with the request's
@@ -126,7 +161,17 @@ mod tests {
         assert!(matches!(if_match(&h), Ok(None)));
         h.insert(IF_MATCH, HeaderValue::from_static("\"v3\""));
         assert!(matches!(if_match(&h), Ok(Some(3))));
-        h.insert(IF_MATCH, HeaderValue::from_static("garbage"));
-        assert!(if_match(&h).is_err());
+        h.insert(IF_MATCH, HeaderValue::from_static("W/\"v4\", \"v5\""));
+        assert!(matches!(if_match(&h), Ok(Some(4))));
+        for bad in ["garbage", "", "v3", "\"v\"", "\"v3", "\"v3\",", "\"v-1\""] {
+            h.insert(IF_MATCH, HeaderValue::from_static(bad));
+            assert!(matches!(if_match(&h), Err(ApiError::BadRequest(_))), "{bad:?}");
+        }
+        let mut h = HeaderMap::new();
+        assert!(matches!(if_none_match(&h, 3), Ok(false)));
+        h.insert(IF_NONE_MATCH, HeaderValue::from_static("\"v2\", \"v3\""));
+        assert!(matches!(if_none_match(&h, 3), Ok(true)));
+        h.insert(IF_NONE_MATCH, HeaderValue::from_static(""));
+        assert!(if_none_match(&h, 3).is_err());
     }
 }

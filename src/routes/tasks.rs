@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::cursor;
 use super::openapi::Errors;
-use super::params::{self, double_option, etag, CreateBody};
+use super::params::{self, double_option, etag, non_null, CreateBody};
 use crate::auth::extractor::AuthUser;
 use crate::db::tasks::TaskRow;
 use crate::domain::task::{
@@ -136,19 +136,22 @@ fn rfc3339() -> String {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct PatchTaskRequest {
     #[schema(
         max_length = 200,
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
     )]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "non_null")]
     title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(max_length = 20000)]
     description: Option<Option<String>>,
-    #[schema(value_type = Option<TaskStatus>)]
+    #[schema(nullable = false, value_type = Option<TaskStatus>)]
+    #[serde(default, deserialize_with = "non_null")]
     status: Option<String>,
-    #[schema(value_type = Option<Priority>)]
+    #[schema(nullable = false, value_type = Option<Priority>)]
+    #[serde(default, deserialize_with = "non_null")]
     priority: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(format = DateTime)]
@@ -157,7 +160,8 @@ pub struct PatchTaskRequest {
     team_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
     assignee_id: Option<Option<Uuid>>,
-    #[schema(max_items = 20, value_type = Option<Vec<Label>>)]
+    #[schema(nullable = false, max_items = 20, value_type = Option<Vec<Label>>)]
+    #[serde(default, deserialize_with = "non_null")]
     labels: Option<Vec<String>>,
 }
 
@@ -259,7 +263,7 @@ fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
     resp
 }
 
-#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", summary = "Create a task", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateTaskRequest, responses((status = 201, description = "The task (`Location`, `ETag`)", body = TaskResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", summary = "Create a task", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateTaskRequest, responses((status = 201, description = "The task (`Location`, `ETag`)", body = TaskResponse), Errors))]
 #[tracing::instrument(name = "tasks.create", skip_all)]
 pub async fn create_task(
     state: web::Data<AppState>,
@@ -344,7 +348,7 @@ pub async fn list_tasks(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}")$"#, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]
 #[tracing::instrument(name = "tasks.get", skip_all)]
 pub async fn get_task(
     state: web::Data<AppState>,
@@ -353,14 +357,14 @@ pub async fn get_task(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let task = tasks::get(&state, &user, path.into_inner()).await?;
-    if params::if_none_match(req.headers(), task.version) {
+    if params::if_none_match(req.headers(), task.version)? {
         return Ok(with_etag(HttpResponse::NotModified().finish(), task.version));
     }
     let version = task.version;
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}")$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
+#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
 #[tracing::instrument(name = "tasks.update", skip_all)]
 pub async fn update_task(
     state: web::Data<AppState>,
@@ -376,7 +380,7 @@ pub async fn update_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}")$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
 #[tracing::instrument(name = "tasks.delete", skip_all)]
 pub async fn delete_task(
     state: web::Data<AppState>,

@@ -74,11 +74,27 @@ pub struct TeamRequest {
     name: String,
 }
 
+/// A member by email or by user id, exactly one (the document's `oneOf`).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum AddMemberRequest {
+    ByEmail(MemberByEmail),
+    ByUserId(MemberByUserId),
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AddMemberRequest {
-    email: Option<String>,
-    user_id: Option<Uuid>,
+pub struct MemberByEmail {
+    #[schema(format = Email, max_length = 254)]
+    email: String,
+    #[serde(default = "default_role")]
+    role: TeamRole,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberByUserId {
+    user_id: Uuid,
     #[serde(default = "default_role")]
     role: TeamRole,
 }
@@ -170,14 +186,14 @@ pub async fn add_member(
     path: web::Path<Uuid>,
     body: web::Json<AddMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let who = match (body.email, body.user_id) {
-        (Some(email), None) => MemberRef::Email(Email::parse(&email).map_err(|m| ApiError::validation("email", m))?),
-        (None, Some(id)) => MemberRef::UserId(id),
-        _ => return Err(ApiError::validation("email", "give exactly one of email or user_id")),
+    let (who, role) = match body.into_inner() {
+        AddMemberRequest::ByEmail(m) => {
+            (MemberRef::Email(Email::parse(&m.email).map_err(|e| ApiError::validation("email", e))?), m.role)
+        }
+        AddMemberRequest::ByUserId(m) => (MemberRef::UserId(m.user_id), m.role),
     };
     let team_id = path.into_inner();
-    let member = teams::add_member(&state, &user, team_id, who, body.role).await?;
+    let member = teams::add_member(&state, &user, team_id, who, role).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/teams/{team_id}/members/{}", member.user_id)))
         .json(MemberResponse::from(member)))

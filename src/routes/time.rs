@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::cursor;
 use super::openapi::Errors;
 use super::openapi::TimerResponse;
-use super::params::{self, double_option, CreateBody};
+use super::params::{self, double_option, non_null, CreateBody};
 use crate::auth::extractor::AuthUser;
 use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::domain::task::Limit;
@@ -65,9 +65,13 @@ struct EntryPage {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEntryRequest {
+    #[schema(format = DateTime)]
     started_at: String,
+    #[schema(format = DateTime)]
     ended_at: Option<String>,
+    #[schema(minimum = 1, maximum = 86400)]
     duration_seconds: Option<i64>,
+    #[schema(max_length = 2000)]
     note: Option<String>,
     #[serde(default)]
     billable: bool,
@@ -76,10 +80,17 @@ pub struct CreateEntryRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchEntryRequest {
+    #[schema(nullable = false, format = DateTime)]
+    #[serde(default, deserialize_with = "non_null")]
     started_at: Option<String>,
+    #[schema(nullable = false, format = DateTime)]
+    #[serde(default, deserialize_with = "non_null")]
     ended_at: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(max_length = 2000)]
     note: Option<Option<String>>,
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "non_null")]
     billable: Option<bool>,
 }
 
@@ -87,13 +98,19 @@ pub struct PatchEntryRequest {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
     team_id: Option<Uuid>,
+    /// A user id, or `me`.
+    #[param(pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     user_id: Option<String>,
     task_id: Option<Uuid>,
     billable: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 
@@ -102,7 +119,9 @@ struct ListQuery {
 #[serde(deny_unknown_fields)]
 struct ReportQuery {
     team_id: Option<Uuid>,
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
     group_by: Option<ReportGrouping>,
 }
@@ -129,7 +148,7 @@ fn note(raw: &str) -> Result<Note, ApiError> {
     Note::parse(raw).map_err(|m| ApiError::validation("note", m))
 }
 
-#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "Record time on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateEntryRequest, responses((status = 201, description = "The entry", body = EntryResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "Record time on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateEntryRequest, responses((status = 201, description = "The entry", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "time_entries.create", skip_all)]
 pub async fn create_entry(
     state: web::Data<AppState>,
@@ -213,6 +232,9 @@ pub async fn update_entry(
     body: web::Json<PatchEntryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
+    if b.started_at.is_none() && b.ended_at.is_none() && b.note.is_none() && b.billable.is_none() {
+        return Err(ApiError::validation("body", "name at least one field to change"));
+    }
     let patch = EntryPatch {
         started_at: b.started_at.as_deref().map(|s| params::timestamp("started_at", s)).transpose()?,
         ended_at: b.ended_at.as_deref().map(|s| params::timestamp("ended_at", s)).transpose()?,
