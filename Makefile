@@ -10,13 +10,14 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test blackbox coverage load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test e2e blackbox coverage load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
 	@echo "make test   run the whole test suite against real Postgres and Redis"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
 	@echo "make blackbox  schemathesis, sqlmap and log checks against a fresh server (part of make test)"
+	@echo "make e2e    the web frontend in headless Chromium (part of make test) → target/e2e/"
 	@echo "make coverage  line coverage of src/ (cargo-llvm-cov) → target/coverage/"
 	@echo "make load   seed a large dataset into $(LOAD_DB) and load-test a release build (report in target/load/)"
 	@echo "make bench  criterion micro-benchmarks of the hot paths"
@@ -31,7 +32,7 @@ run: db
 	cargo build --profile $(CARGO_PROFILE) --bin taskflow
 	@$(ENV); $(BIN_DIR)/taskflow migrate
 	@$(ENV); $(BIN_DIR)/taskflow seed --profile demo
-	@echo "TaskFlow: http://127.0.0.1:3000  (health: /health/ready, API: /api/v1)"
+	@echo "TaskFlow: http://127.0.0.1:3000  (web app: /, API: /api/v1, API docs: /docs, health: /health/ready)"
 	@$(ENV); exec $(BIN_DIR)/taskflow serve
 
 test: services
@@ -40,6 +41,13 @@ test: services
 	@$(ENV); scripts/test-db-clean.sh
 	@$(ENV); cargo test --all-targets
 	@tests/blackbox/run.sh
+	@tests/e2e/run.sh
+
+# Only the browser end-to-end tests (Chromium + playwright-core); screenshots in target/e2e/.
+e2e: services
+	@scripts/test-tools.sh
+	@$(ENV); scripts/db-bootstrap.sh --for-tests
+	@tests/e2e/run.sh
 
 # Only the black-box suite (schemathesis, sqlmap, log checks) against a fresh server.
 blackbox: services

@@ -50,6 +50,10 @@ done
 kubernetes-validate --strict --quiet -k "$k8s_version" k8s/base/shared/secret.template.yaml
 # Guard rails the guide relies on.
 grep -q 'path: /metrics' "$out/production.yaml" "$out/staging.yaml" && { echo "an Ingress routes /metrics" >&2; exit 1; }
+# `/` must be Exact: a Prefix `/` would route /metrics too.
+if grep -A1 -E '^\s*- path: /$' "$out/production.yaml" "$out/staging.yaml" | grep -q 'pathType: Prefix'; then
+  echo "an Ingress routes / as a Prefix, which includes /metrics" >&2; exit 1
+fi
 grep -q 'readOnlyRootFilesystem: true' "$out/production.yaml"
 grep -q 'name: taskflow-api-blue' "$out/production.yaml" && grep -q 'name: taskflow-api-green' "$out/production.yaml"
 echo "no Ingress routes /metrics; blue and green Deployments present"

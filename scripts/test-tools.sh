@@ -25,6 +25,10 @@ if [ ! -d "$root/tests/oidc/node_modules/oauth2-mock-server" ]; then
   echo "[test-tools] installing the test OIDC provider" >&2
   (cd "$root/tests/oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
+if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ]; then
+  echo "[test-tools] installing playwright-core (it drives Debian's chromium; it downloads no browser)" >&2
+  (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
 if [ ! -x "$root/tests/blackbox/node_modules/.bin/bunyan" ]; then
   echo "[test-tools] installing the bunyan CLI" >&2
   (cd "$root/tests/blackbox" && npm ci --no-audit --no-fund --loglevel=error >&2)
@@ -32,6 +36,7 @@ fi
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "[test-tools] missing ${missing[*]}; install them (Debian packages) and re-run" >&2

@@ -10,6 +10,7 @@ pub mod me;
 pub mod oauth;
 pub mod openapi;
 pub mod params;
+pub mod site;
 pub mod tasks;
 pub mod teams;
 pub mod time;
@@ -85,7 +86,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/reports/time").get(time::time_report))
         .service(web::resource("/api/v1/admin/users").get(admin::list_users))
         .service(web::resource("/api/v1/admin/users/{user_id}").patch(admin::update_user))
-        // Interactive API docs (HTML and assets, not API operations).
+        // The web frontend and the interactive API docs (pages, not API operations).
+        .service(web::resource("/").get(site::index))
+        .service(web::resource("/assets/{asset}").get(site::asset))
         .service(web::resource("/docs").get(openapi::docs_page))
         .service(web::resource("/docs/{asset}").get(openapi::docs_asset));
 }

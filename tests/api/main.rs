@@ -21,6 +21,7 @@ mod replicas;
 mod resilience;
 mod security;
 mod seed;
+mod site;
 mod smoke;
 mod tasks;
 mod teams;

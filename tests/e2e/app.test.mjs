@@ -1,0 +1,215 @@
+// The web frontend in headless Chromium (Debian's, driven by playwright-core)
+// against a real server: sign up, tasks, comments, timer, report, board,
+// teams, MFA enrolment and an MFA sign-in with codes computed here.
+// Screenshots and page-load figures go to OUT_DIR; figures are reported,
+// never asserted.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { currentStep, totp } from "./totp.mjs";
+
+const base = process.env.BASE_URL;
+const out = process.env.OUT_DIR;
+assert.ok(base && out, "BASE_URL and OUT_DIR are required");
+// RFC 6238 appendix B, SHA-1 seed "12345678901234567890", T = 59 s: 94287082.
+assert.equal(totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 1), "287082");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+const page = await context.newPage();
+page.setDefaultTimeout(15000);
+const problems = [];
+page.on("pageerror", (e) => problems.push(`page error: ${e}`));
+// Chromium logs every 4xx answer as "Failed to load resource"; the sign-up
+// step provokes one on purpose. CSP violations ("Refused to ...") and script
+// errors still count.
+page.on("console", (m) => {
+  if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console: ${m.text()}`);
+});
+const shot = (name) => page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+async function step(name, fn) {
+  process.stdout.write(`[e2e] ${name} ... `);
+  await fn();
+  console.log("ok");
+}
+
+const email = `e2e-${Date.now()}@example.test`;
+const password = `e2e-password-${Math.random().toString(36).slice(2)}`;
+const title = "Write the e2e test";
+const metrics = {};
+
+await step("sign up, with a field error shown first", async () => {
+  await page.goto(`${base}/`);
+  await page.waitForSelector("#login-form");
+  await shot("login");
+  await page.click("text=Create an account");
+  await page.fill("#signup-form input[name=email]", email);
+  await page.fill("#signup-form input[name=display_name]", "E2E Tester");
+  await page.fill("#signup-form input[name=password]", "short");
+  await page.click("#signup-form button[type=submit]");
+  const err = await page.waitForSelector('#signup-form [data-error="password"]:not(:empty)');
+  assert.match(await err.textContent(), /12/);
+  await shot("signup-error");
+  await page.fill("#signup-form input[name=password]", password);
+  await page.click("#signup-form button[type=submit]");
+  await page.waitForSelector("#new-task");
+  await page.waitForSelector("#task-list .empty");
+});
+
+await step("create a task", async () => {
+  await page.fill("#new-task input[name=title]", title);
+  await page.selectOption("#new-task select[name=priority]", "high");
+  await page.fill("#new-task input[name=labels]", "e2e, docs");
+  await page.click("#new-task button[type=submit]");
+  await page.waitForSelector(`#task-list .task:has-text("${title}")`);
+  await shot("tasks");
+});
+
+await step("comment, rendered as text", async () => {
+  await page.click(`#task-list .task:has-text("${title}")`);
+  await page.waitForSelector("#task-form");
+  const body = "Looks good <img src=x onerror=alert(1)>";
+  await page.fill("#comment-form textarea[name=body]", body);
+  await page.click("#comment-form button[type=submit]");
+  const li = await page.waitForSelector('#comments li:has-text("Looks good")');
+  assert.ok((await li.textContent()).includes("<img src=x onerror=alert(1)>"), "markup shows as text");
+  assert.equal(await page.$("#comments img"), null, "no element was created from the comment");
+});
+
+await step("start and stop a timer", async () => {
+  await page.click("#timer-start");
+  await page.waitForSelector("#timer-bar:not([hidden]) #timer-stop");
+  await shot("task");
+  await page.waitForTimeout(1500);
+  await page.click("#timer-stop");
+  await page.waitForSelector("#timer-bar", { state: "hidden" });
+});
+
+await step("see it in the time report, and download CSV", async () => {
+  await page.goto(`${base}/#/report?group_by=task`);
+  await page.waitForSelector(`#report-table tbody tr:has-text("${title}")`);
+  await page.waitForSelector("svg.chart rect");
+  await shot("report");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
+  assert.equal(download.suggestedFilename(), "time-report.csv");
+});
+
+await step("move a card on the board with the keyboard", async () => {
+  await page.goto(`${base}/#/tasks?view=board`);
+  const move = await page.waitForSelector('.column[data-status="todo"] .card button[aria-label="Move to In progress"]');
+  await move.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`.column[data-status="in_progress"] .card:has-text("${title}")`);
+  await shot("board");
+});
+
+await step("create a team", async () => {
+  await page.goto(`${base}/#/teams`);
+  await page.fill("#team-form input[name=name]", "E2E team");
+  await page.click("#team-form button[type=submit]");
+  await page.click("text=E2E team");
+  await page.waitForSelector("#invite-form");
+  await shot("team");
+});
+
+await step("page load of the task list with 200 tasks", async () => {
+  const token = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/auth/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: sessionStorage.getItem("tf_refresh") }),
+    });
+    const t = await r.json();
+    sessionStorage.setItem("tf_refresh", t.refresh_token);
+    return t.access_token;
+  });
+  for (let i = 0; i < 199; i += 1) {
+    const r = await fetch(`${base}/api/v1/tasks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ title: `Bulk task ${i}`, labels: ["bulk"] }),
+    });
+    assert.equal(r.status, 201);
+  }
+  // A full page load (reload), not a hash change: HTML, script, stylesheet,
+  // the token refresh and the first page of 50 tasks.
+  await page.goto(`${base}/#/tasks`);
+  let started = Date.now();
+  await page.reload();
+  await page.waitForSelector("#task-list .task:nth-child(50)");
+  metrics.task_list_first_page_ms = Date.now() - started;
+  metrics.navigation = await page.evaluate(() => {
+    const n = performance.getEntriesByType("navigation")[0];
+    return { dom_content_loaded_ms: Math.round(n.domContentLoadedEventEnd), load_ms: Math.round(n.loadEventEnd) };
+  });
+  await page.goto(`${base}/#/tasks?view=board`);
+  started = Date.now();
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll(".board .card").length >= 200);
+  metrics.board_200_tasks_ms = Date.now() - started;
+  await shot("board-200");
+});
+
+let confirmedStep;
+let secret;
+await step("enable MFA with a computed code", async () => {
+  await page.goto(`${base}/#/account`);
+  await page.click("#mfa-enrol");
+  secret = (await (await page.waitForSelector("#mfa-secret")).textContent()).trim();
+  await page.waitForSelector('img[alt^="QR code"]');
+  confirmedStep = currentStep();
+  await page.fill("#mfa-confirm input[name=code]", totp(secret, confirmedStep));
+  await page.click("#mfa-confirm button[type=submit]");
+  await page.waitForSelector("#recovery-codes li");
+  assert.equal((await page.$$("#recovery-codes li")).length, 10);
+  await shot("account");
+});
+
+await step("log out, log in again with MFA", async () => {
+  await page.click("#logout");
+  await page.waitForSelector("#login-form");
+  await page.fill("#login-form input[name=email]", email);
+  await page.fill("#login-form input[name=password]", password);
+  await page.click("#login-form button[type=submit]");
+  await page.waitForSelector("#mfa-form");
+  await shot("mfa");
+  // Each time step is accepted once: wait for the next one.
+  while (currentStep() <= confirmedStep) await page.waitForTimeout(500);
+  await page.fill("#mfa-form input[name=code]", totp(secret));
+  await page.click("#mfa-form button[type=submit]");
+  await page.waitForSelector("#new-task");
+});
+
+await step("phone width", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/#/tasks`);
+  await page.waitForSelector("#task-list .task");
+  await shot("tasks-phone");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling at phone width (overflow ${overflow}px)`);
+});
+
+await step("shipped size", async () => {
+  const html = await (await fetch(`${base}/`)).text();
+  const assets = [...html.matchAll(/\/assets\/[^"]+/g)].map((m) => m[0]);
+  assert.equal(assets.length, 2, "one script and one stylesheet");
+  metrics.assets = {};
+  for (const a of assets) {
+    const r = await fetch(base + a);
+    assert.match(r.headers.get("cache-control"), /immutable/);
+    const body = Buffer.from(await r.arrayBuffer());
+    metrics.assets[a] = { bytes: body.length, gzip_bytes: gzipSync(body).length };
+  }
+  const index = await fetch(`${base}/`);
+  assert.equal(index.headers.get("cache-control"), "no-cache");
+  assert.match(index.headers.get("content-security-policy"), /script-src 'self'/);
+});
+
+assert.deepEqual(problems, [], "no page errors, console errors or CSP violations");
+await browser.close();
+writeFileSync(`${out}/metrics.json`, `${JSON.stringify(metrics, null, 2)}\n`);
+console.log(`[e2e] figures: ${JSON.stringify(metrics)}`);

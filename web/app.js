@@ -1,0 +1,840 @@
+// TaskFlow web client: no framework, no build step. Every piece of API data
+// reaches the page through textContent or attribute setters (`h` below),
+// never through innerHTML, so the strict CSP plus this rule keep DOM XSS out.
+
+const API = "/api/v1";
+const app = document.getElementById("app");
+const nav = document.getElementById("nav");
+const timerBar = document.getElementById("timer-bar");
+
+// ---- DOM helper -----------------------------------------------------------
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (k === "value") el.value = v;
+    else if (k === "checked") el.checked = !!v;
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function field(label, input, name) {
+  return h("label", { class: "field" }, h("span", {}, label), input, h("span", { class: "error", "data-error": name || input.name }));
+}
+
+function render(...nodes) {
+  app.replaceChildren(...nodes);
+}
+
+function fmtDate(s) {
+  return s ? new Date(s).toLocaleString() : "";
+}
+
+function fmtDuration(seconds) {
+  if (seconds < 60) return `${seconds} s`;
+  const h_ = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
+  return h_ ? `${h_} h ${m} min` : `${m} min`;
+}
+
+// ---- session --------------------------------------------------------------
+// Bearer tokens, not cookies (so no CSRF surface): the access token lives in
+// memory, the refresh token in sessionStorage (gone when the tab closes).
+
+let accessToken = null;
+
+function saveTokens(t) {
+  accessToken = t.access_token;
+  sessionStorage.setItem("tf_refresh", t.refresh_token);
+}
+
+function clearTokens() {
+  accessToken = null;
+  sessionStorage.removeItem("tf_refresh");
+}
+
+async function refresh() {
+  const rt = sessionStorage.getItem("tf_refresh");
+  if (!rt) return false;
+  const r = await fetch(`${API}/auth/refresh`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ refresh_token: rt }),
+  });
+  if (!r.ok) {
+    clearTokens();
+    return false;
+  }
+  saveTokens(await r.json());
+  return true;
+}
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+}
+
+async function api(method, path, body, { accept, retried } = {}) {
+  if (!accessToken && !retried && sessionStorage.getItem("tf_refresh")) await refresh();
+  const headers = {};
+  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (accept) headers.accept = accept;
+  const r = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status === 401 && !retried && (await refresh())) return api(method, path, body, { accept, retried: true });
+  if (r.status === 204) return null;
+  const type = r.headers.get("content-type") || "";
+  if (!r.ok) throw new ApiError(r.status, type.includes("json") ? await r.json() : null);
+  if (accept === "text/csv") return r.blob();
+  return type.includes("json") ? r.json() : r.text();
+}
+
+// Shows a problem next to the fields it names, or at the top of the form.
+function showProblem(form, err) {
+  form.querySelectorAll("[data-error]").forEach((e) => (e.textContent = ""));
+  const general = form.querySelector(".form-error");
+  const problems = err instanceof ApiError ? err.problem.errors || [] : [];
+  let placed = false;
+  for (const p of problems) {
+    const slot = form.querySelector(`[data-error="${CSS.escape(p.field)}"]`);
+    if (slot) {
+      slot.textContent = p.message;
+      placed = true;
+    }
+  }
+  if (general) general.textContent = placed ? "" : err.message;
+}
+
+function form(attrs, ...children) {
+  return h("form", { ...attrs, novalidate: true }, h("p", { class: "form-error", role: "alert" }), ...children);
+}
+
+async function submitting(formEl, fn) {
+  const button = formEl.querySelector("button[type=submit]");
+  if (button) button.disabled = true;
+  try {
+    await fn();
+  } catch (e) {
+    showProblem(formEl, e);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function download(blob, name) {
+  const a = h("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(a.href);
+    a.remove();
+  }, 0);
+}
+
+// ---- running timer, shown on every page --------------------------------------
+
+async function refreshTimer() {
+  if (!accessToken) {
+    timerBar.hidden = true;
+    return;
+  }
+  try {
+    const { timer } = await api("GET", "/timer");
+    if (!timer) {
+      timerBar.hidden = true;
+      return;
+    }
+    const stop = h("button", { type: "button", id: "timer-stop" }, "Stop timer");
+    stop.addEventListener("click", async () => {
+      await api("POST", "/timer/stop");
+      await refreshTimer();
+      route();
+    });
+    timerBar.replaceChildren(
+      h("span", {}, "Timer running on "),
+      h("a", { href: `#/tasks/${timer.task_id}` }, "a task"),
+      h("span", {}, ` since ${fmtDate(timer.started_at)} `),
+      stop,
+    );
+    timerBar.hidden = false;
+  } catch {
+    timerBar.hidden = true;
+  }
+}
+
+// ---- pages ------------------------------------------------------------------
+
+function loginPage() {
+  const email = h("input", { name: "email", type: "email", autocomplete: "username", required: true });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const f = form(
+    { id: "login-form" },
+    h("h1", {}, "Log in"),
+    field("Email", email),
+    field("Password", password),
+    h("button", { type: "submit" }, "Log in"),
+    h("p", {}, "New here? ", h("a", { href: "#/signup" }, "Create an account")),
+  );
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(f, async () => {
+      const r = await api("POST", "/auth/login", { email: email.value, password: password.value });
+      if (r.mfa_required) return mfaPage(r.mfa_token);
+      saveTokens(r);
+      location.hash = "#/tasks";
+      route();
+    });
+  });
+  render(h("section", { class: "narrow" }, f));
+}
+
+function mfaPage(mfaToken) {
+  const code = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 20 });
+  const f = form(
+    { id: "mfa-form" },
+    h("h1", {}, "Two-factor code"),
+    h("p", { class: "muted" }, "Enter the 6-digit code from your authenticator app, or a recovery code."),
+    field("Code", code),
+    h("button", { type: "submit" }, "Verify"),
+  );
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(f, async () => {
+      const value = code.value.trim();
+      const body = /^\d{6}$/.test(value)
+        ? { mfa_token: mfaToken, code: value }
+        : { mfa_token: mfaToken, recovery_code: value };
+      saveTokens(await api("POST", "/auth/mfa/verify", body));
+      location.hash = "#/tasks";
+      route();
+    });
+  });
+  render(h("section", { class: "narrow" }, f));
+  code.focus();
+}
+
+function signupPage() {
+  const email = h("input", { name: "email", type: "email", autocomplete: "username" });
+  const name = h("input", { name: "display_name", autocomplete: "name" });
+  const password = h("input", { name: "password", type: "password", autocomplete: "new-password" });
+  const f = form(
+    { id: "signup-form" },
+    h("h1", {}, "Create your account"),
+    field("Email", email),
+    field("Your name", name),
+    field("Password (at least 12 characters)", password),
+    h("button", { type: "submit" }, "Sign up"),
+    h("p", {}, "Have an account? ", h("a", { href: "#/login" }, "Log in")),
+  );
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(f, async () => {
+      await api("POST", "/auth/register", { email: email.value, password: password.value, display_name: name.value });
+      saveTokens(await api("POST", "/auth/login", { email: email.value, password: password.value }));
+      location.hash = "#/tasks";
+      route();
+    });
+  });
+  render(h("section", { class: "narrow" }, f));
+}
+
+const STATUSES = ["todo", "in_progress", "done", "cancelled"];
+const STATUS_LABEL = { todo: "To do", in_progress: "In progress", done: "Done", cancelled: "Cancelled" };
+const PRIORITIES = ["low", "medium", "high", "urgent"];
+
+function options(values, selected, labels = {}) {
+  return values.map((v) => h("option", { value: v, selected: v === selected }, labels[v] || v || "any"));
+}
+
+async function myTeams() {
+  try {
+    return (await api("GET", "/teams")).items;
+  } catch {
+    return [];
+  }
+}
+
+async function tasksPage(params) {
+  const view = params.get("view") || "list";
+  const state = {
+    status: params.get("status") || "",
+    q: params.get("q") || "",
+    sort: params.get("sort") || "-created_at",
+    mine: params.get("mine") === "1",
+    team_id: params.get("team_id") || "",
+  };
+  const teams = await myTeams();
+
+  const status = h("select", { name: "status", "aria-label": "Status" }, options(["", ...STATUSES], state.status, { "": "Any status", ...STATUS_LABEL }));
+  const q = h("input", { name: "q", type: "search", placeholder: "Search", "aria-label": "Search", value: state.q });
+  const sort = h(
+    "select",
+    { name: "sort", "aria-label": "Sort" },
+    options(["-created_at", "created_at", "due_at", "-priority", "-updated_at"], state.sort, {
+      "-created_at": "Newest",
+      created_at: "Oldest",
+      due_at: "Due soonest",
+      "-priority": "Priority",
+      "-updated_at": "Recently changed",
+    }),
+  );
+  const team = h("select", { name: "team_id", "aria-label": "Team" }, h("option", { value: "" }, "All teams"), teams.map((t) => h("option", { value: t.team_id, selected: t.team_id === state.team_id }, t.name)));
+  const mine = h("input", { type: "checkbox", name: "mine", checked: state.mine });
+  const filters = h(
+    "form",
+    { class: "filters", id: "filters" },
+    status,
+    team,
+    q,
+    sort,
+    h("label", { class: "inline" }, mine, " Assigned to me"),
+    h("button", { type: "submit" }, "Apply"),
+    h("a", { href: view === "board" ? "#/tasks" : "#/tasks?view=board", class: "button secondary" }, view === "board" ? "List view" : "Board view"),
+  );
+  filters.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    if (view === "board") p.set("view", "board");
+    if (status.value) p.set("status", status.value);
+    if (team.value) p.set("team_id", team.value);
+    if (q.value.trim()) p.set("q", q.value.trim());
+    if (sort.value !== "-created_at") p.set("sort", sort.value);
+    if (mine.checked) p.set("mine", "1");
+    location.hash = `#/tasks?${p}`;
+  });
+
+  const query = new URLSearchParams({ limit: view === "board" ? "200" : "50", sort: state.sort });
+  if (state.status && view !== "board") query.append("status", state.status);
+  if (state.q) query.set("q", state.q);
+  if (state.mine) query.set("assignee_id", "me");
+  if (state.team_id) query.set("team_id", state.team_id);
+
+  const list = h("div", { id: "task-list" });
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
+  let cursor = null;
+  async function load() {
+    const q2 = new URLSearchParams(query);
+    if (cursor) q2.set("cursor", cursor);
+    const page = await api("GET", `/tasks?${q2}`);
+    cursor = page.next_cursor;
+    more.hidden = !cursor || view === "board";
+    return page.items;
+  }
+  more.addEventListener("click", async () => list.append(...(await load()).map(taskRow)));
+
+  render(
+    h("section", {}, h("div", { class: "row" }, h("h1", {}, "Tasks")), newTaskForm(teams), filters, list, more),
+  );
+  list.replaceChildren(h("p", { class: "muted" }, "Loading tasks…"));
+  const items = await load();
+  if (view === "board") list.replaceChildren(board(items));
+  else list.replaceChildren(...(items.length ? items.map(taskRow) : [h("p", { class: "empty" }, "No tasks yet. Create one above.")]));
+}
+
+function taskRow(t) {
+  return h(
+    "a",
+    { class: "task", href: `#/tasks/${t.task_id}`, "data-task-id": t.task_id },
+    h("span", { class: `badge ${t.status}` }, STATUS_LABEL[t.status]),
+    h("span", { class: "title" }, t.title),
+    h("span", { class: `prio ${t.priority}` }, t.priority),
+    t.due_at ? h("span", { class: "muted" }, `due ${new Date(t.due_at).toLocaleDateString()}`) : null,
+    ...t.labels.map((l) => h("span", { class: "label" }, l)),
+  );
+}
+
+// Board by status: buttons move a card (keyboard-friendly); cards also drag.
+function board(items) {
+  const columns = STATUSES.map((s) => {
+    const col = h("div", { class: "column", "data-status": s }, h("h2", {}, STATUS_LABEL[s]));
+    col.addEventListener("dragover", (ev) => ev.preventDefault());
+    col.addEventListener("drop", async (ev) => {
+      ev.preventDefault();
+      const id = ev.dataTransfer.getData("text/plain");
+      if (id) await moveTask(id, s);
+    });
+    return col;
+  });
+  for (const t of items) {
+    const i = STATUSES.indexOf(t.status);
+    const card = h(
+      "div",
+      { class: "card", draggable: "true", "data-task-id": t.task_id },
+      h("a", { href: `#/tasks/${t.task_id}` }, t.title),
+      h(
+        "div",
+        { class: "moves" },
+        i > 0 ? h("button", { type: "button", class: "secondary", "aria-label": `Move to ${STATUS_LABEL[STATUSES[i - 1]]}`, onclick: () => moveTask(t.task_id, STATUSES[i - 1]) }, "←") : null,
+        i < STATUSES.length - 1 ? h("button", { type: "button", class: "secondary", "aria-label": `Move to ${STATUS_LABEL[STATUSES[i + 1]]}`, onclick: () => moveTask(t.task_id, STATUSES[i + 1]) }, "→") : null,
+      ),
+    );
+    card.addEventListener("dragstart", (ev) => ev.dataTransfer.setData("text/plain", t.task_id));
+    columns[i].append(card);
+  }
+  return h("div", { class: "board" }, columns);
+}
+
+async function moveTask(id, status) {
+  await api("PATCH", `/tasks/${id}`, { status });
+  route();
+}
+
+function newTaskForm(teams) {
+  const title = h("input", { name: "title", placeholder: "What needs doing?" });
+  const team = h("select", { name: "team_id" }, h("option", { value: "" }, "Personal"), teams.map((t) => h("option", { value: t.team_id }, t.name)));
+  const priority = h("select", { name: "priority" }, options(PRIORITIES, "medium"));
+  const due = h("input", { name: "due_at", type: "date" });
+  const labels = h("input", { name: "labels", placeholder: "labels, comma separated" });
+  const f = form(
+    { class: "new-task", id: "new-task" },
+    field("New task", title),
+    field("Team", team),
+    field("Priority", priority),
+    field("Due", due),
+    field("Labels", labels),
+    h("button", { type: "submit" }, "Add task"),
+  );
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(f, async () => {
+      const body = { title: title.value, priority: priority.value };
+      if (team.value) body.team_id = team.value;
+      if (due.value) body.due_at = new Date(`${due.value}T17:00:00`).toISOString();
+      const ls = labels.value.split(",").map((s) => s.trim()).filter(Boolean);
+      if (ls.length) body.labels = ls;
+      await api("POST", "/tasks", body);
+      route();
+    });
+  });
+  return f;
+}
+
+async function taskPage(id) {
+  let task;
+  try {
+    task = await api("GET", `/tasks/${id}`);
+  } catch (e) {
+    return render(h("section", {}, h("h1", {}, "Task not found"), h("p", {}, e.message), h("a", { href: "#/tasks" }, "Back to tasks")));
+  }
+  const title = h("input", { name: "title", value: task.title });
+  const description = h("textarea", { name: "description", rows: 4 }, task.description || "");
+  const status = h("select", { name: "status" }, options(STATUSES, task.status, STATUS_LABEL));
+  const priority = h("select", { name: "priority" }, options(PRIORITIES, task.priority));
+  const due = h("input", { name: "due_at", type: "date", value: task.due_at ? task.due_at.slice(0, 10) : "" });
+  const labels = h("input", { name: "labels", value: task.labels.join(", ") });
+  let assigneeField = null;
+  let assignee = null;
+  if (task.team_id) {
+    try {
+      const members = (await api("GET", `/teams/${task.team_id}/members`)).items;
+      assignee = h("select", { name: "assignee_id" }, h("option", { value: "" }, "Nobody"), members.map((m) => h("option", { value: m.user_id, selected: m.user_id === task.assignee_id }, m.display_name)));
+      assigneeField = field("Assignee", assignee);
+    } catch {
+      assigneeField = null;
+    }
+  }
+  const edit = form(
+    { id: "task-form", class: "grid" },
+    field("Title", title),
+    field("Status", status),
+    field("Priority", priority),
+    field("Due", due),
+    field("Labels", labels),
+    assigneeField,
+    field("Description", description),
+    h("button", { type: "submit" }, "Save"),
+  );
+  edit.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(edit, async () => {
+      const body = {
+        title: title.value,
+        status: status.value,
+        priority: priority.value,
+        description: description.value || null,
+        due_at: due.value ? new Date(`${due.value}T17:00:00`).toISOString() : null,
+        labels: labels.value.split(",").map((s) => s.trim()).filter(Boolean),
+      };
+      if (assignee) body.assignee_id = assignee.value || null;
+      await api("PATCH", `/tasks/${id}`, body);
+      route();
+    });
+  });
+
+  const timerButton = h("button", { type: "button", id: "timer-start" }, "Start timer");
+  timerButton.addEventListener("click", async () => {
+    try {
+      await api("POST", `/tasks/${id}/timer`);
+    } catch (e) {
+      alert(e.message);
+    }
+    await refreshTimer();
+  });
+  const del = h("button", { type: "button", class: "danger" }, "Delete task");
+  del.addEventListener("click", async () => {
+    if (!confirm("Delete this task?")) return;
+    await api("DELETE", `/tasks/${id}`);
+    location.hash = "#/tasks";
+  });
+
+  const comments = h("ol", { class: "comments", id: "comments" });
+  const body = h("textarea", { name: "body", rows: 3, placeholder: "Write a comment" });
+  const addComment = form({ id: "comment-form" }, field("Comment", body), h("button", { type: "submit" }, "Comment"));
+  addComment.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(addComment, async () => {
+      await api("POST", `/tasks/${id}/comments`, { body: body.value });
+      body.value = "";
+      await loadComments();
+    });
+  });
+  async function loadComments() {
+    const page = await api("GET", `/tasks/${id}/comments?limit=200`);
+    comments.replaceChildren(
+      ...(page.items.length
+        ? page.items.map((c) => h("li", {}, h("strong", {}, c.author_name || "someone"), h("span", { class: "muted" }, ` ${fmtDate(c.created_at)}`), h("p", {}, c.body)))
+        : [h("li", { class: "empty" }, "No comments yet.")]),
+    );
+  }
+
+  const entries = h("ul", { class: "entries" });
+  const entries_ = (await api("GET", `/tasks/${id}/time-entries`)).items;
+  entries.replaceChildren(...entries_.map((e) => h("li", {}, `${fmtDate(e.started_at)}: ${e.running ? "running" : fmtDuration(e.duration_seconds)}`)));
+
+  const started = h("input", { name: "started_at", type: "datetime-local" });
+  const minutes = h("input", { name: "duration_seconds", type: "number", min: 1, max: 1440, value: 30 });
+  const manual = form({ id: "entry-form", class: "inline-form" }, field("Started", started), field("Minutes", minutes, "duration_seconds"), h("button", { type: "submit" }, "Add time"));
+  manual.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(manual, async () => {
+      if (!started.value) throw new ApiError(422, { errors: [{ field: "started_at", message: "pick when you started" }] });
+      await api("POST", `/tasks/${id}/time-entries`, { started_at: new Date(started.value).toISOString(), duration_seconds: Number(minutes.value) * 60 });
+      route();
+    });
+  });
+
+  render(
+    h(
+      "section",
+      {},
+      h("p", {}, h("a", { href: "#/tasks" }, "← Tasks")),
+      h("h1", { id: "task-title" }, task.title),
+      h("div", { class: "row" }, timerButton, del),
+      edit,
+      h("h2", {}, "Comments"),
+      comments,
+      addComment,
+      h("h2", {}, "Time"),
+      entries,
+      manual,
+    ),
+  );
+  await loadComments();
+}
+
+async function reportPage(params) {
+  const groupBy = params.get("group_by") || "day";
+  const to = params.get("to") || new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  const from = params.get("from") || new Date(Date.now() - 29 * 86400000).toISOString().slice(0, 10);
+  const query = new URLSearchParams({ group_by: groupBy, from: `${from}T00:00:00Z`, to: `${to}T00:00:00Z` });
+  const group = h("select", { name: "group_by" }, options(["day", "user", "task", "label"], groupBy));
+  const fromI = h("input", { type: "date", name: "from", value: from });
+  const toI = h("input", { type: "date", name: "to", value: to });
+  const f = form({ class: "filters", id: "report-form" }, field("Group by", group), field("From", fromI), field("To", toI), h("button", { type: "submit" }, "Show"));
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    location.hash = `#/report?${new URLSearchParams({ group_by: group.value, from: fromI.value, to: toI.value })}`;
+  });
+  const csv = h("button", { type: "button", class: "secondary", id: "csv" }, "Download CSV");
+  csv.addEventListener("click", async () => download(await api("GET", `/reports/time?${query}`, undefined, { accept: "text/csv" }), "time-report.csv"));
+  let report;
+  try {
+    report = await api("GET", `/reports/time?${query}`);
+  } catch (e) {
+    return render(h("section", {}, h("h1", {}, "Time report"), f, h("p", { class: "form-error" }, e.message)));
+  }
+  const max = Math.max(1, ...report.groups.map((g) => g.seconds));
+  const ns = "http://www.w3.org/2000/svg";
+  const rowH = 26;
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 600 ${Math.max(1, report.groups.length) * rowH}`);
+  svg.setAttribute("class", "chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `Tracked time by ${groupBy}`);
+  report.groups.forEach((g, i) => {
+    const label = document.createElementNS(ns, "text");
+    label.setAttribute("x", "0");
+    label.setAttribute("y", String(i * rowH + 17));
+    label.textContent = (g.label || g.key).slice(0, 24);
+    const bar = document.createElementNS(ns, "rect");
+    bar.setAttribute("x", "200");
+    bar.setAttribute("y", String(i * rowH + 4));
+    bar.setAttribute("height", "18");
+    bar.setAttribute("width", String(Math.max(2, (g.seconds / max) * 330)));
+    const value = document.createElementNS(ns, "text");
+    value.setAttribute("x", String(210 + (g.seconds / max) * 330));
+    value.setAttribute("y", String(i * rowH + 17));
+    value.textContent = fmtDuration(g.seconds);
+    svg.append(label, bar, value);
+  });
+  render(
+    h(
+      "section",
+      {},
+      h("h1", {}, "Time report"),
+      f,
+      h("p", { id: "report-total" }, `Total ${fmtDuration(report.total_seconds)}, billable ${fmtDuration(report.billable_seconds)}`),
+      report.groups.length ? svg : h("p", { class: "empty" }, "No time tracked in this range."),
+      h(
+        "table",
+        { id: "report-table" },
+        h("thead", {}, h("tr", {}, h("th", {}, groupBy), h("th", {}, "Time"), h("th", {}, "Billable"))),
+        h("tbody", {}, report.groups.map((g) => h("tr", {}, h("td", {}, g.label || g.key), h("td", {}, fmtDuration(g.seconds)), h("td", {}, fmtDuration(g.billable_seconds))))),
+      ),
+      csv,
+    ),
+  );
+}
+
+async function teamsPage() {
+  const teams = await myTeams();
+  const name = h("input", { name: "name", placeholder: "Team name" });
+  const f = form({ id: "team-form", class: "inline-form" }, field("New team", name), h("button", { type: "submit" }, "Create team"));
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(f, async () => {
+      await api("POST", "/teams", { name: name.value });
+      route();
+    });
+  });
+  render(
+    h(
+      "section",
+      {},
+      h("h1", {}, "Teams"),
+      f,
+      teams.length
+        ? h("ul", { class: "teams" }, teams.map((t) => h("li", {}, h("a", { href: `#/teams/${t.team_id}` }, t.name), h("span", { class: "muted" }, ` ${t.my_role}, ${t.member_count} members`))))
+        : h("p", { class: "empty" }, "You are not in a team yet."),
+    ),
+  );
+}
+
+async function teamPage(id) {
+  const me = await api("GET", "/me");
+  const [team, members] = await Promise.all([api("GET", `/teams/${id}`), api("GET", `/teams/${id}/members`)]);
+  const manage = team.my_role === "owner" || team.my_role === "admin";
+  const email = h("input", { name: "email", type: "email", placeholder: "colleague@example.com" });
+  const role = h("select", { name: "role" }, options(["member", "viewer", "admin"], "member"));
+  const invite = form({ id: "invite-form", class: "inline-form" }, field("Add by email", email), field("Role", role), h("button", { type: "submit" }, "Add member"));
+  invite.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(invite, async () => {
+      await api("POST", `/teams/${id}/members`, { email: email.value, role: role.value });
+      route();
+    });
+  });
+  const rows = members.items.map((m) => {
+    const sel = h("select", { "aria-label": `Role of ${m.display_name}`, disabled: !manage }, options(["owner", "admin", "member", "viewer"], m.role));
+    sel.addEventListener("change", async () => {
+      try {
+        await api("PATCH", `/teams/${id}/members/${m.user_id}`, { role: sel.value });
+      } catch (e) {
+        alert(e.message);
+      }
+      route();
+    });
+    const leave = m.user_id === me.user_id ? "Leave" : manage ? "Remove" : null;
+    const btn = leave
+      ? h("button", {
+          type: "button",
+          class: "secondary",
+          onclick: async () => {
+            try {
+              await api("DELETE", `/teams/${id}/members/${m.user_id}`);
+              location.hash = m.user_id === me.user_id ? "#/teams" : location.hash;
+            } catch (e) {
+              alert(e.message);
+            }
+            route();
+          },
+        }, leave)
+      : null;
+    return h("tr", {}, h("td", {}, m.display_name), h("td", {}, m.email), h("td", {}, sel), h("td", {}, btn));
+  });
+  render(
+    h(
+      "section",
+      {},
+      h("p", {}, h("a", { href: "#/teams" }, "← Teams")),
+      h("h1", {}, team.name),
+      h("p", {}, h("a", { href: `#/tasks?team_id=${id}` }, "This team's tasks")),
+      h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Email"), h("th", {}, "Role"), h("th", {}))), h("tbody", {}, rows)),
+      manage ? invite : null,
+    ),
+  );
+}
+
+async function accountPage() {
+  const me = await api("GET", "/me");
+  const name = h("input", { name: "display_name", value: me.display_name });
+  const profile = form({ id: "profile-form", class: "inline-form" }, field("Display name", name), h("button", { type: "submit" }, "Save"));
+  profile.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(profile, async () => {
+      await api("PATCH", "/me", { display_name: name.value });
+      route();
+    });
+  });
+
+  const current = h("input", { name: "current_password", type: "password", autocomplete: "current-password" });
+  const next = h("input", { name: "new_password", type: "password", autocomplete: "new-password" });
+  const pw = form({ id: "password-form" }, h("h2", {}, "Password"), field("Current password", current), field("New password", next), h("button", { type: "submit" }, "Change password"));
+  pw.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(pw, async () => {
+      await api("POST", "/me/password", { current_password: current.value, new_password: next.value });
+      current.value = next.value = "";
+      pw.querySelector(".form-error").textContent = "Password changed; your other sessions were signed out.";
+    });
+  });
+
+  const mfa = h("div", { id: "mfa" });
+  const enrol = h("button", { type: "button", id: "mfa-enrol" }, "Set up two-factor authentication");
+  enrol.addEventListener("click", async () => {
+    let e;
+    try {
+      e = await api("POST", "/me/mfa/totp");
+    } catch (err) {
+      mfa.replaceChildren(h("p", { class: "form-error" }, err.message));
+      return;
+    }
+    const code = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code" });
+    const confirmForm = form({ id: "mfa-confirm" }, field("Code from the app", code), h("button", { type: "submit" }, "Turn on"));
+    confirmForm.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      submitting(confirmForm, async () => {
+        const r = await api("POST", "/me/mfa/totp/confirm", { code: code.value.trim() });
+        mfa.replaceChildren(
+          h("p", {}, "Two-factor authentication is on. Save these recovery codes now; they are shown once:"),
+          h("ul", { id: "recovery-codes", class: "codes" }, r.recovery_codes.map((c) => h("li", {}, c))),
+        );
+      });
+    });
+    mfa.replaceChildren(
+      h("p", {}, "Scan this code with your authenticator app, or type the secret."),
+      h("img", { src: `data:image/png;base64,${e.qr_png_base64}`, alt: "QR code for your authenticator app", width: 200, height: 200 }),
+      h("p", {}, "Secret: ", h("code", { id: "mfa-secret" }, e.secret)),
+      confirmForm,
+    );
+  });
+  mfa.replaceChildren(enrol);
+
+  const consentsData = await api("GET", "/me/consents");
+  const granted = Object.fromEntries(consentsData.consents.map((c) => [c.purpose, c.granted]));
+  const consentBoxes = consentsData.purposes.map((p) => h("input", { type: "checkbox", name: p, checked: granted[p] }));
+  const consents = form(
+    { id: "consents-form" },
+    h("h2", {}, "Consents"),
+    consentsData.purposes.map((p, i) => h("label", { class: "inline" }, consentBoxes[i], ` ${p.replaceAll("_", " ")}`)),
+    h("button", { type: "submit" }, "Save consents"),
+  );
+  consents.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(consents, async () => {
+      await api("PUT", "/me/consents", { consents: consentsData.purposes.map((p, i) => ({ purpose: p, granted: consentBoxes[i].checked, policy_version: "2026-11" })) });
+      consents.querySelector(".form-error").textContent = "Saved.";
+    });
+  });
+
+  const exportButton = h("button", { type: "button", class: "secondary", id: "export" }, "Download my data");
+  exportButton.addEventListener("click", async () => {
+    const data = await api("GET", "/me/export");
+    download(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), "taskflow-export.json");
+  });
+
+  const delPassword = h("input", { name: "password", type: "password", autocomplete: "current-password" });
+  const delCode = h("input", { name: "code", inputmode: "numeric", placeholder: "only if two-factor is on" });
+  const del = form({ id: "delete-form" }, h("h2", {}, "Delete account"), field("Password", delPassword), field("Two-factor code", delCode), h("button", { type: "submit", class: "danger" }, "Delete my account"));
+  del.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    if (!confirm("Delete your account for good?")) return;
+    submitting(del, async () => {
+      const body = { password: delPassword.value };
+      if (delCode.value.trim()) body.code = delCode.value.trim();
+      await api("DELETE", "/me", body);
+      clearTokens();
+      location.hash = "#/login";
+    });
+  });
+
+  render(
+    h(
+      "section",
+      {},
+      h("h1", {}, "Account"),
+      h("p", {}, `Signed in as ${me.email}`),
+      profile,
+      pw,
+      h("h2", {}, "Two-factor authentication"),
+      mfa,
+      consents,
+      h("h2", {}, "Your data"),
+      exportButton,
+      del,
+    ),
+  );
+}
+
+// ---- router -----------------------------------------------------------------
+
+async function route() {
+  const [path, qs] = (location.hash.slice(1) || "/tasks").split("?");
+  const params = new URLSearchParams(qs || "");
+  const signedIn = !!accessToken || !!sessionStorage.getItem("tf_refresh");
+  nav.hidden = !signedIn;
+  if (!signedIn && path !== "/signup") return path === "/login" ? loginPage() : ((location.hash = "#/login"), undefined);
+  try {
+    const parts = path.split("/").filter(Boolean);
+    if (parts[0] === "login") return loginPage();
+    if (parts[0] === "signup") return signupPage();
+    refreshTimer();
+    if (parts[0] === "tasks" && parts[1]) return await taskPage(parts[1]);
+    if (parts[0] === "report") return await reportPage(params);
+    if (parts[0] === "teams" && parts[1]) return await teamPage(parts[1]);
+    if (parts[0] === "teams") return await teamsPage();
+    if (parts[0] === "account") return await accountPage();
+    return await tasksPage(params);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      clearTokens();
+      location.hash = "#/login";
+      return;
+    }
+    render(h("section", {}, h("h1", {}, "Something went wrong"), h("p", { class: "form-error" }, e.message)));
+  }
+}
+
+document.getElementById("logout").addEventListener("click", async () => {
+  try {
+    await api("POST", "/auth/logout");
+  } catch {
+    /* signed out locally either way */
+  }
+  clearTokens();
+  timerBar.hidden = true;
+  location.hash = "#/login";
+});
+
+window.addEventListener("hashchange", route);
+route();
