@@ -9,33 +9,56 @@ begin;
 select set_config('app.user_id', md5('load-user-7')::uuid::text, true) as user_id,
        set_config('app.role', 'member', true) as role \gset
 
-\echo '== tasks.list: default page (sort -created_at, 50 + 1)'
+\echo '== tasks.list: default page (sort -created_at, 50 + 1): three arms, each limited'
 explain (analyze, buffers, costs off)
-select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
-       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at,
-       t.created_at as sort_time, null::int as sort_rank
-from tasks t where true
-  and (t.team_id = any (array(select private.my_team_ids()))
-       or t.created_by = (select app.current_user_id()) or t.assignee_id = (select app.current_user_id()))
-order by t.created_at desc, t.task_id desc limit 51;
+select * from (
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from unnest(array(select private.my_team_ids())) as mine(team_id)
+   cross join lateral (select * from tasks t where t.team_id = mine.team_id order by t.created_at desc, t.task_id desc limit 51) t)
+  union
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from tasks t where t.created_by = (select app.current_user_id()) order by t.created_at desc, t.task_id desc limit 51)
+  union
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from tasks t where t.assignee_id = (select app.current_user_id()) order by t.created_at desc, t.task_id desc limit 51)
+) page order by sort_time desc, task_id desc limit 51;
 
 \echo '== tasks.list: assignee_id=me, status=todo|in_progress'
 explain (analyze, buffers, costs off)
-select t.task_id, t.title, t.created_at
-from tasks t where true
-  and (t.team_id = any (array(select private.my_team_ids()))
-       or t.created_by = (select app.current_user_id()) or t.assignee_id = (select app.current_user_id()))
-  and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid
-order by t.created_at desc, t.task_id desc limit 51;
+select * from (
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from unnest(array(select private.my_team_ids())) as mine(team_id)
+   cross join lateral (select * from tasks t where t.team_id = mine.team_id and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid order by t.created_at desc, t.task_id desc limit 51) t)
+  union
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from tasks t where t.created_by = (select app.current_user_id()) and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid order by t.created_at desc, t.task_id desc limit 51)
+  union
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from tasks t where t.assignee_id = (select app.current_user_id()) and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid order by t.created_at desc, t.task_id desc limit 51)
+) page order by sort_time desc, task_id desc limit 51;
 
 \echo '== tasks.list: full-text q=deploy'
 explain (analyze, buffers, costs off)
-select t.task_id, t.title, t.created_at
-from tasks t where true
-  and (t.team_id = any (array(select private.my_team_ids()))
-       or t.created_by = (select app.current_user_id()) or t.assignee_id = (select app.current_user_id()))
-  and t.search @@ websearch_to_tsquery('simple', 'deploy')
-order by t.created_at desc, t.task_id desc limit 21;
+select * from (
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from unnest(array(select private.my_team_ids())) as mine(team_id)
+   cross join lateral (select * from tasks t where t.team_id = mine.team_id and t.search @@ websearch_to_tsquery('simple', 'deploy') order by t.created_at desc, t.task_id desc limit 21) t)
+  union
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from tasks t where t.created_by = (select app.current_user_id()) and t.search @@ websearch_to_tsquery('simple', 'deploy') order by t.created_at desc, t.task_id desc limit 21)
+  union
+  (select t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+   from tasks t where t.assignee_id = (select app.current_user_id()) and t.search @@ websearch_to_tsquery('simple', 'deploy') order by t.created_at desc, t.task_id desc limit 21)
+) page order by sort_time desc, task_id desc limit 21;
 
 \echo '== tasks.find'
 explain (analyze, buffers, costs off)

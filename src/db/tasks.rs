@@ -146,10 +146,9 @@ struct ListRow {
 }
 
 /// Whose tasks a list can reach. RLS decides either way; for members the
-/// visibility rule is also written into the query itself, because the planner
-/// cannot use an index through the policy's `or is_admin()` branch: on 200,000
-/// tasks that is a sequential scan (31 ms) against a BitmapOr over the team,
-/// creator and assignee indexes (6 ms). See docs/performance.md.
+/// query is also shaped by the visibility rule, because the planner cannot use
+/// an index through the policy's `or is_admin()` branch (a sequential scan of
+/// every task). See docs/performance.md for the plans and figures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reach {
     /// The caller's teams' tasks and their own personal tasks.
@@ -158,34 +157,64 @@ pub enum Reach {
     Everything,
 }
 
-/// One page of the tasks visible to the transaction's identity (RLS decides),
-/// narrowed by `filter`, in `sort` order, after `after`. Returns up to `limit`
-/// rows and the key to continue from when there are more.
-pub async fn list(
-    tx: &mut Tx,
-    reach: Reach,
+/// Where one arm of the list reads from.
+enum Arm {
+    /// Every task (RLS still filters): admins.
+    All,
+    /// One of the caller's teams at a time: an ordered index scan per team.
+    MyTeams,
+    Created,
+    Assigned,
+}
+
+/// `select <columns>, <sort key> from <arm> where <filter> and <after>
+/// order by <sort> limit <limit>`: one arm of the list.
+fn push_arm(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    arm: Arm,
     filter: &TaskFilter,
     sort: TaskSort,
-    after: Option<(SortKey, Uuid)>,
+    after: Option<&(SortKey, Uuid)>,
     limit: i64,
-) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>), DbError> {
-    let _timer = crate::metrics::db_timer("tasks.list");
+) {
     let expr = sort_expr(sort.field, sort.descending);
-    let is_rank = sort.field == SortField::Priority;
-    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("select ");
-    qb.push(COLUMNS);
-    if is_rank {
+    qb.push("select ").push(COLUMNS);
+    if sort.field == SortField::Priority {
         qb.push(format!(", null::timestamptz as sort_time, {expr} as sort_rank"));
     } else {
         qb.push(format!(", {expr} as sort_time, null::int as sort_rank"));
     }
-    qb.push(" from tasks t where true");
-    if reach == Reach::Member {
-        qb.push(
-            " and (t.team_id = any (array(select private.my_team_ids()))\
-               or t.created_by = (select app.current_user_id()) or t.assignee_id = (select app.current_user_id()))",
-        );
+    match arm {
+        Arm::MyTeams => {
+            // Filter, order and limit inside the lateral subquery, so each team
+            // is an ordered index scan that stops after `limit` rows.
+            qb.push(
+                " from unnest(array(select private.my_team_ids())) as mine(team_id) \
+                  cross join lateral (select * from tasks t where t.team_id = mine.team_id",
+            );
+            push_conditions(qb, filter, sort, after, limit);
+            qb.push(") t");
+        }
+        Arm::All | Arm::Created | Arm::Assigned => {
+            qb.push(match arm {
+                Arm::Created => " from tasks t where t.created_by = (select app.current_user_id())",
+                Arm::Assigned => " from tasks t where t.assignee_id = (select app.current_user_id())",
+                _ => " from tasks t where true",
+            });
+            push_conditions(qb, filter, sort, after, limit);
+        }
     }
+}
+
+/// ` and <filter> and <after> order by <sort> limit <limit>`, over alias `t`.
+fn push_conditions(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    filter: &TaskFilter,
+    sort: TaskSort,
+    after: Option<&(SortKey, Uuid)>,
+    limit: i64,
+) {
+    let expr = sort_expr(sort.field, sort.descending);
     if let Some(team_id) = filter.team_id {
         qb.push(" and t.team_id = ").push_bind(team_id);
     }
@@ -215,14 +244,49 @@ pub async fn list(
     if let Some((key, id)) = after {
         qb.push(format!(" and ({expr}, t.task_id) {cmp} ("));
         match key {
-            SortKey::Time(t) => qb.push_bind(t),
-            SortKey::Rank(r) => qb.push_bind(r),
+            SortKey::Time(t) => qb.push_bind(*t),
+            SortKey::Rank(r) => qb.push_bind(*r),
         };
-        qb.push(", ").push_bind(id).push(")");
+        qb.push(", ").push_bind(*id).push(")");
     }
     let dir = if sort.descending { "desc" } else { "asc" };
-    qb.push(format!(" order by {expr} {dir}, t.task_id {dir} limit "));
-    qb.push_bind(limit + 1);
+    qb.push(format!(" order by {expr} {dir}, t.task_id {dir} limit ")).push_bind(limit);
+}
+
+/// One page of the tasks visible to the transaction's identity (RLS decides),
+/// narrowed by `filter`, in `sort` order, after `after`. Returns up to `limit`
+/// rows and the key to continue from when there are more.
+///
+/// For members the page is the top of three arms (each of the caller's teams
+/// through `tasks_team_id_created_idx`, tasks they created, tasks assigned to
+/// them), each already limited, merged and limited again: for the default
+/// sort that reads about `limit` index entries per arm instead of every
+/// visible task.
+pub async fn list(
+    tx: &mut Tx,
+    reach: Reach,
+    filter: &TaskFilter,
+    sort: TaskSort,
+    after: Option<(SortKey, Uuid)>,
+    limit: i64,
+) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>), DbError> {
+    let _timer = crate::metrics::db_timer("tasks.list");
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("");
+    match reach {
+        Reach::Everything => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
+        Reach::Member => {
+            qb.push("select * from (");
+            for (i, arm) in [Arm::MyTeams, Arm::Created, Arm::Assigned].into_iter().enumerate() {
+                // `union` (not `all`): a task I created in my team comes from two arms.
+                qb.push(if i == 0 { "(" } else { " union (" });
+                push_arm(&mut qb, arm, filter, sort, after.as_ref(), limit + 1);
+                qb.push(")");
+            }
+            let dir = if sort.descending { "desc" } else { "asc" };
+            let key = if sort.field == SortField::Priority { "sort_rank" } else { "sort_time" };
+            qb.push(format!(") page order by {key} {dir}, task_id {dir} limit ")).push_bind(limit + 1);
+        }
+    }
 
     let mut rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
     let more = rows.len() as i64 > limit;
