@@ -30,8 +30,17 @@ function field(label, input, name) {
   return h("label", { class: "field" }, h("span", {}, label), input, h("span", { class: "error", "data-error": name || input.name }));
 }
 
-function render(...nodes) {
-  app.replaceChildren(...nodes);
+// A page paints only while it is still the latest one started: a slow page
+// that finishes after the user (or a test) moved on must not paint over the
+// page that replaced it. Each page takes its painter first thing, while its
+// route is current.
+let pageSeq = 0;
+
+function painter() {
+  const mine = ++pageSeq;
+  return (...nodes) => {
+    if (mine === pageSeq) app.replaceChildren(...nodes);
+  };
 }
 
 function fmtDate(s) {
@@ -60,20 +69,30 @@ function clearTokens() {
   sessionStorage.removeItem("tf_refresh");
 }
 
-async function refresh() {
-  const rt = sessionStorage.getItem("tf_refresh");
-  if (!rt) return false;
-  const r = await fetch(`${API}/auth/refresh`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ refresh_token: rt }),
+// One refresh at a time: a refresh token is single-use, and a second,
+// concurrent use of the same one is taken as theft (the server revokes the
+// whole session). Requests that find no access token share this promise.
+let refreshing = null;
+
+function refresh() {
+  refreshing ??= (async () => {
+    const rt = sessionStorage.getItem("tf_refresh");
+    if (!rt) return false;
+    const r = await fetch(`${API}/auth/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: rt }),
+    });
+    if (!r.ok) {
+      clearTokens();
+      return false;
+    }
+    saveTokens(await r.json());
+    return true;
+  })().finally(() => {
+    refreshing = null;
   });
-  if (!r.ok) {
-    clearTokens();
-    return false;
-  }
-  saveTokens(await r.json());
-  return true;
+  return refreshing;
 }
 
 class ApiError extends Error {
@@ -175,6 +194,7 @@ async function refreshTimer() {
 // ---- pages ------------------------------------------------------------------
 
 function loginPage() {
+  const render = painter();
   const email = h("input", { name: "email", type: "email", autocomplete: "username", required: true });
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
   const f = form(
@@ -199,6 +219,7 @@ function loginPage() {
 }
 
 function mfaPage(mfaToken) {
+  const render = painter();
   const code = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 20 });
   const f = form(
     { id: "mfa-form" },
@@ -224,6 +245,7 @@ function mfaPage(mfaToken) {
 }
 
 function signupPage() {
+  const render = painter();
   const email = h("input", { name: "email", type: "email", autocomplete: "username" });
   const name = h("input", { name: "display_name", autocomplete: "name" });
   const password = h("input", { name: "password", type: "password", autocomplete: "new-password" });
@@ -265,6 +287,7 @@ async function myTeams() {
 }
 
 async function tasksPage(params) {
+  const render = painter();
   const view = params.get("view") || "list";
   const state = {
     status: params.get("status") || "",
@@ -420,6 +443,7 @@ function newTaskForm(teams) {
 }
 
 async function taskPage(id) {
+  const render = painter();
   let task;
   try {
     task = await api("GET", `/tasks/${id}`);
@@ -543,6 +567,7 @@ async function taskPage(id) {
 }
 
 async function reportPage(params) {
+  const render = painter();
   const groupBy = params.get("group_by") || "day";
   const to = params.get("to") || new Date(Date.now() + 86400000).toISOString().slice(0, 10);
   const from = params.get("from") || new Date(Date.now() - 29 * 86400000).toISOString().slice(0, 10);
@@ -607,6 +632,7 @@ async function reportPage(params) {
 }
 
 async function teamsPage() {
+  const render = painter();
   const teams = await myTeams();
   const name = h("input", { name: "name", placeholder: "Team name" });
   const f = form({ id: "team-form", class: "inline-form" }, field("New team", name), h("button", { type: "submit" }, "Create team"));
@@ -631,6 +657,7 @@ async function teamsPage() {
 }
 
 async function teamPage(id) {
+  const render = painter();
   const me = await api("GET", "/me");
   const [team, members] = await Promise.all([api("GET", `/teams/${id}`), api("GET", `/teams/${id}/members`)]);
   const manage = team.my_role === "owner" || team.my_role === "admin";
@@ -686,6 +713,7 @@ async function teamPage(id) {
 }
 
 async function accountPage() {
+  const render = painter();
   const me = await api("GET", "/me");
   const name = h("input", { name: "display_name", value: me.display_name });
   const profile = form({ id: "profile-form", class: "inline-form" }, field("Display name", name), h("button", { type: "submit" }, "Save"));
@@ -821,7 +849,7 @@ async function route() {
       location.hash = "#/login";
       return;
     }
-    render(h("section", {}, h("h1", {}, "Something went wrong"), h("p", { class: "form-error" }, e.message)));
+    painter()(h("section", {}, h("h1", {}, "Something went wrong"), h("p", { class: "form-error" }, e.message)));
   }
 }
 

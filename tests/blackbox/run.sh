@@ -15,35 +15,14 @@ cd "$root"
 eval "$(scripts/dev-env.sh)"
 out=$root/target/blackbox
 rm -rf "$out" && mkdir -p "$out"
-admin_url=${TASKFLOW_ADMIN_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-db="taskflow_blackbox_$$"
-bin=target/debug/taskflow
 failed=()
-
-cleanup() {
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  psql -X -q "$admin_url" -c "drop database if exists \"$db\" with (force)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-cargo build --quiet --bin taskflow
-psql -X -q -v ON_ERROR_STOP=1 "$admin_url" -c "create database \"$db\" owner taskflow_owner"
-TASKFLOW_DATABASE__NAME=$db "$bin" migrate >/dev/null 2>&1
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
+# shellcheck source=tests/lib/server.sh
+. tests/lib/server.sh
 # Behind a proxy as in production: the client address comes from
 # X-Forwarded-For, which sqlmap's `xforwardedfor` tamper varies per request.
 # Budgets raised so the scanners reach the queries instead of a 429.
-TASKFLOW_DATABASE__NAME=$db TASKFLOW_APPLICATION__PORT=$port \
-TASKFLOW_APPLICATION__CLIENT_IP_HEADER=x-forwarded-for TASKFLOW_REDIS__KEY_PREFIX="taskflow-blackbox-$$:" \
-TASKFLOW_RATE_LIMITS__PER_USER_PER_MINUTE=1000000 TASKFLOW_RATE_LIMITS__AUTH_PER_IP_PER_MINUTE=100000 \
-  "$bin" serve > "$out/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "$base/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_server blackbox TASKFLOW_APPLICATION__CLIENT_IP_HEADER=x-forwarded-for \
+  TASKFLOW_RATE_LIMITS__PER_USER_PER_MINUTE=1000000 TASKFLOW_RATE_LIMITS__AUTH_PER_IP_PER_MINUTE=100000
 python3 tests/blackbox/setup_users.py "$base" "$out"
 
 echo "[blackbox] schemathesis --checks all (report: $out/schemathesis-junit.xml)"
@@ -85,8 +64,7 @@ for f in "$out"/sqlmap-*.txt; do
   fi
 done
 
-kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
-server_pid=
+stop_server
 echo "[blackbox] server log: bunyan --strict and secrets"
 lines=$(wc -l < "$out/server.log")
 valid=$(tests/blackbox/node_modules/.bin/bunyan --strict -o json-0 "$out/server.log" | wc -l)

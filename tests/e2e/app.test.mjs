@@ -33,7 +33,13 @@ page.on("console", (m) => {
 const shot = (name) => page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
 async function step(name, fn) {
   process.stdout.write(`[e2e] ${name} ... `);
-  await fn();
+  try {
+    await fn();
+  } catch (e) {
+    await page.screenshot({ path: `${out}/failed.png`, fullPage: true }).catch(() => {});
+    console.log(`FAILED (screenshot: ${out}/failed.png)`);
+    throw e;
+  }
   console.log("ok");
 }
 
