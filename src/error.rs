@@ -80,6 +80,7 @@ impl std::fmt::Debug for ApiError {
 
 /// RFC 9457 problem details; `errors` lists the fields of a 422.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"type": "urn:taskflow:problem:validation-error", "title": "Unprocessable Entity", "status": 422, "detail": "the request has invalid fields", "errors": [{"field": "title", "message": "must not be empty"}]}))]
 pub struct Problem<'a> {
     /// `urn:taskflow:problem:<slug>`
     #[serde(rename = "type")]

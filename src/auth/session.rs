@@ -32,6 +32,7 @@ pub enum LoginOutcome {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"access_token": "eyJ0eXAiOiJKV1Qi…", "refresh_token": "tfr_…", "token_type": "Bearer", "expires_in": 900}))]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,

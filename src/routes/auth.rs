@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple", "display_name": "Ada Lovelace"}))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[schema(format = Email, max_length = 254)]
@@ -44,6 +45,7 @@ impl RegisterRequest {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple"}))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[schema(format = Email, max_length = 254)]

@@ -20,6 +20,7 @@ use crate::state::AppState;
 const ORDERING: &str = "comments";
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"comment_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f61", "task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "author_id": "0194f2a8-0000-7000-8000-000000000001", "author_name": "Ada Lovelace", "body": "Looks good to me", "created_at": "2026-11-28T09:05:00Z", "updated_at": "2026-11-28T09:05:00Z", "edited_at": null}))]
 pub struct CommentResponse {
     pub comment_id: Uuid,
     pub task_id: Uuid,
@@ -55,6 +56,7 @@ struct CommentPage {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"body": "Looks good to me"}))]
 #[serde(deny_unknown_fields)]
 pub struct CommentRequest {
     #[schema(

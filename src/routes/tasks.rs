@@ -20,6 +20,7 @@ use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_id": null, "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
 pub struct TaskResponse {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,
@@ -65,6 +66,7 @@ pub struct TaskPage {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "labels": ["release"]}))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaskRequest {
     #[schema(
@@ -135,6 +137,7 @@ fn rfc3339() -> String {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"status": "in_progress", "labels": ["release", "backend"]}))]
 #[serde(deny_unknown_fields)]
 pub struct PatchTaskRequest {
     #[schema(

@@ -16,6 +16,7 @@ use crate::service::teams::{self, MemberRef};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"team_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f70", "name": "Platform", "my_role": "owner", "member_count": 4, "created_at": "2026-11-01T08:00:00Z", "updated_at": "2026-11-01T08:00:00Z"}))]
 pub struct TeamResponse {
     pub team_id: Uuid,
     pub name: String,
@@ -65,6 +66,7 @@ struct Items<T> {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "Platform"}))]
 #[serde(deny_unknown_fields)]
 pub struct TeamRequest {
     #[schema(

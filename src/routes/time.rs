@@ -22,6 +22,7 @@ use crate::state::AppState;
 const ORDERING: &str = "time_entries";
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"entry_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f80", "task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "user_id": "0194f2a8-0000-7000-8000-000000000001", "started_at": "2026-01-05T09:00:00Z", "ended_at": "2026-01-05T10:30:00Z", "duration_seconds": 5400, "running": false, "note": "pairing", "billable": true, "created_at": "2026-01-05T10:30:00Z", "updated_at": "2026-01-05T10:30:00Z"}))]
 pub struct EntryResponse {
     pub entry_id: Uuid,
     pub task_id: Uuid,
@@ -63,6 +64,7 @@ struct EntryPage {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"started_at": "2026-01-05T09:00:00Z", "duration_seconds": 5400, "note": "pairing", "billable": true}))]
 #[serde(deny_unknown_fields)]
 pub struct CreateEntryRequest {
     #[schema(format = DateTime)]
