@@ -89,6 +89,10 @@ pub const LABELS: [&str; 5] = ["backend", "frontend", "ops", "design", "bug"];
 
 struct Table {
     name: &'static str,
+    /// The id kind and key column of the table's last generated row, whose
+    /// presence means the table is already seeded (None: always insert, on
+    /// conflict nothing).
+    last_row: Option<(&'static str, &'static str)>,
     rows: i64,
     chunk: i64,
     /// Parameters: $1 first index, $2 last index (inclusive), then the sizes.
@@ -183,12 +187,30 @@ pub async fn seed(app: &PgPool, owner: &PgPool, sizes: Sizes) -> anyhow::Result<
     let started = Instant::now();
     let hash = taskflow::auth::password::hash(PASSWORD.to_owned().into()).await?;
     let tables = [
-        Table { name: "users", rows: sizes.users, chunk: 1_000, sql: USERS_SQL },
-        Table { name: "teams", rows: sizes.teams, chunk: 1_000, sql: TEAMS_SQL },
-        Table { name: "team_members", rows: sizes.teams * sizes.members_per_team, chunk: 5_000, sql: MEMBERS_SQL },
-        Table { name: "tasks", rows: sizes.tasks, chunk: 10_000, sql: TASKS_SQL },
-        Table { name: "comments", rows: sizes.comments, chunk: 25_000, sql: COMMENTS_SQL },
-        Table { name: "time_entries", rows: sizes.time_entries, chunk: 20_000, sql: ENTRIES_SQL },
+        Table { name: "users", last_row: Some(("user", "user_id")), rows: sizes.users, chunk: 1_000, sql: USERS_SQL },
+        Table { name: "teams", last_row: None, rows: sizes.teams, chunk: 1_000, sql: TEAMS_SQL },
+        Table {
+            name: "team_members",
+            last_row: None,
+            rows: sizes.teams * sizes.members_per_team,
+            chunk: 5_000,
+            sql: MEMBERS_SQL,
+        },
+        Table { name: "tasks", last_row: Some(("task", "task_id")), rows: sizes.tasks, chunk: 10_000, sql: TASKS_SQL },
+        Table {
+            name: "comments",
+            last_row: Some(("comment", "comment_id")),
+            rows: sizes.comments,
+            chunk: 25_000,
+            sql: COMMENTS_SQL,
+        },
+        Table {
+            name: "time_entries",
+            last_row: Some(("entry", "entry_id")),
+            rows: sizes.time_entries,
+            chunk: 20_000,
+            sql: ENTRIES_SQL,
+        },
     ];
     check_same_sizes(app, sizes).await?;
     let total: i64 = tables.iter().map(|t| t.rows).sum();
@@ -201,24 +223,10 @@ pub async fn seed(app: &PgPool, owner: &PgPool, sizes: Sizes) -> anyhow::Result<
     let admin = Actor::Account { user_id: UserId(Uuid::nil()), role: GlobalRole::Admin };
     for table in &tables {
         bar.set_message(table.name);
-        let last_kind = match table.name {
-            "users" => Some("user"),
-            "tasks" => Some("task"),
-            "comments" => Some("comment"),
-            "time_entries" => Some("entry"),
-            _ => None,
-        };
-        let table_name = table.name;
-        let done_already = match last_kind {
-            Some(kind) => {
+        let done_already = match table.last_row {
+            Some((kind, key)) => {
                 let mut tx = begin_as(app, &admin).await?;
-                let key = match table_name {
-                    "users" => "user_id",
-                    "tasks" => "task_id",
-                    "comments" => "comment_id",
-                    _ => "entry_id",
-                };
-                let q = format!("select exists (select 1 from {table_name} where {key} = $1)");
+                let q = format!("select exists (select 1 from {} where {key} = $1)", table.name);
                 let found: bool = sqlx::query_scalar(&q).bind(id(kind, table.rows - 1)).fetch_one(&mut *tx).await?;
                 tx.commit().await?;
                 found

@@ -94,12 +94,12 @@ async fn main() -> anyhow::Result<()> {
     for (mix, what) in [(Mix::ListOnly, "list my tasks (50)"), (Mix::GetOnly, "get task by id")] {
         println!("ceiling: {what}, {} concurrent, {} s", args.compare_connections, args.compare_duration);
         let sql = ceiling::run(app_pool.clone(), shared.clone(), args.compare_connections, mix, compare).await;
-        report.phases.push(Phase::new(format!("SQL ceiling: {what}"), args.compare_connections, compare, &sql, None));
+        report.push(Phase::new(format!("SQL ceiling: {what}"), args.compare_connections, compare, &sql, None));
         println!("api: {what}, {} concurrent, {} s", args.compare_connections, args.compare_duration);
         server.reset_peak();
         let api = client::run(shared.clone(), args.compare_connections, mix, compare).await;
         let peak = server.peak_rss_mib();
-        report.phases.push(Phase::new(format!("API: {what}"), args.compare_connections, compare, &api, Some(peak)));
+        report.push(Phase::new(format!("API: {what}"), args.compare_connections, compare, &api, Some(peak)));
     }
     app_pool.close().await;
 
@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
     let peak = server.peak_rss_mib();
     let after = server::db_times(&shared.client, &shared.base).await;
     report.set_db_time(&before, &after, duration);
-    report.phases.push(Phase::new("API: mixed workload".into(), args.connections, duration, &mixed, Some(peak)));
+    report.push(Phase::new("API: mixed workload".into(), args.connections, duration, &mixed, Some(peak)));
     server.stop().await;
 
     report.write(&args.out)?;

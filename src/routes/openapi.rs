@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
@@ -137,19 +137,13 @@ const SWAGGER_CSS: &str = include_str!("../../static/docs/swagger-ui.css");
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
                         img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-fn asset(content_type: &str, body: &'static str) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((CACHE_CONTROL, "public, max-age=86400"))
-        .body(body)
+/// Unhashed names (the page refers to them literally): cached for a day.
+fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
+    super::site::embedded(content_type, "public, max-age=86400", body)
 }
 
 pub async fn docs_page() -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((CONTENT_SECURITY_POLICY, DOCS_CSP))
-        .insert_header((CACHE_CONTROL, "no-cache"))
-        .body(DOCS_HTML)
+    super::site::page(DOCS_CSP, DOCS_HTML)
 }
 
 pub async fn docs_asset(name: web::Path<String>) -> Result<HttpResponse, crate::error::ApiError> {

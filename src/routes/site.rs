@@ -45,18 +45,30 @@ static SITE: LazyLock<Site> = LazyLock::new(|| {
     Site { index, assets: [js, css] }
 });
 
-pub async fn index() -> HttpResponse {
+/// An HTML page compiled into the binary: revalidated on every load, under
+/// its own CSP (the default-headers middleware only fills in what is unset).
+pub(crate) fn page(csp: &'static str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .insert_header((CONTENT_SECURITY_POLICY, csp))
         .insert_header((CACHE_CONTROL, "no-cache"))
-        .body(SITE.index.as_str())
+        .body(body)
+}
+
+/// A script or stylesheet compiled into the binary.
+pub(crate) fn embedded(content_type: &'static str, cache_control: &'static str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((CACHE_CONTROL, cache_control))
+        .body(body)
+}
+
+pub async fn index() -> HttpResponse {
+    page(PAGE_CSP, SITE.index.as_str())
 }
 
 pub async fn asset(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let asset = SITE.assets.iter().find(|a| a.name == *name).ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, asset.content_type))
-        .insert_header((CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .body(asset.body))
+    // Hashed names: a changed file gets a new name, so the old one may be kept forever.
+    Ok(embedded(asset.content_type, "public, max-age=31536000, immutable", asset.body))
 }
