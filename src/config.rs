@@ -97,6 +97,9 @@ pub struct OidcProvider {
     pub client_secret: Option<SecretString>,
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// The sign-in button's label ("Continue with …"); the name when unset.
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -110,6 +113,7 @@ impl std::fmt::Debug for OidcProvider {
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
             .field("scopes", &self.scopes)
+            .field("display_name", &self.display_name)
             .finish()
     }
 }

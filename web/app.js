@@ -193,7 +193,7 @@ async function refreshTimer() {
 
 // ---- pages ------------------------------------------------------------------
 
-function loginPage() {
+function loginPage(notice) {
   const render = painter();
   const email = h("input", { name: "email", type: "email", autocomplete: "username", required: true });
   const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
@@ -215,7 +215,76 @@ function loginPage() {
       route();
     });
   });
-  render(h("section", { class: "narrow" }, f));
+  if (notice) f.querySelector(".form-error").textContent = notice;
+  const buttons = h("div", { class: "providers", id: "providers" });
+  render(h("section", { class: "narrow" }, f, buttons));
+  signInProviders().then((list) => {
+    if (!list.length) return;
+    buttons.replaceChildren(
+      h("p", { class: "muted" }, "or"),
+      ...list.map((p) =>
+        h("a", { class: "button secondary", id: `provider-${p.name}`, href: p.authorize_url, onclick: () => sessionStorage.removeItem("tf_oauth_link") }, `Continue with ${p.display_name}`),
+      ),
+    );
+  });
+}
+
+// ---- sign-in with an identity provider --------------------------------------
+// A button navigates to the API's authorize URL; the provider sends the browser
+// back to the API's callback, which hands the query on to #/oauth (a fragment,
+// so it reaches no server log). This page finishes with fetch: same origin, so
+// the HttpOnly state cookie travels, and the tokens never sit in a URL.
+
+async function signInProviders() {
+  try {
+    return (await api("GET", "/auth/providers")).providers;
+  } catch {
+    return []; // no buttons rather than a broken login page
+  }
+}
+
+// One message carried to the next page (after a redirect round trip).
+let flash = null;
+
+function takeFlash() {
+  const f = flash;
+  flash = null;
+  return f && h("p", { class: `flash ${f.kind}`, role: "status", id: "flash" }, f.text);
+}
+
+async function oauthPage(params) {
+  const render = painter();
+  // The code and state are single-use; keep them out of the history.
+  history.replaceState(null, "", `${location.pathname}#/oauth`);
+  const linking = sessionStorage.getItem("tf_oauth_link") === "1";
+  sessionStorage.removeItem("tf_oauth_link");
+  const provider = params.get("provider");
+  if (!provider) return linking ? (location.hash = "#/account") : loginPage();
+  render(h("section", { class: "narrow" }, h("p", { class: "muted" }, "Signing you in…")));
+  const query = new URLSearchParams();
+  for (const k of ["code", "state", "error"]) if (params.has(k)) query.set(k, params.get(k));
+  // Plain fetch: the shared helper would refresh and retry on a 401, and a
+  // retry can only fail (the state is used up by the first attempt).
+  const r = await fetch(`${API}/auth/oauth/${encodeURIComponent(provider)}/callback?${query}`, { headers: { accept: "application/json" } });
+  const body = await r.json().catch(() => null);
+  if (!r.ok) {
+    const why = body?.detail || body?.title || `HTTP ${r.status}`;
+    if (!linking) return loginPage(`Signing in with ${provider} did not complete: ${why}`);
+    flash = { kind: "bad", text: `Linking ${provider} did not complete: ${why}` };
+    location.hash = "#/account";
+    return;
+  }
+  if (linking) {
+    // Linked. The callback also opened a session; this tab keeps its own.
+    if (body.access_token) await fetch(`${API}/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${body.access_token}` } });
+    flash = { kind: "good", text: `Linked: you can now sign in with ${provider}.` };
+    location.hash = "#/account";
+    return;
+  }
+  if (body.mfa_required) return mfaPage(body.mfa_token);
+  saveTokens(body);
+  location.hash = "#/tasks";
+  route();
 }
 
 function mfaPage(mfaToken) {
@@ -714,7 +783,8 @@ async function teamPage(id) {
 
 async function accountPage() {
   const render = painter();
-  const me = await api("GET", "/me");
+  const notice = takeFlash();
+  const [me, providers] = await Promise.all([api("GET", "/me"), signInProviders()]);
   const name = h("input", { name: "display_name", value: me.display_name });
   const profile = form({ id: "profile-form", class: "inline-form" }, field("Display name", name), h("button", { type: "submit" }, "Save"));
   profile.addEventListener("submit", (ev) => {
@@ -736,6 +806,26 @@ async function accountPage() {
       pw.querySelector(".form-error").textContent = "Password changed; your other sessions were signed out.";
     });
   });
+
+  const linking = providers.length
+    ? h(
+        "div",
+        { id: "linking" },
+        h("h2", {}, "Sign-in providers"),
+        h("p", { class: "muted" }, "Link an identity provider to sign in with it instead of your password."),
+        h("p", { class: "form-error", role: "alert" }),
+        h("div", { class: "row" }, providers.map((p) => h("button", { type: "button", class: "secondary", id: `link-${p.name}`, onclick: () => linkProvider(p) }, `Link ${p.display_name}`))),
+      )
+    : null;
+  async function linkProvider(p) {
+    try {
+      const { authorization_url } = await api("POST", `/me/oauth/${encodeURIComponent(p.name)}/link`);
+      sessionStorage.setItem("tf_oauth_link", "1");
+      location.assign(authorization_url);
+    } catch (e) {
+      linking.querySelector(".form-error").textContent = e.message;
+    }
+  }
 
   const mfa = h("div", { id: "mfa" });
   const enrol = h("button", { type: "button", id: "mfa-enrol" }, "Set up two-factor authentication");
@@ -811,11 +901,13 @@ async function accountPage() {
       "section",
       {},
       h("h1", {}, "Account"),
+      notice,
       h("p", {}, `Signed in as ${me.email}`),
       profile,
       pw,
       h("h2", {}, "Two-factor authentication"),
       mfa,
+      linking,
       consents,
       h("h2", {}, "Your data"),
       exportButton,
@@ -831,6 +923,7 @@ async function route() {
   const params = new URLSearchParams(qs || "");
   const signedIn = !!accessToken || !!sessionStorage.getItem("tf_refresh");
   nav.hidden = !signedIn;
+  if (path === "/oauth") return oauthPage(params).catch((e) => loginPage(`Signing in did not complete: ${e.message}`));
   if (!signedIn && path !== "/signup") return path === "/login" ? loginPage() : ((location.hash = "#/login"), undefined);
   try {
     const parts = path.split("/").filter(Boolean);

@@ -70,6 +70,32 @@ impl From<OAuthError> for crate::error::ApiError {
     }
 }
 
+/// The provider's `error` parameter, named only when it is one of the codes
+/// the specifications define: the parameter is whatever the link says, and
+/// echoing free text would let a crafted link put words in TaskFlow's mouth.
+pub fn provider_error(code: &str) -> &'static str {
+    // RFC 6749 section 4.1.2.1, then OpenID Connect Core section 3.1.2.6.
+    const KNOWN: [&str; 16] = [
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+        "request_not_supported",
+        "request_uri_not_supported",
+        "registration_not_supported",
+    ];
+    KNOWN.into_iter().find(|k| *k == code).unwrap_or("an unrecognised error")
+}
+
 #[derive(Clone, Deserialize)]
 struct Discovery {
     issuer: String,
@@ -133,6 +159,23 @@ impl OAuth {
             .build()
             .map_err(|e| OAuthError::Provider(e.to_string()))?;
         Ok(Self { settings: settings.clone(), http, discovered: RwLock::new(HashMap::new()) })
+    }
+
+    /// The configured providers as (name, label), ordered by name so the
+    /// sign-in buttons keep their places between requests.
+    pub fn providers(&self) -> Vec<(&str, &str)> {
+        let mut all: Vec<_> = self
+            .settings
+            .providers
+            .iter()
+            .map(|(name, p)| (name.as_str(), p.display_name.as_deref().unwrap_or(name)))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    pub fn is_configured(&self, name: &str) -> bool {
+        self.settings.providers.contains_key(name)
     }
 
     fn provider(&self, name: &str) -> Result<&OidcProvider, OAuthError> {

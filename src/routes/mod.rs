@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/auth/refresh").post(auth::refresh))
         .service(web::resource("/api/v1/auth/logout").post(auth::logout))
         .service(web::resource("/api/v1/auth/mfa/verify").post(auth::verify_mfa))
+        .service(web::resource("/api/v1/auth/providers").get(oauth::providers))
         .service(web::resource("/api/v1/auth/oauth/{provider}/authorize").get(oauth::authorize))
         .service(web::resource("/api/v1/auth/oauth/{provider}/callback").get(oauth::callback))
         .service(web::resource("/api/v1/me").get(me::get_me).patch(me::patch_me).delete(me::erase))

@@ -1,25 +1,55 @@
-//! `/api/v1/auth/oauth/{provider}/authorize|callback` and
-//! `/api/v1/me/oauth/{provider}/link`.
+//! `/api/v1/auth/providers`, `/api/v1/auth/oauth/{provider}/authorize|callback`
+//! and `/api/v1/me/oauth/{provider}/link`.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::openapi::AuthorizationUrl;
 use super::openapi::Errors;
 use crate::auth::extractor::AuthUser;
-use crate::auth::oauth::{Authorization, BINDING_COOKIE};
+use crate::auth::oauth::{provider_error, Authorization, BINDING_COOKIE};
 use crate::auth::session::LoginOutcome;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, Serialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
+    #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+}
+
+/// A sign-in button: where a browser goes to start signing in.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignInProvider {
+    #[schema(example = "google")]
+    name: String,
+    #[schema(example = "Google")]
+    display_name: String,
+    #[schema(example = "/api/v1/auth/oauth/google/authorize")]
+    authorize_url: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignInProviders {
+    providers: Vec<SignInProvider>,
+}
+
+/// A person's browser following the provider's redirect, as opposed to a
+/// script calling the callback: Fetch Metadata says so where the browser
+/// sends it, and the Accept header of a page load does for older browsers.
+fn is_page_navigation(req: &HttpRequest) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match header("sec-fetch-mode") {
+        Some(mode) => mode == "navigate",
+        None => header(ACCEPT.as_str()).is_some_and(|a| a.contains("text/html")),
+    }
 }
 
 fn base_url(state: &AppState, req: &HttpRequest) -> String {
@@ -45,6 +75,23 @@ fn binding_cookie(state: &AppState, req: &HttpRequest, value: String) -> Cookie<
         .finish()
 }
 
+#[utoipa::path(get, path = "/api/v1/auth/providers", tag = "auth", summary = "The identity providers a person can sign in with", security(()), responses((status = 200, description = "Configured providers, ordered by name (empty when none)", body = SignInProviders), Errors))]
+#[tracing::instrument(name = "oauth.providers", skip_all)]
+pub async fn providers(state: web::Data<AppState>) -> HttpResponse {
+    let providers = state
+        .oauth
+        .providers()
+        .into_iter()
+        .map(|(name, label)| SignInProvider {
+            name: name.to_owned(),
+            display_name: label.to_owned(),
+            authorize_url: format!("/api/v1/auth/oauth/{name}/authorize"),
+        })
+        .collect();
+    // Configuration, not data: a minute of caching spares the login page a request.
+    HttpResponse::Ok().insert_header((CACHE_CONTROL, "public, max-age=60")).json(SignInProviders { providers })
+}
+
 #[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/authorize", tag = "auth", summary = "Start an OIDC sign-in (302 to the provider)", security(()), params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 302, description = "Redirect to the provider; sets the `tf_oauth` cookie"), Errors))]
 #[tracing::instrument(name = "oauth.authorize", skip_all)]
 pub async fn authorize(
@@ -58,7 +105,7 @@ pub async fn authorize(
     Ok(HttpResponse::Found().insert_header((LOCATION, url)).cookie(binding_cookie(&state, &req, binding)).finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/callback", tag = "auth", summary = "The provider's redirect target", security(()), params(("provider" = String, Path, description = "Configured OIDC provider name"), CallbackQuery), responses((status = 200, description = "Tokens, or an MFA challenge", body = LoginOutcome), Errors))]
+#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/callback", tag = "auth", summary = "The provider's redirect target", security(()), params(("provider" = String, Path, description = "Configured OIDC provider name"), CallbackQuery), responses((status = 200, description = "Tokens, or an MFA challenge", body = LoginOutcome), (status = 303, description = "A browser's page navigation (`Sec-Fetch-Mode: navigate`) is sent on to the web app at `/#/oauth?provider=…&code=…&state=…`, which finishes the sign-in by calling this endpoint with fetch; the state is not used up by the redirect"), Errors))]
 #[tracing::instrument(name = "oauth.callback", skip_all)]
 pub async fn callback(
     state: web::Data<AppState>,
@@ -68,8 +115,11 @@ pub async fn callback(
 ) -> Result<HttpResponse, ApiError> {
     let provider = path.into_inner();
     let q = query.into_inner();
+    if is_page_navigation(&req) {
+        return hand_to_web_app(&state, &provider, &q);
+    }
     if let Some(error) = q.error {
-        return Err(ApiError::BadRequest(format!("the provider refused the sign-in: {error}")));
+        return Err(ApiError::BadRequest(format!("the provider refused the sign-in: {}", provider_error(&error))));
     }
     let (Some(code), Some(state_token)) = (q.code, q.state) else {
         return Err(ApiError::BadRequest("the callback needs code and state".into()));
@@ -79,6 +129,29 @@ pub async fn callback(
     let mut gone = binding_cookie(&state, &req, String::new());
     gone.make_removal();
     Ok(HttpResponse::Ok().cookie(gone).json(outcome))
+}
+
+/// Tokens must not land on a JSON page in the browser: the web app takes the
+/// same query in its fragment (never sent to a server, so kept out of access
+/// logs; every response already says `Referrer-Policy: no-referrer`) and
+/// calls the callback itself, from the same origin so the binding cookie
+/// travels.
+fn hand_to_web_app(state: &AppState, provider: &str, q: &CallbackQuery) -> Result<HttpResponse, ApiError> {
+    if !state.oauth.is_configured(provider) {
+        return Err(ApiError::NotFound);
+    }
+    #[derive(Serialize)]
+    struct Fragment<'a> {
+        provider: &'a str,
+        #[serde(flatten)]
+        query: &'a CallbackQuery,
+    }
+    let fragment = serde_html_form::to_string(Fragment { provider, query: q })
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("callback fragment: {e}")))?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/#/oauth?{fragment}")))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .finish())
 }
 
 #[utoipa::path(post, path = "/api/v1/me/oauth/{provider}/link", tag = "me", summary = "Link an identity provider to this account", params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 200, description = "Where to send the browser", body = AuthorizationUrl), Errors))]

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::json;
 
-use crate::helpers::{read, spawn_app_with, Reply, TestApp, PASSWORD};
+use crate::helpers::{read, spawn_app, spawn_app_with, Reply, TestApp, PASSWORD};
 
 struct Provider {
     child: Child,
@@ -50,6 +50,7 @@ async fn app_with(provider: &Provider) -> TestApp {
                 client_id: "taskflow-test".into(),
                 client_secret: Some("not-so-secret".to_owned().into()),
                 scopes: vec!["openid".into(), "email".into(), "profile".into()],
+                display_name: Some("Mock ID".into()),
             },
         );
     })
@@ -190,4 +191,78 @@ async fn mfa_still_applies_to_provider_sign_ins_and_unknown_providers_are_404() 
     assert_eq!(r.json["mfa_required"], true, "{}", r.text);
     assert!(r.json.get("access_token").is_none());
     app.get("/api/v1/auth/oauth/nope/authorize", None).await.assert_problem(404);
+}
+
+#[tokio::test]
+async fn the_sign_in_page_learns_the_configured_providers() {
+    let provider = Provider::start("ok", "oidc-subject-7", "oidc.seven@example.com");
+    let app = app_with(&provider).await;
+    let r = read(app.client.get(app.url("/api/v1/auth/providers")).send().await.unwrap()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json,
+        json!({"providers": [{"name": "mock", "display_name": "Mock ID", "authorize_url": "/api/v1/auth/oauth/mock/authorize"}]})
+    );
+    assert_eq!(r.headers["cache-control"], "public, max-age=60");
+    // The advertised URL is the one that starts a sign-in.
+    let authorize = app.client.get(app.url("/api/v1/auth/oauth/mock/authorize")).send().await.unwrap();
+    assert_eq!(authorize.status(), 302);
+
+    let bare = spawn_app().await;
+    let none = read(bare.client.get(bare.url("/api/v1/auth/providers")).send().await.unwrap()).await;
+    assert_eq!(none.json, json!({"providers": []}));
+}
+
+/// The callback as a browser's page load: sent on to the web app, whose
+/// fetch of the same callback then signs in (the redirect used nothing up).
+#[tokio::test]
+async fn a_browser_landing_on_the_callback_is_handed_to_the_web_app() {
+    let provider = Provider::start("ok", "oidc-subject-8", "oidc.eight@example.com");
+    let app = app_with(&provider).await;
+    let (url, cookie) = start_login(&app).await;
+    let landing =
+        app.client.get(&url).header("cookie", &cookie).header("sec-fetch-mode", "navigate").send().await.unwrap();
+    assert_eq!(landing.status(), 303);
+    assert_eq!(landing.headers()["cache-control"], "no-store");
+    let location = landing.headers()["location"].to_str().unwrap().to_owned();
+    let fragment = location.strip_prefix("/#/oauth?").unwrap_or_else(|| panic!("{location}"));
+    let handed: std::collections::HashMap<String, String> =
+        reqwest::Url::parse(&format!("http://x/?{fragment}")).unwrap().query_pairs().into_owned().collect();
+    let given: std::collections::HashMap<String, String> =
+        reqwest::Url::parse(&url).unwrap().query_pairs().into_owned().collect();
+    assert_eq!(handed["provider"], "mock");
+    assert_eq!((&handed["code"], &handed["state"]), (&given["code"], &given["state"]));
+
+    // What the web app does next: fetch the callback with the same query.
+    let r = callback(&app, &url, Some(&cookie)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(app.me(r.json["access_token"].as_str().unwrap()).await.json["email"], "oidc.eight@example.com");
+
+    // Older browsers send no Fetch Metadata; their page loads ask for HTML.
+    let old = app.client.get(&url).header("accept", "text/html,application/xhtml+xml").send().await.unwrap();
+    assert_eq!(old.status(), 303);
+    // A refusal travels too, so the app can say what happened.
+    let refused = app
+        .client
+        .get(app.url("/api/v1/auth/oauth/mock/callback?error=access_denied"))
+        .header("sec-fetch-mode", "navigate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.headers()["location"], "/#/oauth?provider=mock&error=access_denied");
+    let said = callback(&app, &app.url("/api/v1/auth/oauth/mock/callback?error=access_denied"), None).await;
+    said.assert_problem(400);
+    assert!(said.text.contains("refused the sign-in: access_denied"), "{}", said.text);
+    // Free text in the parameter is not repeated: a crafted link cannot put words on the page.
+    let crafted = "/api/v1/auth/oauth/mock/callback?error=Call%20%2B1-555-0100%20to%20unlock";
+    let said = callback(&app, &app.url(crafted), None).await;
+    assert!(said.text.contains("an unrecognised error") && !said.text.contains("555"), "{}", said.text);
+    let unknown = app
+        .client
+        .get(app.url("/api/v1/auth/oauth/nope/callback?code=x&state=y"))
+        .header("sec-fetch-mode", "navigate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
 }

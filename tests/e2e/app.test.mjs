@@ -1,6 +1,7 @@
 // The web frontend in headless Chromium (Debian's, driven by playwright-core)
 // against a real server: sign up, tasks, comments, timer, report, board,
-// teams, MFA enrolment and an MFA sign-in with codes computed here.
+// teams, MFA enrolment and an MFA sign-in with codes computed here, linking
+// an OIDC provider and signing in with its button (tests/e2e/run.sh starts it).
 // Screenshots and page-load figures go to OUT_DIR; figures are reported,
 // never asserted.
 import assert from "node:assert/strict";
@@ -51,6 +52,7 @@ const metrics = {};
 await step("sign up, with a field error shown first", async () => {
   await page.goto(`${base}/`);
   await page.waitForSelector("#login-form");
+  assert.equal(await (await page.waitForSelector("#provider-mock")).textContent(), "Continue with Mock ID");
   await shot("login");
   await page.click("text=Create an account");
   await page.fill("#signup-form input[name=email]", email);
@@ -162,6 +164,7 @@ await step("page load of the task list with 200 tasks", async () => {
 
 let confirmedStep;
 let secret;
+let recoveryCodes;
 await step("enable MFA with a computed code", async () => {
   await page.goto(`${base}/#/account`);
   await page.click("#mfa-enrol");
@@ -172,6 +175,7 @@ await step("enable MFA with a computed code", async () => {
   await page.click("#mfa-confirm button[type=submit]");
   await page.waitForSelector("#recovery-codes li");
   assert.equal((await page.$$("#recovery-codes li")).length, 10);
+  recoveryCodes = await page.$$eval("#recovery-codes li", (items) => items.map((li) => li.textContent.trim()));
   await shot("account");
 });
 
@@ -188,6 +192,36 @@ await step("log out, log in again with MFA", async () => {
   await page.fill("#mfa-form input[name=code]", totp(secret));
   await page.click("#mfa-form button[type=submit]");
   await page.waitForSelector("#new-task");
+});
+
+await step("link the identity provider on the account page", async () => {
+  await page.goto(`${base}/#/account`);
+  await page.click("#link-mock");
+  const flash = await page.waitForSelector("#flash.good");
+  assert.match(await flash.textContent(), /Linked/);
+  // The round trip through the provider kept this tab's own session.
+  await page.waitForSelector(`text=Signed in as ${email}`);
+});
+
+await step("a refusal at the provider is explained on the login page", async () => {
+  await page.click("#logout");
+  await page.waitForSelector("#login-form");
+  await page.goto(`${base}/api/v1/auth/oauth/mock/callback?error=access_denied`);
+  const err = await page.waitForSelector("#login-form .form-error:not(:empty)");
+  assert.match(await err.textContent(), /refused the sign-in: access_denied/);
+  assert.equal(new URL(page.url()).hash, "#/oauth", "the provider's answer is not left in the address bar");
+});
+
+await step("sign in with the provider's button, MFA by recovery code", async () => {
+  await page.goto(`${base}/#/login`);
+  await page.click("#provider-mock");
+  await page.waitForSelector("#mfa-form");
+  assert.equal(new URL(page.url()).hash, "#/oauth", "the code and state are not left in the address bar");
+  await page.fill("#mfa-form input[name=code]", recoveryCodes[0]);
+  await page.click("#mfa-form button[type=submit]");
+  await page.waitForSelector("#new-task");
+  await page.goto(`${base}/#/account`);
+  await page.waitForSelector(`text=Signed in as ${email}`);
 });
 
 await step("phone width", async () => {

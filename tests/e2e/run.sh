@@ -11,6 +11,13 @@ out=$root/target/e2e
 rm -rf "$out" && mkdir -p "$out"
 # shellcheck source=tests/lib/server.sh
 . tests/lib/server.sh
-start_server e2e
+# A real OIDC provider (tests/oidc/provider.mjs) behind the "Continue with"
+# button; it signs everyone in as one subject, which the test links first.
+coproc provider { cd tests/oidc && SUBJECT=e2e-oidc-subject EMAIL=e2e-oidc@example.test exec node provider.mjs; }
+trap 'kill "$provider_PID" 2>/dev/null || true; cleanup_server' EXIT
+read -r issuer_line <&"${provider[0]}"
+issuer=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["issuer"])' "$issuer_line")
+start_server e2e TASKFLOW_OIDC__PROVIDERS__MOCK__ISSUER="$issuer" TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_ID=taskflow-e2e \
+  TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_SECRET="e2e-$RANDOM$RANDOM" TASKFLOW_OIDC__PROVIDERS__MOCK__DISPLAY_NAME="Mock ID"
 BASE_URL="$base" OUT_DIR="$out" node tests/e2e/app.test.mjs
 echo "[e2e] passed; screenshots and metrics.json in target/e2e/"
