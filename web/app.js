@@ -261,6 +261,7 @@ async function oauthPage(params) {
   const provider = params.get("provider");
   if (!provider) return linking ? (location.hash = "#/account") : loginPage();
   render(h("section", { class: "narrow" }, h("p", { class: "muted" }, "Signing you in…")));
+  const label = (await signInProviders()).find((p) => p.name === provider)?.display_name || provider;
   const query = new URLSearchParams();
   for (const k of ["code", "state", "error"]) if (params.has(k)) query.set(k, params.get(k));
   // Plain fetch: the shared helper would refresh and retry on a 401, and a
@@ -269,15 +270,15 @@ async function oauthPage(params) {
   const body = await r.json().catch(() => null);
   if (!r.ok) {
     const why = body?.detail || body?.title || `HTTP ${r.status}`;
-    if (!linking) return loginPage(`Signing in with ${provider} did not complete: ${why}`);
-    flash = { kind: "bad", text: `Linking ${provider} did not complete: ${why}` };
+    if (!linking) return loginPage(`Signing in with ${label} did not complete: ${why}`);
+    flash = { kind: "bad", text: `Linking ${label} did not complete: ${why}` };
     location.hash = "#/account";
     return;
   }
   if (linking) {
     // Linked. The callback also opened a session; this tab keeps its own.
     if (body.access_token) await fetch(`${API}/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${body.access_token}` } });
-    flash = { kind: "good", text: `Linked: you can now sign in with ${provider}.` };
+    flash = { kind: "good", text: `Linked: you can now sign in with ${label}.` };
     location.hash = "#/account";
     return;
   }
@@ -784,7 +785,7 @@ async function teamPage(id) {
 async function accountPage() {
   const render = painter();
   const notice = takeFlash();
-  const [me, providers] = await Promise.all([api("GET", "/me"), signInProviders()]);
+  const [me, providers, { identities }] = await Promise.all([api("GET", "/me"), signInProviders(), api("GET", "/me/identities")]);
   const name = h("input", { name: "display_name", value: me.display_name });
   const profile = form({ id: "profile-form", class: "inline-form" }, field("Display name", name), h("button", { type: "submit" }, "Save"));
   profile.addEventListener("submit", (ev) => {
@@ -795,26 +796,54 @@ async function accountPage() {
     });
   });
 
-  const current = h("input", { name: "current_password", type: "password", autocomplete: "current-password" });
+  // An account made through an identity provider has no password to
+  // re-enter: the server accepts a sign-in from the last 10 minutes instead.
+  const passwordInput = (name = "password") => (me.has_password ? h("input", { name, type: "password", autocomplete: "current-password" }) : null);
+  const providerNote = me.has_password
+    ? null
+    : h("p", { class: "muted", id: "provider-note" }, "You sign in through an identity provider. The changes below need a sign-in from the last 10 minutes: if one is refused, log out and in again, then retry.");
+  const withPassword = (body, input) => (input ? { ...body, password: input.value } : body);
+
+  const current = passwordInput("current_password");
   const next = h("input", { name: "new_password", type: "password", autocomplete: "new-password" });
-  const pw = form({ id: "password-form" }, h("h2", {}, "Password"), field("Current password", current), field("New password", next), h("button", { type: "submit" }, "Change password"));
+  const pw = form(
+    { id: "password-form" },
+    h("h2", {}, me.has_password ? "Password" : "Set a password"),
+    current && field("Current password", current),
+    field("New password", next),
+    h("button", { type: "submit" }, me.has_password ? "Change password" : "Set password"),
+  );
   pw.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(pw, async () => {
-      await api("POST", "/me/password", { current_password: current.value, new_password: next.value });
-      current.value = next.value = "";
-      pw.querySelector(".form-error").textContent = "Password changed; your other sessions were signed out.";
+      await api("POST", "/me/password", current ? { current_password: current.value, new_password: next.value } : { new_password: next.value });
+      flash = { kind: "good", text: "Password saved; your other sessions were signed out." };
+      route();
     });
   });
 
-  const linking = providers.length
+  // Every configured provider, linked or not, plus links to providers no
+  // longer offered (shown, so the person knows TaskFlow still holds them).
+  const linkedAs = (p) => identities.find((i) => i.provider === p.name);
+  const gone = identities.filter((i) => !providers.some((p) => p.name === i.provider));
+  const linking = providers.length || gone.length
     ? h(
         "div",
         { id: "linking" },
         h("h2", {}, "Sign-in providers"),
         h("p", { class: "muted" }, "Link an identity provider to sign in with it instead of your password."),
         h("p", { class: "form-error", role: "alert" }),
-        h("div", { class: "row" }, providers.map((p) => h("button", { type: "button", class: "secondary", id: `link-${p.name}`, onclick: () => linkProvider(p) }, `Link ${p.display_name}`))),
+        h(
+          "ul",
+          { class: "providers-list" },
+          providers.map((p) => {
+            const i = linkedAs(p);
+            return i
+              ? h("li", {}, `${p.display_name}: linked${i.email ? ` as ${i.email}` : ""} since ${fmtDate(i.linked_at)} `, h("button", { type: "button", class: "secondary", id: `unlink-${p.name}`, onclick: () => unlinkProvider(p) }, "Unlink"))
+              : h("li", {}, h("button", { type: "button", class: "secondary", id: `link-${p.name}`, onclick: () => linkProvider(p) }, `Link ${p.display_name}`));
+          }),
+          gone.map((i) => h("li", { class: "muted" }, `${i.issuer}: linked${i.email ? ` as ${i.email}` : ""}, no longer offered for sign-in`)),
+        ),
       )
     : null;
   async function linkProvider(p) {
@@ -822,6 +851,15 @@ async function accountPage() {
       const { authorization_url } = await api("POST", `/me/oauth/${encodeURIComponent(p.name)}/link`);
       sessionStorage.setItem("tf_oauth_link", "1");
       location.assign(authorization_url);
+    } catch (e) {
+      linking.querySelector(".form-error").textContent = e.message;
+    }
+  }
+  async function unlinkProvider(p) {
+    try {
+      await api("DELETE", `/me/identities/${encodeURIComponent(p.name)}`);
+      flash = { kind: "good", text: `Unlinked ${p.display_name}.` };
+      route();
     } catch (e) {
       linking.querySelector(".form-error").textContent = e.message;
     }
@@ -856,7 +894,34 @@ async function accountPage() {
       confirmForm,
     );
   });
-  mfa.replaceChildren(enrol);
+  if (me.mfa_enabled) {
+    const offPassword = passwordInput();
+    const offCode = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code" });
+    const off = form({ id: "mfa-off", class: "inline-form" }, offPassword && field("Password", offPassword), field("Code from the app", offCode), h("button", { type: "submit", class: "secondary" }, "Turn off"));
+    off.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      submitting(off, async () => {
+        await api("DELETE", "/me/mfa/totp", withPassword({ code: offCode.value.trim() }, offPassword));
+        flash = { kind: "good", text: "Two-factor authentication is off." };
+        route();
+      });
+    });
+    const newCode = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code" });
+    const renew = form({ id: "mfa-codes", class: "inline-form" }, field("Code from the app", newCode), h("button", { type: "submit", class: "secondary" }, "New recovery codes"));
+    renew.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      submitting(renew, async () => {
+        const r = await api("POST", "/me/mfa/recovery-codes", { code: newCode.value.trim() });
+        mfa.replaceChildren(
+          h("p", {}, "Your old recovery codes no longer work. Save these now; they are shown once:"),
+          h("ul", { id: "recovery-codes", class: "codes" }, r.recovery_codes.map((c) => h("li", {}, c))),
+        );
+      });
+    });
+    mfa.replaceChildren(h("p", { id: "mfa-on" }, "Two-factor authentication is on."), off, renew);
+  } else {
+    mfa.replaceChildren(enrol);
+  }
 
   const consentsData = await api("GET", "/me/consents");
   const granted = Object.fromEntries(consentsData.consents.map((c) => [c.purpose, c.granted]));
@@ -881,15 +946,21 @@ async function accountPage() {
     download(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), "taskflow-export.json");
   });
 
-  const delPassword = h("input", { name: "password", type: "password", autocomplete: "current-password" });
-  const delCode = h("input", { name: "code", inputmode: "numeric", placeholder: "only if two-factor is on" });
-  const del = form({ id: "delete-form" }, h("h2", {}, "Delete account"), field("Password", delPassword), field("Two-factor code", delCode), h("button", { type: "submit", class: "danger" }, "Delete my account"));
+  const delPassword = passwordInput();
+  const delCode = me.mfa_enabled ? h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code" }) : null;
+  const del = form(
+    { id: "delete-form" },
+    h("h2", {}, "Delete account"),
+    delPassword && field("Password", delPassword),
+    delCode && field("Two-factor code", delCode),
+    h("button", { type: "submit", class: "danger" }, "Delete my account"),
+  );
   del.addEventListener("submit", (ev) => {
     ev.preventDefault();
     if (!confirm("Delete your account for good?")) return;
     submitting(del, async () => {
-      const body = { password: delPassword.value };
-      if (delCode.value.trim()) body.code = delCode.value.trim();
+      const body = withPassword({}, delPassword);
+      if (delCode) body.code = delCode.value.trim();
       await api("DELETE", "/me", body);
       clearTokens();
       location.hash = "#/login";
@@ -903,6 +974,7 @@ async function accountPage() {
       h("h1", {}, "Account"),
       notice,
       h("p", {}, `Signed in as ${me.email}`),
+      providerNote,
       profile,
       pw,
       h("h2", {}, "Two-factor authentication"),

@@ -39,20 +39,45 @@ pub async fn ensure_admin(pool: &sqlx::PgPool, account: NewAccount) -> Result<(U
     }
 }
 
-/// Changes the password after proving the current one, and ends every other
+/// How recent a sign-in through an identity provider must be to stand in for
+/// the password an account created that way does not have.
+const FRESH_SIGN_IN_SECONDS: i32 = 600;
+
+/// Proves the person at the keyboard holds the account before a change a
+/// stolen access token must not make: the password (named `field` in the
+/// request) when the account has one; otherwise, a sign-in at the identity
+/// provider within the last ten minutes.
+pub async fn confirm_presence(
+    state: &AppState,
+    user: &AuthUser,
+    given: Option<secrecy::SecretString>,
+    field: &'static str,
+) -> Result<(), AuthError> {
+    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+    let stored = db::users::password_hash(&mut tx, user.user_id).await?;
+    let fresh = db::sessions::signed_in_within(&mut tx, user.session_id, FRESH_SIGN_IN_SECONDS).await?;
+    tx.commit().await.map_err(db::DbError::from)?;
+    match (stored, given) {
+        (Some(_), None) => Err(AuthError::PasswordRequired { field }),
+        (Some(hash), Some(given)) => match password::verify(given, Some(hash)).await? {
+            true => Ok(()),
+            false => Err(AuthError::WrongPassword { field }),
+        },
+        (None, _) if fresh => Ok(()),
+        (None, _) => Err(AuthError::SignInAgain),
+    }
+}
+
+/// Changes the password after proving the current one (or sets the first one
+/// of an account made through an identity provider), and ends every other
 /// session of the account.
 pub async fn change_password(
     state: &AppState,
     user: &AuthUser,
-    current: secrecy::SecretString,
+    current: Option<secrecy::SecretString>,
     new: Password,
 ) -> Result<(), AuthError> {
-    let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    let stored = db::users::password_hash(&mut tx, user.user_id).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
-    if !password::verify(current, stored).await? {
-        return Err(AuthError::WrongCurrentPassword);
-    }
+    confirm_presence(state, user, current, "current_password").await?;
     let hash = password::hash(new.secret().clone()).await?;
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
     db::users::set_password_hash(&mut tx, user.user_id, &hash).await?;

@@ -10,7 +10,7 @@ use super::extractor::AuthUser;
 use super::rate_limit::RateLimitInfo;
 use super::session::{audit_failure, failure_keys, start, TokenPair};
 use super::totp::{self, Sealed};
-use super::{password, AuthError};
+use super::AuthError;
 use crate::db::audit::Event;
 use crate::db::{self, begin_as, Actor, DbError, Tx};
 use crate::domain::user::{GlobalRole, UserId};
@@ -120,13 +120,13 @@ pub async fn confirm(state: &AppState, user: &AuthUser, code: &str) -> Result<Re
 
 /// Needs the password and a current code: a stolen session alone cannot
 /// turn the second factor off.
-pub async fn disable(state: &AppState, user: &AuthUser, password_: SecretString, code: &str) -> Result<(), AuthError> {
-    let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    let stored = db::users::password_hash(&mut tx, user.user_id).await?;
-    tx.commit().await.map_err(DbError::from)?;
-    if !password::verify(password_, stored).await? {
-        return Err(AuthError::WrongCurrentPassword);
-    }
+pub async fn disable(
+    state: &AppState,
+    user: &AuthUser,
+    password_: Option<SecretString>,
+    code: &str,
+) -> Result<(), AuthError> {
+    super::account::confirm_presence(state, user, password_, "password").await?;
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
     require_current_code(state, &mut tx, user.user_id, code).await?;
     db::mfa::delete(&mut tx, user.user_id).await?;

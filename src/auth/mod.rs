@@ -23,8 +23,12 @@ pub enum AuthError {
     InvalidRefreshToken,
     #[error("the refresh token was already used; the whole session is revoked")]
     RefreshTokenReused,
-    #[error("the current password is wrong")]
-    WrongCurrentPassword,
+    #[error("the password is wrong")]
+    WrongPassword { field: &'static str },
+    #[error("the password is required")]
+    PasswordRequired { field: &'static str },
+    #[error("sign in with the identity provider again, then retry")]
+    SignInAgain,
     #[error("too many failed attempts")]
     Locked(crate::auth::rate_limit::RateLimitInfo),
     #[error("multi-factor authentication is already on")]
@@ -59,7 +63,11 @@ impl From<AuthError> for crate::error::ApiError {
             AuthError::RefreshTokenReused => {
                 ApiError::Unauthorized("the refresh token was already used; the session is revoked, sign in again")
             }
-            AuthError::WrongCurrentPassword => ApiError::validation("current_password", "is wrong"),
+            AuthError::WrongPassword { field } => ApiError::validation(field, "is wrong"),
+            AuthError::PasswordRequired { field } => ApiError::validation(field, "is required for this account"),
+            AuthError::SignInAgain => ApiError::Forbidden(
+                "this account signs in through an identity provider: sign in with it again, then retry within 10 minutes",
+            ),
             AuthError::Locked(info) => ApiError::TooManyRequests(info),
             AuthError::MfaAlreadyEnabled => ApiError::Conflict("multi-factor authentication is already on".into()),
             AuthError::MfaNotEnabled => ApiError::Conflict("multi-factor authentication is not on".into()),

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
+use super::extractor::AuthUser;
 use super::session::{start, LoginOutcome};
 use super::AuthError;
 use crate::config::{OidcProvider, OidcSettings};
@@ -44,6 +45,10 @@ pub enum OAuthError {
     EmailTaken,
     #[error("sign-in state storage (Redis) is unavailable")]
     StateStore,
+    #[error("this account is not linked to that provider")]
+    NotLinked,
+    #[error("this provider is the only way into the account: set a password or link another provider first")]
+    LastWayIn,
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
@@ -65,6 +70,8 @@ impl From<OAuthError> for crate::error::ApiError {
             OAuthError::NoEmail => ApiError::validation("email", "the provider shared no email address"),
             OAuthError::EmailTaken => ApiError::Conflict(e.to_string()),
             OAuthError::StateStore => ApiError::Unavailable { retry_after_seconds: 5 },
+            OAuthError::NotLinked => ApiError::NotFound,
+            OAuthError::LastWayIn => ApiError::Conflict(e.to_string()),
             OAuthError::Auth(a) => a.into(),
         }
     }
@@ -131,6 +138,21 @@ fn sha256_b64(value: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
 }
 
+/// A provider account linked to a TaskFlow account.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LinkedIdentity {
+    /// The configured provider's name; null when no configured provider has
+    /// this issuer any more (it can no longer be used to sign in).
+    #[schema(example = "google")]
+    pub provider: Option<String>,
+    #[schema(example = "https://accounts.google.com")]
+    pub issuer: String,
+    /// The address the provider shared when the account was linked.
+    #[schema(example = "ada@example.com")]
+    pub email: Option<String>,
+    pub linked_at: chrono::DateTime<chrono::Utc>,
+}
+
 pub struct Authorization {
     pub url: String,
     /// Set as an HttpOnly cookie; the callback must present it.
@@ -172,6 +194,52 @@ impl OAuth {
             .collect();
         all.sort_unstable();
         all
+    }
+
+    /// The configured provider whose issuer this is (identities are stored
+    /// by issuer, which outlives a provider's name in the configuration).
+    fn name_of_issuer(&self, issuer: &str) -> Option<&str> {
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        self.settings.providers.iter().find(|(_, p)| same(&p.issuer, issuer)).map(|(name, _)| name.as_str())
+    }
+
+    /// The provider accounts linked to this user, each with the configured
+    /// provider's name when it is still offered.
+    pub async fn linked(&self, state: &AppState, user: &AuthUser) -> Result<Vec<LinkedIdentity>, OAuthError> {
+        let mut tx = begin_as(&state.pool, &user.actor()).await?;
+        let rows = db::identities::list(&mut tx, user.user_id).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| LinkedIdentity {
+                provider: self.name_of_issuer(&row.issuer).map(str::to_owned),
+                issuer: row.issuer,
+                email: row.email,
+                linked_at: row.created_at,
+            })
+            .collect())
+    }
+
+    /// Unlinks a provider, unless it is the account's only way in (no
+    /// password and no other linked provider).
+    pub async fn unlink(&self, state: &AppState, user: &AuthUser, name: &str) -> Result<(), OAuthError> {
+        let issuer = self.provider(name)?.issuer.clone();
+        let mut tx = begin_as(&state.pool, &user.actor()).await?;
+        let all = db::identities::list(&mut tx, user.user_id).await?;
+        let same = |i: &str| i.trim_end_matches('/') == issuer.trim_end_matches('/');
+        let Some(linked) = all.iter().find(|row| same(&row.issuer)) else {
+            return Err(OAuthError::NotLinked);
+        };
+        let has_password = db::users::password_hash(&mut tx, user.user_id).await?.is_some();
+        if !has_password && all.iter().all(|row| same(&row.issuer)) {
+            return Err(OAuthError::LastWayIn);
+        }
+        db::identities::unlink(&mut tx, user.user_id, &linked.issuer).await?;
+        let details = serde_json::json!({ "issuer": linked.issuer });
+        let event = Event::new("auth.identity_unlinked").actor(user.user_id.0).subject(user.user_id.0).details(details);
+        db::audit::record(&mut tx, event).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        Ok(())
     }
 
     pub fn is_configured(&self, name: &str) -> bool {

@@ -71,6 +71,9 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
                                    from consents c where c.user_id = $1), '[]'),
              'audit_events', coalesce((select jsonb_agg(to_jsonb(a) order by a.occurred_at)
                                        from audit_events a where a.actor_id = $1 or a.subject_id = $1), '[]'),
+             'identities', coalesce((select jsonb_agg(jsonb_build_object('issuer', e.issuer, 'subject', e.subject,
+                                                 'email', e.email, 'linked_at', e.created_at) order by e.created_at)
+                                     from external_identities e where e.user_id = $1), '[]'),
              'mfa_enabled', exists (select 1 from user_mfa m where m.user_id = $1 and m.enabled_at is not null)
            ) as "doc!""#,
         user.0

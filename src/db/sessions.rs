@@ -114,6 +114,21 @@ pub async fn mark_used(tx: &mut Tx, token_hash: &[u8], session_id: Uuid) -> Resu
     Ok(())
 }
 
+/// Whether the session (the sign-in behind it, not its latest refresh) began
+/// less than `seconds` ago.
+pub async fn signed_in_within(tx: &mut Tx, session_id: Uuid, seconds: i32) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("sessions.signed_in_within");
+    let fresh = sqlx::query_scalar!(
+        r#"select exists (select 1 from sessions where session_id = $1
+                           and created_at > now() - make_interval(secs => $2)) as "fresh!""#,
+        session_id,
+        f64::from(seconds)
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(fresh)
+}
+
 /// Revokes one session; true when it was live.
 pub async fn revoke(tx: &mut Tx, session_id: Uuid, reason: RevokeReason) -> Result<bool, DbError> {
     let _timer = crate::metrics::db_timer("sessions.revoke");

@@ -11,7 +11,7 @@ use crate::auth::extractor::AuthUser;
 use crate::auth::mfa::{Enrolment, RecoveryCodes};
 use crate::auth::{account, mfa};
 use crate::db::{self, begin_as, users::UserRow};
-use crate::domain::user::{DisplayName, GlobalRole, Password};
+use crate::domain::user::{DisplayName, GlobalRole, Password, UserId};
 use crate::error::ApiError;
 use crate::service::privacy;
 use crate::state::AppState;
@@ -39,6 +39,27 @@ impl From<UserRow> for UserResponse {
     }
 }
 
+/// The account as its holder sees it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeResponse {
+    #[serde(flatten)]
+    user: UserResponse,
+    /// False for an account made through an identity provider until it sets
+    /// a password: such an account confirms sensitive changes by signing in
+    /// again instead.
+    has_password: bool,
+    /// Whether sign-ins ask for a second factor.
+    mfa_enabled: bool,
+}
+
+/// Reads the account inside the caller's transaction.
+async fn me(tx: &mut db::Tx, row: UserRow) -> Result<MeResponse, ApiError> {
+    let user = UserId(row.user_id);
+    let has_password = db::users::password_hash(tx, user).await?.is_some();
+    let mfa_enabled = db::mfa::find(tx, user).await?.is_some_and(|m| m.enabled);
+    Ok(MeResponse { user: UserResponse::from(row), has_password, mfa_enabled })
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchMeRequest {
@@ -52,22 +73,26 @@ pub struct PatchMeRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
-    #[schema(value_type = String, format = Password)]
-    current_password: SecretString,
+    /// Required when the account has a password; an account made through an
+    /// identity provider sets its first one within 10 minutes of signing in.
+    #[schema(value_type = Option<String>, format = Password)]
+    #[serde(default)]
+    current_password: Option<SecretString>,
     #[schema(value_type = String, format = Password)]
     new_password: SecretString,
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "me", summary = "The signed-in account", responses((status = 200, description = "The account", body = UserResponse), Errors))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", summary = "The signed-in account", responses((status = 200, description = "The account", body = MeResponse), Errors))]
 #[tracing::instrument(name = "me.get", skip_all)]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
     let row = db::users::find(&mut tx, user.user_id).await?.ok_or(ApiError::NotFound)?;
+    let body = me(&mut tx, row).await?;
     tx.commit().await.map_err(db::DbError::from)?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+    Ok(HttpResponse::Ok().json(body))
 }
 
-#[utoipa::path(patch, path = "/api/v1/me", tag = "me", summary = "Change the display name", request_body = PatchMeRequest, responses((status = 200, description = "The account", body = UserResponse), Errors))]
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", summary = "Change the display name", request_body = PatchMeRequest, responses((status = 200, description = "The account", body = MeResponse), Errors))]
 #[tracing::instrument(name = "me.patch", skip_all)]
 pub async fn patch_me(
     state: web::Data<AppState>,
@@ -77,8 +102,9 @@ pub async fn patch_me(
     let name = DisplayName::parse(&body.display_name).map_err(|m| ApiError::validation("display_name", m))?;
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
     let row = db::users::update_display_name(&mut tx, user.user_id, &name).await?.ok_or(ApiError::NotFound)?;
+    let body = me(&mut tx, row).await?;
     tx.commit().await.map_err(db::DbError::from)?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(row)))
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", summary = "Change the password (ends other sessions)", request_body = ChangePasswordRequest, responses((status = 204, description = "Changed"), Errors))]
@@ -103,8 +129,11 @@ pub struct CodeRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisableMfaRequest {
-    #[schema(value_type = String, format = Password)]
-    password: SecretString,
+    /// Required when the account has a password (otherwise: a sign-in at the
+    /// identity provider within the last 10 minutes).
+    #[schema(value_type = Option<String>, format = Password)]
+    #[serde(default)]
+    password: Option<SecretString>,
     code: String,
 }
 
@@ -149,8 +178,11 @@ pub async fn regenerate_recovery_codes(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseRequest {
-    #[schema(value_type = String, format = Password)]
-    password: SecretString,
+    /// Required when the account has a password (otherwise: a sign-in at the
+    /// identity provider within the last 10 minutes).
+    #[schema(value_type = Option<String>, format = Password)]
+    #[serde(default)]
+    password: Option<SecretString>,
     code: Option<String>,
 }
 

@@ -38,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/me").get(me::get_me).patch(me::patch_me).delete(me::erase))
         .service(web::resource("/api/v1/me/export").get(me::export))
         .service(web::resource("/api/v1/me/oauth/{provider}/link").post(oauth::link))
+        .service(web::resource("/api/v1/me/identities").get(oauth::identities))
+        .service(web::resource("/api/v1/me/identities/{provider}").delete(oauth::unlink))
         .service(web::resource("/api/v1/me/consents").get(me::get_consents).put(me::put_consents))
         .service(web::resource("/api/v1/me/password").post(me::change_password))
         .service(web::resource("/api/v1/me/audit-events").get(audit::my_events))

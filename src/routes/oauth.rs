@@ -1,5 +1,5 @@
-//! `/api/v1/auth/providers`, `/api/v1/auth/oauth/{provider}/authorize|callback`
-//! and `/api/v1/me/oauth/{provider}/link`.
+//! `/api/v1/auth/providers`, `/api/v1/auth/oauth/{provider}/authorize|callback`,
+//! `/api/v1/me/oauth/{provider}/link` and `/api/v1/me/identities`.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::openapi::AuthorizationUrl;
 use super::openapi::Errors;
 use crate::auth::extractor::AuthUser;
-use crate::auth::oauth::{provider_error, Authorization, BINDING_COOKIE};
+use crate::auth::oauth::{provider_error, Authorization, LinkedIdentity, BINDING_COOKIE};
 use crate::auth::session::LoginOutcome;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -168,4 +168,27 @@ pub async fn link(
     Ok(HttpResponse::Ok()
         .cookie(binding_cookie(&state, &req, binding))
         .json(serde_json::json!({ "authorization_url": url })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LinkedIdentities {
+    identities: Vec<LinkedIdentity>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/identities", tag = "me", summary = "The identity-provider accounts linked to this account", responses((status = 200, description = "Linked identities, oldest first", body = LinkedIdentities), Errors))]
+#[tracing::instrument(name = "oauth.identities", skip_all)]
+pub async fn identities(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let identities = state.oauth.linked(&state, &user).await?;
+    Ok(HttpResponse::Ok().json(LinkedIdentities { identities }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/identities/{provider}", tag = "me", summary = "Unlink an identity provider", description = "409 when it is the account's only way in (no password and no other linked provider); 404 when it is not linked.", params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 204, description = "Unlinked"), Errors))]
+#[tracing::instrument(name = "oauth.unlink", skip_all)]
+pub async fn unlink(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state.oauth.unlink(&state, &user, &path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -38,7 +38,7 @@ use crate::error::Problem;
     paths(
         health::live, health::ready, health::metrics,
         auth::register, auth::login, auth::refresh, auth::logout, auth::verify_mfa,
-        oauth::providers, oauth::authorize, oauth::callback, oauth::link,
+        oauth::providers, oauth::authorize, oauth::callback, oauth::link, oauth::identities, oauth::unlink,
         me::get_me, me::patch_me, me::erase, me::export, me::get_consents, me::put_consents, me::change_password,
         me::enroll_totp, me::disable_totp, me::confirm_totp, me::regenerate_recovery_codes,
         audit::my_events, audit::all_events,

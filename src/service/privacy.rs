@@ -6,8 +6,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{begin, commit, Result, ServiceError};
+use crate::auth::account::confirm_presence;
 use crate::auth::extractor::AuthUser;
-use crate::auth::{mfa, password, AuthError};
+use crate::auth::{mfa, AuthError};
 use crate::db::audit::Event;
 use crate::db::privacy::ConsentRow;
 use crate::db::{self, DbError};
@@ -117,19 +118,15 @@ impl From<EraseError> for crate::error::ApiError {
 
 /// Erases the account: personal data deleted, authored comments kept as a
 /// "deleted user", tasks kept without a creator, audit events kept under a
-/// pseudonym, every session ended. Needs the password, and a code when MFA is on.
+/// pseudonym, every session ended. Needs the password (or a fresh provider
+/// sign-in for an account without one), and a code when MFA is on.
 pub async fn erase(
     state: &AppState,
     user: &AuthUser,
-    password_: SecretString,
+    password_: Option<SecretString>,
     code: Option<&str>,
 ) -> std::result::Result<(), EraseError> {
-    let mut tx = begin(&state.pool, user).await?;
-    let stored = db::users::password_hash(&mut tx, user.user_id).await?;
-    commit(tx).await?;
-    if !password::verify(password_, stored).await.map_err(EraseError::Auth)? {
-        return Err(AuthError::WrongCurrentPassword.into());
-    }
+    confirm_presence(state, user, password_, "password").await.map_err(EraseError::Auth)?;
     let mut tx = begin(&state.pool, user).await?;
     let row = db::users::find(&mut tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
     if let Some((t, true)) = mfa::load(state, &mut tx, user.user_id, &row.email).await? {

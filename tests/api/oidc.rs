@@ -169,6 +169,38 @@ async fn an_existing_email_is_never_taken_over_and_linking_needs_the_account() {
     let (url, cookie) = start_login(&app).await;
     let r = callback(&app, &url, Some(&cookie)).await;
     assert_eq!(app.me(r.json["access_token"].as_str().unwrap()).await.json["email"], "owner@example.com");
+
+    // The account lists the link, and can undo it (it still has its password).
+    let listed = app.get("/api/v1/me/identities", Some(&token)).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let identities = listed.json["identities"].as_array().unwrap();
+    assert_eq!(identities.len(), 1, "{}", listed.text);
+    assert_eq!(identities[0]["provider"], "mock");
+    assert_eq!(identities[0]["issuer"], provider.issuer.as_str());
+    assert_eq!(identities[0]["email"], "owner@example.com");
+    assert_eq!(app.delete("/api/v1/me/identities/mock", Some(&token)).await.status, 204);
+    assert_eq!(app.get("/api/v1/me/identities", Some(&token)).await.json["identities"], json!([]));
+    app.delete("/api/v1/me/identities/mock", Some(&token)).await.assert_problem(404);
+    app.delete("/api/v1/me/identities/nope", Some(&token)).await.assert_problem(404);
+    let events = app.get("/api/v1/me/audit-events", Some(&token)).await;
+    assert!(events.text.contains("auth.identity_unlinked"), "{}", events.text);
+    // Unlinked: the provider's next sign-in meets the account's email again.
+    let (url, cookie) = start_login(&app).await;
+    callback(&app, &url, Some(&cookie)).await.assert_problem(409);
+}
+
+#[tokio::test]
+async fn the_only_way_into_an_account_cannot_be_unlinked() {
+    let provider = Provider::start("ok", "oidc-subject-10", "oidc.ten@example.com");
+    let app = app_with(&provider).await;
+    let token = provider_sign_in(&app).await;
+    let r = app.delete("/api/v1/me/identities/mock", Some(&token)).await;
+    assert!(r.assert_problem(409)["detail"].as_str().unwrap().contains("only way into the account"));
+    assert_eq!(app.get("/api/v1/me/identities", Some(&token)).await.json["identities"].as_array().unwrap().len(), 1);
+    // With a password it becomes an ordinary link.
+    let set = app.post("/api/v1/me/password", Some(&token), &json!({"new_password": PASSWORD})).await;
+    assert_eq!(set.status, 204, "{}", set.text);
+    assert_eq!(app.delete("/api/v1/me/identities/mock", Some(&token)).await.status, 204);
 }
 
 #[tokio::test]
@@ -265,4 +297,72 @@ async fn a_browser_landing_on_the_callback_is_handed_to_the_web_app() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+}
+
+/// Pretends the session behind `token` began 11 minutes ago.
+async fn age_session(app: &TestApp, token: &str) {
+    use sqlx::{Connection, PgConnection};
+    let claims = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap(),
+    )
+    .unwrap();
+    let mut conn = PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    crate::helpers::act_as(&mut tx, None, true).await;
+    let aged =
+        sqlx::query("update sessions set created_at = now() - interval '11 minutes' where session_id = $1::uuid")
+            .bind(claims["sid"].as_str().unwrap())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(aged.rows_affected(), 1);
+    tx.commit().await.unwrap();
+}
+
+async fn provider_sign_in(app: &TestApp) -> String {
+    let (url, cookie) = start_login(app).await;
+    let r = callback(app, &url, Some(&cookie)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["access_token"].as_str().unwrap().to_owned()
+}
+
+/// An account made through a provider has no password to re-enter: a recent
+/// sign-in at the provider stands in for it, so it can still set a password,
+/// turn MFA off or erase itself (GDPR), and a stolen old token cannot.
+#[tokio::test]
+async fn a_provider_account_confirms_sensitive_changes_by_a_recent_sign_in() {
+    let provider = Provider::start("ok", "oidc-subject-9", "oidc.nine@example.com");
+    let app = app_with(&provider).await;
+    let token = provider_sign_in(&app).await;
+    assert_eq!(app.me(&token).await.json["has_password"], false);
+    let export = app.get("/api/v1/me/export", Some(&token)).await;
+    assert_eq!(export.json["identities"][0]["issuer"], provider.issuer.as_str(), "{}", export.text);
+    assert_eq!(export.json["identities"][0]["email"], "oidc.nine@example.com");
+
+    age_session(&app, &token).await;
+    let set = json!({"new_password": PASSWORD});
+    let stale = app.post("/api/v1/me/password", Some(&token), &set).await;
+    assert!(stale.assert_problem(403)["detail"].as_str().unwrap().contains("sign in with it again"));
+    app.request(reqwest::Method::DELETE, "/api/v1/me", Some(&token), Some(&json!({}))).await.assert_problem(403);
+
+    // Fresh from the provider: the first password can be set, and then it is required.
+    let token = provider_sign_in(&app).await;
+    let r = app.post("/api/v1/me/password", Some(&token), &set).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(app.me(&token).await.json["has_password"], true);
+    assert_eq!(app.login("oidc.nine@example.com", PASSWORD).await.status, 200);
+    let no_password = app.request(reqwest::Method::DELETE, "/api/v1/me", Some(&token), Some(&json!({}))).await;
+    assert_eq!(no_password.assert_problem(422)["errors"][0]["field"], "password");
+    let erase = json!({"password": PASSWORD});
+    let r = app.request(reqwest::Method::DELETE, "/api/v1/me", Some(&token), Some(&erase)).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+
+    // Erased with its identity: the next provider sign-in makes a new account,
+    // which can erase itself straight away.
+    let token = provider_sign_in(&app).await;
+    assert_eq!(app.me(&token).await.json["has_password"], false);
+    let r = app.request(reqwest::Method::DELETE, "/api/v1/me", Some(&token), Some(&json!({}))).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    app.me(&token).await.assert_problem(401);
 }

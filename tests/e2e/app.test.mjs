@@ -201,6 +201,9 @@ await step("link the identity provider on the account page", async () => {
   assert.match(await flash.textContent(), /Linked/);
   // The round trip through the provider kept this tab's own session.
   await page.waitForSelector(`text=Signed in as ${email}`);
+  await page.waitForSelector("#mfa-on");
+  assert.match(await (await page.waitForSelector("#linking li:has(#unlink-mock)")).textContent(), /Mock ID: linked as e2e-oidc@example\.test/);
+  await shot("account-linked");
 });
 
 await step("a refusal at the provider is explained on the login page", async () => {
@@ -212,7 +215,7 @@ await step("a refusal at the provider is explained on the login page", async () 
   assert.equal(new URL(page.url()).hash, "#/oauth", "the provider's answer is not left in the address bar");
 });
 
-await step("sign in with the provider's button, MFA by recovery code", async () => {
+await step("sign in with the provider's button, MFA by recovery code, then unlink", async () => {
   await page.goto(`${base}/#/login`);
   await page.click("#provider-mock");
   await page.waitForSelector("#mfa-form");
@@ -222,6 +225,10 @@ await step("sign in with the provider's button, MFA by recovery code", async () 
   await page.waitForSelector("#new-task");
   await page.goto(`${base}/#/account`);
   await page.waitForSelector(`text=Signed in as ${email}`);
+  // Unlinking (the account keeps its password) brings the link button back.
+  await page.click("#unlink-mock");
+  await page.waitForSelector("#flash.good");
+  await page.waitForSelector("#link-mock");
 });
 
 await step("phone width", async () => {
@@ -231,6 +238,30 @@ await step("phone width", async () => {
   await shot("tasks-phone");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling at phone width (overflow ${overflow}px)`);
+});
+
+await step("an account made by the provider: first password, then deletion", async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.click("#logout");
+  await page.click("#provider-mock");
+  await page.waitForSelector("#new-task");
+  await page.goto(`${base}/#/account`);
+  await page.waitForSelector("text=Signed in as e2e-oidc@example.test");
+  await page.waitForSelector("#provider-note");
+  assert.equal(await page.$("#password-form input[name=current_password]"), null, "no current password to ask for");
+  await shot("account-provider");
+  await page.fill("#password-form input[name=new_password]", password);
+  await page.click("#password-form button[type=submit]");
+  await page.waitForSelector("#flash.good");
+  assert.equal(await page.$("#provider-note"), null, "the account now has a password");
+  page.once("dialog", (d) => d.accept());
+  await page.fill("#delete-form input[name=password]", password);
+  await page.click("#delete-form button[type=submit]");
+  await page.waitForSelector("#login-form");
+  await page.fill("#login-form input[name=email]", "e2e-oidc@example.test");
+  await page.fill("#login-form input[name=password]", password);
+  await page.click("#login-form button[type=submit]");
+  await page.waitForSelector('#login-form .form-error:has-text("invalid email or password")');
 });
 
 await step("shipped size", async () => {
