@@ -866,6 +866,7 @@ async function accountPage() {
   }
 
   const mfa = h("div", { id: "mfa" });
+  const recoveryCodes = (intro, { recovery_codes }) => [h("p", {}, intro), h("ul", { id: "recovery-codes", class: "codes" }, recovery_codes.map((c) => h("li", {}, c)))];
   const enrol = h("button", { type: "button", id: "mfa-enrol" }, "Set up two-factor authentication");
   enrol.addEventListener("click", async () => {
     let e;
@@ -881,10 +882,7 @@ async function accountPage() {
       ev.preventDefault();
       submitting(confirmForm, async () => {
         const r = await api("POST", "/me/mfa/totp/confirm", { code: code.value.trim() });
-        mfa.replaceChildren(
-          h("p", {}, "Two-factor authentication is on. Save these recovery codes now; they are shown once:"),
-          h("ul", { id: "recovery-codes", class: "codes" }, r.recovery_codes.map((c) => h("li", {}, c))),
-        );
+        mfa.replaceChildren(...recoveryCodes("Two-factor authentication is on. Save these recovery codes now; they are shown once:", r));
       });
     });
     mfa.replaceChildren(
@@ -912,10 +910,7 @@ async function accountPage() {
       ev.preventDefault();
       submitting(renew, async () => {
         const r = await api("POST", "/me/mfa/recovery-codes", { code: newCode.value.trim() });
-        mfa.replaceChildren(
-          h("p", {}, "Your old recovery codes no longer work. Save these now; they are shown once:"),
-          h("ul", { id: "recovery-codes", class: "codes" }, r.recovery_codes.map((c) => h("li", {}, c))),
-        );
+        mfa.replaceChildren(...recoveryCodes("Your old recovery codes no longer work. Save these now; they are shown once:", r));
       });
     });
     mfa.replaceChildren(h("p", { id: "mfa-on" }, "Two-factor authentication is on."), off, renew);
