@@ -270,6 +270,33 @@ impl Settings {
         if self.auth.refresh_token_ttl_days < 1 {
             return Err(ConfigError::Invalid("auth.refresh_token_ttl_days must be at least 1".into()));
         }
+        for (name, provider) in &self.oidc.providers {
+            self.validate_provider(name, provider)?;
+        }
+        Ok(())
+    }
+
+    /// A provider's name goes into URLs and the web app's element ids; its
+    /// issuer is fetched by the server and trusted for identities.
+    fn validate_provider(&self, name: &str, p: &OidcProvider) -> Result<(), ConfigError> {
+        let name_ok = !name.is_empty()
+            && name.len() <= 40
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !name_ok {
+            return Err(ConfigError::Invalid(format!(
+                "oidc provider name '{name}' must be 1-40 lowercase letters, digits, '-' or '_' (it appears in URLs)"
+            )));
+        }
+        let plain_http_allowed = self.environment != Environment::Production;
+        let scheme_ok = p.issuer.starts_with("https://") || (plain_http_allowed && p.issuer.starts_with("http://"));
+        if !scheme_ok || reqwest::Url::parse(&p.issuer).is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "oidc.providers.{name}.issuer must be an https:// URL (http:// only outside production)"
+            )));
+        }
+        if p.client_id.trim().is_empty() {
+            return Err(ConfigError::Invalid(format!("oidc.providers.{name}.client_id is empty")));
+        }
         Ok(())
     }
 }
@@ -353,5 +380,102 @@ impl std::fmt::Debug for AuthSettings {
             .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
             .field("refresh_token_ttl_days", &self.refresh_token_ttl_days)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Result<Settings, ConfigError> {
+        let s = Settings::load_for(Environment::Test)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// The refusal's message; an empty string when the settings pass.
+    fn refusal(s: &Settings) -> String {
+        match s.validate() {
+            Err(ConfigError::Invalid(m)) => m,
+            Err(other) => other.to_string(),
+            Ok(()) => String::new(),
+        }
+    }
+
+    fn provider(issuer: &str) -> OidcProvider {
+        OidcProvider {
+            issuer: issuer.into(),
+            client_id: "taskflow".into(),
+            client_secret: None,
+            scopes: default_scopes(),
+            display_name: None,
+        }
+    }
+
+    #[test]
+    fn unsafe_budgets_secrets_and_lifetimes_are_refused() -> Result<(), ConfigError> {
+        let mut s = base()?;
+        s.rate_limits.auth_per_ip_per_minute = 0;
+        assert!(refusal(&s).contains("rate_limits"));
+
+        let mut s = base()?;
+        s.auth.jwt_secret = Some("too-short".to_owned().into());
+        assert!(refusal(&s).contains("at least 32 bytes"));
+
+        let mut s = base()?;
+        s.auth.access_token_ttl_seconds = 59;
+        assert!(refusal(&s).contains("access_token_ttl_seconds"));
+
+        let mut s = base()?;
+        s.auth.refresh_token_ttl_days = 0;
+        assert!(refusal(&s).contains("refresh_token_ttl_days"));
+
+        let mut s = base()?;
+        s.mfa.active_key_id = "missing".into();
+        assert!(refusal(&s).contains("names no key"));
+        Ok(())
+    }
+
+    #[test]
+    fn production_refuses_development_secrets() -> Result<(), ConfigError> {
+        let mut s = base()?;
+        s.environment = Environment::Production;
+        s.auth.jwt_secret = None;
+        assert!(refusal(&s).contains("production needs TASKFLOW_AUTH__JWT_SECRET"));
+        s.auth.jwt_secret = Some(DEVELOPMENT_JWT_SECRET.to_owned().into());
+        assert!(refusal(&s).contains("development JWT secret"));
+        s.auth.jwt_secret = Some("a-fresh-random-value-of-at-least-32-bytes".to_owned().into());
+        assert!(refusal(&s).contains("development MFA key"));
+        Ok(())
+    }
+
+    #[test]
+    fn provider_names_and_issuers_are_checked() -> Result<(), ConfigError> {
+        let mut s = base()?;
+        s.oidc.providers.insert("google".into(), provider("https://accounts.google.com"));
+        s.oidc.providers.insert("local-idp_2".into(), provider("http://127.0.0.1:8080"));
+        assert_eq!(refusal(&s), "", "plain http is fine outside production");
+
+        for bad in ["Google", "my idp", "a/b", ""] {
+            let mut s = base()?;
+            s.oidc.providers.insert(bad.into(), provider("https://idp.example.com"));
+            assert!(refusal(&s).contains("lowercase letters"), "{bad:?}");
+        }
+        let mut s = base()?;
+        s.oidc.providers.insert("idp".into(), provider("ftp://idp.example.com"));
+        assert!(refusal(&s).contains("https:// URL"));
+        let mut s = base()?;
+        s.oidc
+            .providers
+            .insert("idp".into(), OidcProvider { client_id: " ".into(), ..provider("https://idp.example.com") });
+        assert!(refusal(&s).contains("client_id is empty"));
+
+        // Production: checked on its own, since the development secrets are refused first.
+        let mut s = base()?;
+        s.environment = Environment::Production;
+        let refused = s.validate_provider("idp", &provider("http://idp.example.com"));
+        assert!(matches!(refused, Err(ConfigError::Invalid(m)) if m.contains("http:// only outside production")));
+        assert!(s.validate_provider("idp", &provider("https://idp.example.com")).is_ok());
+        Ok(())
     }
 }
