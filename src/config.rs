@@ -273,6 +273,14 @@ impl Settings {
         for (name, provider) in &self.oidc.providers {
             self.validate_provider(name, provider)?;
         }
+        // Behind a TLS-terminating ingress the request looks like plain http,
+        // so a redirect URI built from it would not match the registered one.
+        let public_https = self.application.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        if self.environment == Environment::Production && !self.oidc.providers.is_empty() && !public_https {
+            return Err(ConfigError::Invalid(
+                "production with OIDC providers needs application.public_url, an https:// URL (TASKFLOW_APPLICATION__PUBLIC_URL): redirect URIs are built on it".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -470,9 +478,19 @@ mod tests {
             .insert("idp".into(), OidcProvider { client_id: " ".into(), ..provider("https://idp.example.com") });
         assert!(refusal(&s).contains("client_id is empty"));
 
-        // Production: checked on its own, since the development secrets are refused first.
+        // Production: with real secrets, providers need the public https URL.
         let mut s = base()?;
         s.environment = Environment::Production;
+        s.auth.jwt_secret = Some("a-fresh-random-value-of-at-least-32-bytes".to_owned().into());
+        s.mfa.active_key_id = "k1".into();
+        s.mfa.keys.insert("k1".into(), "not-checked-here".to_owned().into());
+        assert_eq!(refusal(&s), "", "production settings without providers pass");
+        s.oidc.providers.insert("idp".into(), provider("https://idp.example.com"));
+        assert!(refusal(&s).contains("needs application.public_url"));
+        s.application.public_url = Some("http://taskflow.example.com".into());
+        assert!(refusal(&s).contains("needs application.public_url"));
+        s.application.public_url = Some("https://taskflow.example.com".into());
+        assert_eq!(refusal(&s), "");
         let refused = s.validate_provider("idp", &provider("http://idp.example.com"));
         assert!(matches!(refused, Err(ConfigError::Invalid(m)) if m.contains("http:// only outside production")));
         assert!(s.validate_provider("idp", &provider("https://idp.example.com")).is_ok());

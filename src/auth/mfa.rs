@@ -118,8 +118,9 @@ pub async fn confirm(state: &AppState, user: &AuthUser, code: &str) -> Result<Re
     Ok(RecoveryCodes { recovery_codes: codes })
 }
 
-/// Needs the password and a current code: a stolen session alone cannot
-/// turn the second factor off.
+/// Needs the password (a recent provider sign-in for an account without
+/// one) and a current code: a stolen session alone cannot turn the second
+/// factor off.
 pub async fn disable(
     state: &AppState,
     user: &AuthUser,
