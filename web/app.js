@@ -826,13 +826,13 @@ async function accountPage() {
   // longer offered (shown, so the person knows TaskFlow still holds them).
   const linkedAs = (p) => identities.find((i) => i.provider === p.name);
   const gone = identities.filter((i) => !providers.some((p) => p.name === i.provider));
+  const linkPassword = passwordInput();
   const linking = providers.length || gone.length
-    ? h(
-        "div",
+    ? form(
         { id: "linking" },
         h("h2", {}, "Sign-in providers"),
         h("p", { class: "muted" }, "Link an identity provider to sign in with it instead of your password."),
-        h("p", { class: "form-error", role: "alert" }),
+        linkPassword && field("Password (linking adds a way into your account)", linkPassword),
         h(
           "ul",
           { class: "providers-list" },
@@ -846,13 +846,14 @@ async function accountPage() {
         ),
       )
     : null;
+  linking?.addEventListener("submit", (ev) => ev.preventDefault());
   async function linkProvider(p) {
     try {
-      const { authorization_url } = await api("POST", `/me/oauth/${encodeURIComponent(p.name)}/link`);
+      const { authorization_url } = await api("POST", `/me/oauth/${encodeURIComponent(p.name)}/link`, withPassword({}, linkPassword));
       sessionStorage.setItem("tf_oauth_link", "1");
       location.assign(authorization_url);
     } catch (e) {
-      linking.querySelector(".form-error").textContent = e.message;
+      showProblem(linking, e);
     }
   }
   async function unlinkProvider(p) {
@@ -861,7 +862,7 @@ async function accountPage() {
       flash = { kind: "good", text: `Unlinked ${p.display_name}.` };
       route();
     } catch (e) {
-      linking.querySelector(".form-error").textContent = e.message;
+      showProblem(linking, e);
     }
   }
 

@@ -4,10 +4,12 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::{ACCEPT, CACHE_CONTROL, LOCATION};
 use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::openapi::AuthorizationUrl;
 use super::openapi::Errors;
+use crate::auth::account;
 use crate::auth::extractor::AuthUser;
 use crate::auth::oauth::{provider_error, Authorization, LinkedIdentity, BINDING_COOKIE};
 use crate::auth::session::LoginOutcome;
@@ -154,15 +156,32 @@ fn hand_to_web_app(state: &AppState, provider: &str, q: &CallbackQuery) -> Resul
         .finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/me/oauth/{provider}/link", tag = "me", summary = "Link an identity provider to this account", params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 200, description = "Where to send the browser", body = AuthorizationUrl), Errors))]
+/// Linking adds a way into the account, so it is confirmed like a password
+/// change: a stolen access token alone must not plant the thief's identity.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// Required when the account has a password (otherwise: a sign-in at an
+    /// identity provider within the last 10 minutes).
+    #[schema(value_type = Option<String>, format = Password)]
+    #[serde(default)]
+    password: Option<SecretString>,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/oauth/{provider}/link", tag = "me", summary = "Link an identity provider to this account", params(("provider" = String, Path, description = "Configured OIDC provider name")), request_body = LinkRequest, responses((status = 200, description = "Where to send the browser", body = AuthorizationUrl), Errors))]
 #[tracing::instrument(name = "oauth.link", skip_all)]
 pub async fn link(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
     path: web::Path<String>,
+    body: web::Json<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let provider = path.into_inner();
+    if !state.oauth.is_configured(&provider) {
+        return Err(ApiError::NotFound);
+    }
+    account::confirm_presence(&state, &user, body.into_inner().password, "password").await?;
     let Authorization { url, binding } =
         state.oauth.authorize(&state, &provider, redirect_uri(&state, &req, &provider), Some(user.user_id.0)).await?;
     Ok(HttpResponse::Ok()

@@ -156,8 +156,13 @@ async fn an_existing_email_is_never_taken_over_and_linking_needs_the_account() {
 
     // The owner signs in with the password and links the provider.
     let token = app.login("owner@example.com", PASSWORD).await.json["access_token"].as_str().unwrap().to_owned();
-    let link =
-        read(app.client.post(app.url("/api/v1/me/oauth/mock/link")).bearer_auth(&token).send().await.unwrap()).await;
+    // Linking adds a way in: the password is asked for again.
+    let bare = app.post("/api/v1/me/oauth/mock/link", Some(&token), &json!({})).await;
+    assert_eq!(bare.assert_problem(422)["errors"][0]["field"], "password");
+    let wrong = app.post("/api/v1/me/oauth/mock/link", Some(&token), &json!({"password": "not-the-password"})).await;
+    assert_eq!(wrong.assert_problem(422)["errors"][0]["field"], "password");
+    app.post("/api/v1/me/oauth/nope/link", Some(&token), &json!({"password": PASSWORD})).await.assert_problem(404);
+    let link = app.post("/api/v1/me/oauth/mock/link", Some(&token), &json!({"password": PASSWORD})).await;
     assert_eq!(link.status, 200, "{}", link.text);
     let cookie = link.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
     let to_provider = link.json["authorization_url"].as_str().unwrap();
@@ -345,6 +350,7 @@ async fn a_provider_account_confirms_sensitive_changes_by_a_recent_sign_in() {
     let stale = app.post("/api/v1/me/password", Some(&token), &set).await;
     assert!(stale.assert_problem(403)["detail"].as_str().unwrap().contains("sign in with it again"));
     app.request(reqwest::Method::DELETE, "/api/v1/me", Some(&token), Some(&json!({}))).await.assert_problem(403);
+    app.post("/api/v1/me/oauth/mock/link", Some(&token), &json!({})).await.assert_problem(403);
 
     // Fresh from the provider: the first password can be set, and then it is required.
     let token = provider_sign_in(&app).await;

@@ -196,6 +196,10 @@ await step("log out, log in again with MFA", async () => {
 
 await step("link the identity provider on the account page", async () => {
   await page.goto(`${base}/#/account`);
+  // Linking adds a way in, so the password is asked for again.
+  await page.click("#link-mock");
+  await page.waitForSelector('#linking [data-error="password"]:not(:empty)');
+  await page.fill("#linking input[name=password]", password);
   await page.click("#link-mock");
   const flash = await page.waitForSelector("#flash.good");
   assert.match(await flash.textContent(), /Linked/);
