@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod auth;
 mod cache;
+mod cli;
 mod comments;
 mod errors;
 mod health;

@@ -1,0 +1,108 @@
+//! The `taskflow` command line as operators run it: the real binary, on a
+//! test database, judged by exit status and output.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use secrecy::ExposeSecret;
+
+use crate::helpers::{spawn_app, TestApp, PASSWORD};
+
+/// Runs `taskflow ARGS` against the app's database, with `stdin` fed in.
+fn taskflow(app: &TestApp, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskflow"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("TASKFLOW_ENV", "test")
+        .env("TASKFLOW_DATABASE__NAME", &app.db.name)
+        .env("RUST_LOG", "warn")
+        .env_remove("TASKFLOW_ADMIN_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in [
+        ("TASKFLOW_DATABASE__OWNER_PASSWORD", &app.settings.database.owner_password),
+        ("TASKFLOW_DATABASE__APP_PASSWORD", &app.settings.database.app_password),
+    ] {
+        if let Some(v) = value {
+            cmd.env(key, v.expose_secret());
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run taskflow");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[tokio::test]
+async fn create_admin_reads_the_password_from_stdin_and_promotes_on_a_second_run() {
+    let app = spawn_app().await;
+    let created = taskflow(&app, &["create-admin", "--email", "root@example.com"], &[], &format!("{PASSWORD}\n"));
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(text(&created).contains("created admin root@example.com"), "{}", text(&created));
+    let login = app.login("root@example.com", PASSWORD).await;
+    assert_eq!(login.status, 200, "the trailing newline is not part of the password: {}", login.text);
+    assert_eq!(app.me(login.json["access_token"].as_str().unwrap()).await.json["role"], "admin");
+
+    let user = app.create_user().await;
+    let promoted =
+        taskflow(&app, &["create-admin", "--email", &user.email], &[("TASKFLOW_ADMIN_PASSWORD", PASSWORD)], "");
+    assert!(text(&promoted).contains(&format!("promoted admin {}", user.email)), "{}", text(&promoted));
+
+    let bad =
+        taskflow(&app, &["create-admin", "--email", "not-an-email"], &[("TASKFLOW_ADMIN_PASSWORD", PASSWORD)], "");
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("email"), "{}", text(&bad));
+    let short = taskflow(&app, &["create-admin", "--email", "short@example.com"], &[], "short\n");
+    assert!(!short.status.success());
+    assert!(text(&short).contains("password"), "{}", text(&short));
+    assert!(!text(&short).contains("short\n"), "the password is not echoed");
+}
+
+#[tokio::test]
+async fn seeding_refuses_production_and_unknown_profiles() {
+    let app = spawn_app().await;
+    let prod = taskflow(&app, &["seed", "--profile", "demo"], &[("TASKFLOW_ENV", "production")], "");
+    assert!(!prod.status.success());
+    // Production refuses the development secrets before it gets to seeding.
+    assert!(text(&prod).contains("production"), "{}", text(&prod));
+    let unknown = taskflow(&app, &["seed", "--profile", "nonsense"], &[], "");
+    assert!(!unknown.status.success(), "{}", text(&unknown));
+    let demo = taskflow(&app, &["seed", "--profile", "demo"], &[], "");
+    assert!(demo.status.success(), "{}", text(&demo));
+}
+
+#[tokio::test]
+async fn maintenance_commands_report_what_they_did() {
+    let app = spawn_app().await;
+    let prune = taskflow(&app, &["prune"], &[], "");
+    assert!(text(&prune).contains("pruned 0 expired idempotency key(s)"), "{}", text(&prune));
+    let audit = taskflow(&app, &["prune-audit", "--older-than", "30d"], &[], "");
+    assert!(text(&audit).contains("older than 30 days"), "{}", text(&audit));
+    let nonsense = taskflow(&app, &["prune-audit", "--older-than", "soon"], &[], "");
+    assert_eq!(nonsense.status.code(), Some(2), "a usage error: {}", text(&nonsense));
+    assert!(text(&nonsense).contains("not a number of days like 90d"), "{}", text(&nonsense));
+}
+
+#[tokio::test]
+async fn check_config_prints_the_settings_without_their_secrets() {
+    let app = spawn_app().await;
+    let secret = "a-jwt-secret-that-must-never-be-printed-0123456789";
+    let shown = taskflow(&app, &["check-config"], &[("TASKFLOW_AUTH__JWT_SECRET", secret)], "");
+    assert!(shown.status.success(), "{}", text(&shown));
+    assert!(text(&shown).contains("Settings"), "{}", text(&shown));
+    assert!(!text(&shown).contains(secret));
+    let app_password = app.settings.database.app_password.as_ref().map(|p| p.expose_secret().to_owned());
+    if let Some(p) = app_password.filter(|p| !p.is_empty()) {
+        assert!(!text(&shown).contains(&p), "the database password is redacted");
+    }
+    let invalid = taskflow(&app, &["check-config"], &[("TASKFLOW_AUTH__ACCESS_TOKEN_TTL_SECONDS", "5")], "");
+    assert!(!invalid.status.success());
+    assert!(text(&invalid).contains("access_token_ttl_seconds"), "{}", text(&invalid));
+}
