@@ -68,10 +68,17 @@ async fn create_admin_reads_the_password_from_stdin_and_promotes_on_a_second_run
 #[tokio::test]
 async fn seeding_refuses_production_and_unknown_profiles() {
     let app = spawn_app().await;
-    let prod = taskflow(&app, &["seed", "--profile", "demo"], &[("TASKFLOW_ENV", "production")], "");
+    // A production configuration that passes validation (so the refusal seen
+    // is the seed command's own, not a missing secret).
+    let production = [
+        ("TASKFLOW_ENV", "production"),
+        ("TASKFLOW_AUTH__JWT_SECRET", "a-production-like-secret-of-more-than-32-bytes"),
+        ("TASKFLOW_MFA__ACTIVE_KEY_ID", "k1"),
+        ("TASKFLOW_MFA__KEYS__K1", "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="),
+    ];
+    let prod = taskflow(&app, &["seed", "--profile", "demo"], &production, "");
     assert!(!prod.status.success());
-    // Production refuses the development secrets before it gets to seeding.
-    assert!(text(&prod).contains("production"), "{}", text(&prod));
+    assert!(text(&prod).contains("refusing to seed demo data into a production environment"), "{}", text(&prod));
     let unknown = taskflow(&app, &["seed", "--profile", "nonsense"], &[], "");
     assert!(!unknown.status.success(), "{}", text(&unknown));
     let demo = taskflow(&app, &["seed", "--profile", "demo"], &[], "");
