@@ -193,6 +193,15 @@ async function refreshTimer() {
 
 // ---- pages ------------------------------------------------------------------
 
+// What every way of signing in does with the answer (login, MFA, provider):
+// the second-factor form when one is asked for, else keep the tokens.
+function signedIn(outcome) {
+  if (outcome.mfa_required) return mfaPage(outcome.mfa_token);
+  saveTokens(outcome);
+  location.hash = "#/tasks";
+  route();
+}
+
 function loginPage(notice) {
   const render = painter();
   const email = h("input", { name: "email", type: "email", autocomplete: "username", required: true });
@@ -208,11 +217,7 @@ function loginPage(notice) {
   f.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(f, async () => {
-      const r = await api("POST", "/auth/login", { email: email.value, password: password.value });
-      if (r.mfa_required) return mfaPage(r.mfa_token);
-      saveTokens(r);
-      location.hash = "#/tasks";
-      route();
+      signedIn(await api("POST", "/auth/login", { email: email.value, password: password.value }));
     });
   });
   if (notice) f.querySelector(".form-error").textContent = notice;
@@ -282,10 +287,7 @@ async function oauthPage(params) {
     location.hash = "#/account";
     return;
   }
-  if (body.mfa_required) return mfaPage(body.mfa_token);
-  saveTokens(body);
-  location.hash = "#/tasks";
-  route();
+  signedIn(body);
 }
 
 function mfaPage(mfaToken) {
@@ -305,9 +307,7 @@ function mfaPage(mfaToken) {
       const body = /^\d{6}$/.test(value)
         ? { mfa_token: mfaToken, code: value }
         : { mfa_token: mfaToken, recovery_code: value };
-      saveTokens(await api("POST", "/auth/mfa/verify", body));
-      location.hash = "#/tasks";
-      route();
+      signedIn(await api("POST", "/auth/mfa/verify", body));
     });
   });
   render(h("section", { class: "narrow" }, f));
@@ -332,9 +332,7 @@ function signupPage() {
     ev.preventDefault();
     submitting(f, async () => {
       await api("POST", "/auth/register", { email: email.value, password: password.value, display_name: name.value });
-      saveTokens(await api("POST", "/auth/login", { email: email.value, password: password.value }));
-      location.hash = "#/tasks";
-      route();
+      signedIn(await api("POST", "/auth/login", { email: email.value, password: password.value }));
     });
   });
   render(h("section", { class: "narrow" }, f));

@@ -134,6 +134,12 @@ fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Issuers compare without a trailing slash (configurations and discovery
+/// documents disagree about it).
+fn same_issuer(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
 fn sha256_b64(value: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
 }
@@ -199,8 +205,7 @@ impl OAuth {
     /// The configured provider whose issuer this is (identities are stored
     /// by issuer, which outlives a provider's name in the configuration).
     fn name_of_issuer(&self, issuer: &str) -> Option<&str> {
-        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
-        self.settings.providers.iter().find(|(_, p)| same(&p.issuer, issuer)).map(|(name, _)| name.as_str())
+        self.settings.providers.iter().find(|(_, p)| same_issuer(&p.issuer, issuer)).map(|(name, _)| name.as_str())
     }
 
     /// The provider accounts linked to this user, each with the configured
@@ -226,12 +231,11 @@ impl OAuth {
         let issuer = self.provider(name)?.issuer.clone();
         let mut tx = begin_as(&state.pool, &user.actor()).await?;
         let all = db::identities::list(&mut tx, user.user_id).await?;
-        let same = |i: &str| i.trim_end_matches('/') == issuer.trim_end_matches('/');
-        let Some(linked) = all.iter().find(|row| same(&row.issuer)) else {
+        let Some(linked) = all.iter().find(|row| same_issuer(&row.issuer, &issuer)) else {
             return Err(OAuthError::NotLinked);
         };
         let has_password = db::users::password_hash(&mut tx, user.user_id).await?.is_some();
-        if !has_password && all.iter().all(|row| same(&row.issuer)) {
+        if !has_password && all.iter().all(|row| same_issuer(&row.issuer, &issuer)) {
             return Err(OAuthError::LastWayIn);
         }
         db::identities::unlink(&mut tx, user.user_id, &linked.issuer).await?;
@@ -269,7 +273,7 @@ impl OAuth {
         let p = self.provider(name)?;
         let url = format!("{}/.well-known/openid-configuration", p.issuer.trim_end_matches('/'));
         let d: Discovery = self.fetch_json(&url).await?;
-        if d.issuer.trim_end_matches('/') != p.issuer.trim_end_matches('/') {
+        if !same_issuer(&d.issuer, &p.issuer) {
             return Err(OAuthError::Provider(format!("discovery names issuer {}, configured {}", d.issuer, p.issuer)));
         }
         let keys: JwkSet = self.fetch_json(&d.jwks_uri).await?;
