@@ -174,10 +174,15 @@ async fn create_admin(settings: &Settings, email: &str, display_name: &str) -> a
 }
 
 /// `90d` -> 90. Days are the unit of audit retention.
+/// The shortest audit retention the database allows.
+const MIN_AUDIT_RETENTION_DAYS: i32 = 90;
+
 fn parse_days(raw: &str) -> Result<i32, String> {
     let n = raw.strip_suffix('d').unwrap_or(raw);
     match n.parse::<i32>() {
-        Ok(days) if days >= 1 => Ok(days),
+        // The database refuses less too (private.prune_audit_events).
+        Ok(days) if days >= MIN_AUDIT_RETENTION_DAYS => Ok(days),
+        Ok(_) => Err(format!("audit events are kept at least {MIN_AUDIT_RETENTION_DAYS} days; '{raw}' is shorter")),
         _ => Err(format!("'{raw}' is not a number of days like 90d")),
     }
 }

@@ -142,6 +142,9 @@ impl std::fmt::Debug for MfaSettings {
 
 /// The MFA key id shipped in local.yaml and test.yaml; production refuses it.
 pub const DEVELOPMENT_MFA_KEY_ID: &str = "dev";
+/// The value of the key `configuration/test.yaml` commits: production refuses
+/// it under any id, not only under "dev".
+pub const DEVELOPMENT_MFA_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LTMyLWJ5dGU=";
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct ApplicationSettings {
@@ -262,7 +265,10 @@ impl Settings {
                 self.mfa.active_key_id
             )));
         }
-        if self.environment == Environment::Production && self.mfa.active_key_id == DEVELOPMENT_MFA_KEY_ID {
+        let committed_key = self.mfa.keys.values().any(|k| k.expose_secret().trim() == DEVELOPMENT_MFA_KEY);
+        if self.environment == Environment::Production
+            && (self.mfa.active_key_id == DEVELOPMENT_MFA_KEY_ID || committed_key)
+        {
             return Err(ConfigError::Invalid(
                 "production refuses the development MFA key; set TASKFLOW_MFA__ACTIVE_KEY_ID and TASKFLOW_MFA__KEYS__<ID>".into(),
             ));
@@ -454,6 +460,14 @@ mod tests {
         assert!(refusal(&s).contains("development JWT secret"));
         s.auth.jwt_secret = Some("a-fresh-random-value-of-at-least-32-bytes".to_owned().into());
         assert!(refusal(&s).contains("development MFA key"));
+        // The committed key's value is refused under any other id too.
+        s.mfa.active_key_id = "renamed".into();
+        s.mfa.keys.insert("renamed".into(), DEVELOPMENT_MFA_KEY.to_owned().into());
+        assert!(refusal(&s).contains("development MFA key"));
+        s.mfa.keys.insert("renamed".into(), "a-different-key".to_owned().into());
+        assert!(refusal(&s).contains("development MFA key"), "nor kept as an old key beside a fresh one");
+        s.mfa.keys.remove(DEVELOPMENT_MFA_KEY_ID);
+        assert_eq!(refusal(&s), "");
         Ok(())
     }
 
@@ -483,7 +497,7 @@ mod tests {
         s.environment = Environment::Production;
         s.auth.jwt_secret = Some("a-fresh-random-value-of-at-least-32-bytes".to_owned().into());
         s.mfa.active_key_id = "k1".into();
-        s.mfa.keys.insert("k1".into(), "not-checked-here".to_owned().into());
+        s.mfa.keys = [("k1".into(), "not-checked-here".to_owned().into())].into();
         assert_eq!(refusal(&s), "", "production settings without providers pass");
         s.oidc.providers.insert("idp".into(), provider("https://idp.example.com"));
         assert!(refusal(&s).contains("needs application.public_url"));

@@ -183,6 +183,10 @@ fn constraint_error(constraint: &str) -> ApiError {
         "team_members_user_id_fkey" => ApiError::validation("user_id", "no such user"),
         "tasks_assignee_in_team" => ApiError::validation("assignee_id", "must be a member of the task's team"),
         "tasks_assignee_id_fkey" => ApiError::validation("assignee_id", "no such user"),
+        "tasks_personal_assignee" => ApiError::validation(
+            "assignee_id",
+            "a personal task may be assigned to its creator or to someone who shares a team with them",
+        ),
         "tasks_team_id_fkey" => ApiError::validation("team_id", "no such team"),
         "time_entries_one_running_timer" => ApiError::Conflict("a timer is already running".into()),
         "time_entries_at_most_24h" => ApiError::validation("ended_at", "an entry may last at most 24 hours"),
@@ -201,6 +205,12 @@ impl From<crate::db::DbError> for ApiError {
                 ApiError::Unauthorized("the session has ended; sign in again")
             }
             DbError::Forbidden => ApiError::Forbidden("you may not do that"),
+            // The edge parsers refuse these first; this keeps a field they
+            // miss a 422 rather than a 500.
+            DbError::Unrepresentable => ApiError::validation(
+                "request",
+                "contains a value the database cannot store: a NUL character (\\u0000) or a date outside years 1-9999",
+            ),
             DbError::UniqueViolation(c) | DbError::ForeignKeyViolation(c) | DbError::CheckViolation(c) => {
                 constraint_error(&c)
             }

@@ -219,7 +219,17 @@ pub fn generate(p: &Profile, password_hash: &str) -> anyhow::Result<Dataset> {
             }
             None => {
                 let creator = if k < p.users.len() { k } else { rng.below(n_users) };
-                let assignee = if rng.chance(30) { Some(rng.below(n_users)) } else { None };
+                // Someone who shares a team with the creator, as the database demands.
+                let assignee = if rng.chance(30) {
+                    let mates: Vec<usize> = rosters
+                        .iter()
+                        .filter(|r| r.iter().any(|(u, _)| *u == creator))
+                        .flat_map(|r| r.iter().map(|(u, _)| *u))
+                        .collect();
+                    (!mates.is_empty()).then(|| *rng.pick(&mates))
+                } else {
+                    None
+                };
                 let mut people = vec![creator];
                 people.extend(assignee.filter(|a| *a != creator));
                 (creator, assignee, people.clone(), people)

@@ -172,6 +172,11 @@ pub async fn verify_login(
     }
 
     let mut tx = begin_as(&state.pool, &Actor::Account { user_id: user, role: GlobalRole::Member }).await?;
+    // Claimed before the factor is checked: of two racing requests with one
+    // token, the second waits here and then finds it spent.
+    if !db::mfa::claim_login_token(&mut tx, user, claims.jti).await? {
+        return Err(AuthError::InvalidMfaToken);
+    }
     let row = db::users::find(&mut tx, user).await?.ok_or(AuthError::InvalidMfaToken)?;
     if row.disabled_at.is_some() {
         return Err(AuthError::AccountDisabled);

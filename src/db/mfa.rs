@@ -99,6 +99,23 @@ pub async fn replace_recovery_codes(tx: &mut Tx, user: UserId, hashes: &[Vec<u8>
     Ok(())
 }
 
+/// Claims an MFA login token for the user's second step. The UPDATE holds
+/// the row until the transaction ends, so a concurrent attempt with the same
+/// token waits and then finds it claimed; a failed attempt rolls back and
+/// leaves the token usable for a retry. False: already used, or no MFA.
+pub async fn claim_login_token(tx: &mut Tx, user: UserId, jti: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("mfa.claim_login_token");
+    let r = sqlx::query!(
+        r#"update user_mfa set last_login_jti = $2
+           where user_id = $1 and enabled_at is not null and last_login_jti is distinct from $2"#,
+        user.0,
+        jti
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Spends a recovery code; false when it is unknown or already spent.
 pub async fn use_recovery_code(tx: &mut Tx, user: UserId, hash: &[u8]) -> Result<bool, DbError> {
     let _timer = crate::metrics::db_timer("mfa.use_recovery_code");

@@ -43,6 +43,10 @@ pub enum DbError {
     ForeignKeyViolation(String),
     #[error("check {0} violated")]
     CheckViolation(String),
+    /// A value Postgres cannot store or compare: a NUL character (22021,
+    /// 22P05 in JSON) or an instant out of its range (22008).
+    #[error("a value the database cannot represent")]
+    Unrepresentable,
     #[error(transparent)]
     Other(sqlx::Error),
 }
@@ -61,6 +65,7 @@ impl From<sqlx::Error> for DbError {
                 Some("23505") => DbError::UniqueViolation(db.constraint().unwrap_or_default().to_owned()),
                 Some("23503") => DbError::ForeignKeyViolation(db.constraint().unwrap_or_default().to_owned()),
                 Some("23514") => DbError::CheckViolation(db.constraint().unwrap_or_default().to_owned()),
+                Some("22021") | Some("22P05") | Some("22008") => DbError::Unrepresentable,
                 // admin_shutdown, crash_shutdown, cannot_connect_now: Postgres is
                 // restarting; query_canceled: the statement timeout fired under load.
                 Some("57P01") | Some("57P02") | Some("57P03") | Some("57014") => DbError::Unavailable(e),

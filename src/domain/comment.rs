@@ -10,10 +10,7 @@ impl CommentBody {
         if raw.trim().is_empty() {
             return Err("must not be empty".into());
         }
-        if raw.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        Ok(Self(raw.to_owned()))
+        super::parse_text(raw, Self::MAX_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

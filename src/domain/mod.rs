@@ -22,13 +22,20 @@ pub(crate) fn parse_name(raw: &str, max: usize) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-/// Free text kept as given, at most `max` characters.
+/// Free text kept as given, at most `max` characters. NUL is refused: Postgres
+/// text cannot hold it, and every other character is fine in free text.
 pub(crate) fn parse_text(raw: &str, max: usize) -> Result<String, String> {
     if raw.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
+    if raw.contains('\0') {
+        return Err(NUL_MESSAGE.into());
+    }
     Ok(raw.to_owned())
 }
+
+/// What a client is told about a NUL character (`\u0000`) anywhere.
+pub(crate) const NUL_MESSAGE: &str = "must not contain the NUL character (\\u0000)";
 
 /// One field that failed to parse, as reported in a 422 problem's `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListUsersQuery {
+    #[param(pattern = r"^[^\x00]*$")]
     q: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,

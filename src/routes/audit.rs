@@ -37,6 +37,7 @@ struct MineQuery {
 struct AdminQuery {
     actor_id: Option<Uuid>,
     subject_id: Option<Uuid>,
+    #[param(pattern = r"^[^\x00]*$")]
     action: Option<String>,
     #[param(format = DateTime)]
     from: Option<String>,

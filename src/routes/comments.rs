@@ -61,7 +61,7 @@ struct CommentPage {
 pub struct CommentRequest {
     #[schema(
         max_length = 10000,
-        pattern = r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
     )]
     body: String,
 }

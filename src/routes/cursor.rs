@@ -3,7 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -31,6 +31,11 @@ fn decode(raw: &str, ordering: &str) -> Result<Payload, ApiError> {
     let p: Payload = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if p.s != ordering {
         return Err(ApiError::validation("cursor", "belongs to a different sort order"));
+    }
+    // A hand-made cursor may carry any instant chrono can hold; Postgres
+    // cannot compare the extreme ones, and no row of ours is there.
+    if p.t.is_some_and(|t| !(1..=9999).contains(&t.year())) {
+        return Err(invalid());
     }
     Ok(p)
 }
@@ -88,5 +93,17 @@ mod tests {
         assert!(decode_sort_key(&c, "priority").is_err());
         assert!(decode_sort_key("not base64 !", "priority").is_err());
         assert!(decode_sort_key(&URL_SAFE_NO_PAD.encode(b"{}"), "priority").is_err());
+    }
+
+    #[test]
+    fn cursors_with_instants_postgres_cannot_hold_are_refused() {
+        let id = Uuid::new_v4();
+        for raw in ["+200000-01-01T00:00:00Z", "-4000-01-01T00:00:00Z", "0000-12-31T23:59:59Z"] {
+            let json = format!(r#"{{"s":"-created_at","t":"{raw}","id":"{id}"}}"#);
+            let forged = URL_SAFE_NO_PAD.encode(json.as_bytes());
+            assert!(decode_time(&forged, "-created_at").is_err(), "{raw}");
+        }
+        let fine = encode_time("-created_at", "9999-12-31T00:00:00Z".parse().unwrap_or_default(), id);
+        assert!(decode_time(&fine, "-created_at").is_ok());
     }
 }

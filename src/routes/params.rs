@@ -12,7 +12,15 @@ use crate::service::{Idempotency, Stored};
 
 /// Parses the query string; unlike `web::Query`, repeated keys fill a `Vec`
 /// (`?status=todo&status=done`). Unknown or malformed parameters are a 422.
+/// A NUL character in any parameter is refused here, for every list and
+/// filter at once (Postgres text cannot hold one).
 pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_str(req.query_string()).map_err(|e| ApiError::validation("query", e.to_string()))?;
+    if let Some((name, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        let name = name.replace('\0', "\\u0000");
+        return Err(ApiError::validation("query", format!("parameter `{name}` {}", crate::domain::NUL_MESSAGE)));
+    }
     serde_html_form::from_str(req.query_string()).map_err(|e| ApiError::validation("query", e.to_string()))
 }
 

@@ -74,7 +74,7 @@ pub struct CreateTaskRequest {
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
     )]
     title: String,
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 20000, pattern = r"^[^\x00]*$")]
     description: Option<String>,
     #[schema(value_type = Option<TaskStatus>)]
     status: Option<String>,
@@ -148,7 +148,7 @@ pub struct PatchTaskRequest {
     #[serde(default, deserialize_with = "non_null")]
     title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 20000, pattern = r"^[^\x00]*$")]
     description: Option<Option<String>>,
     #[schema(nullable = false, value_type = Option<TaskStatus>)]
     #[serde(default, deserialize_with = "non_null")]
@@ -227,7 +227,7 @@ pub struct ListTasksQuery {
     #[param(format = DateTime)]
     due_after: Option<String>,
     /// Full-text search over title and description.
-    #[param(max_length = 200)]
+    #[param(max_length = 200, pattern = r"^[^\x00]*$")]
     q: Option<String>,
     #[param(value_type = Option<SortParam>)]
     sort: Option<String>,

@@ -73,7 +73,7 @@ pub struct CreateEntryRequest {
     ended_at: Option<String>,
     #[schema(minimum = 1, maximum = 86400)]
     duration_seconds: Option<i64>,
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*$")]
     note: Option<String>,
     #[serde(default)]
     billable: bool,
@@ -89,7 +89,7 @@ pub struct PatchEntryRequest {
     #[serde(default, deserialize_with = "non_null")]
     ended_at: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*$")]
     note: Option<Option<String>>,
     #[schema(nullable = false)]
     #[serde(default, deserialize_with = "non_null")]

@@ -135,9 +135,20 @@ pub async fn update(
             return Err(ServiceError::PreconditionFailed);
         }
     }
-    if let Some(Some(new_team)) = patch.team_id {
-        if Some(new_team) != task.team_id {
-            require_team_writer(&mut tx, user, new_team).await?;
+    if let Some(new_team) = patch.team_id {
+        if new_team != task.team_id {
+            // Custody: a task leaves a team only by the hand of its owners or
+            // admins (the database refuses anyone else, see tasks_team_custody).
+            if let Some(old_team) = task.team_id {
+                if !team_role(&mut tx, user, old_team).await?.is_some_and(TeamRole::can_moderate) {
+                    return Err(ServiceError::Forbidden(
+                        "only owners and admins of its team may move a task out of the team",
+                    ));
+                }
+            }
+            if let Some(new_team) = new_team {
+                require_team_writer(&mut tx, user, new_team).await?;
+            }
         }
     }
     // The version guard also catches a writer who committed after our read.

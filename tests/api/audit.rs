@@ -126,6 +126,15 @@ async fn admins_read_everything_with_filters_and_prune_keeps_recent_events() {
         .await
         .unwrap();
     assert_eq!(taskflow::db::audit::prune(&app.pool, 90).await.unwrap(), 1);
+    // The app role cannot wipe the log through the retention door.
+    for days in [0, 89] {
+        let err = sqlx::query("select private.prune_audit_events(make_interval(days => $1))")
+            .bind(days)
+            .execute(&mut conn)
+            .await
+            .expect_err("retention below 90 days must be refused");
+        assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("22023"), "{err}");
+    }
     let after = app.get("/api/v1/admin/audit-events?limit=200", Some(&token)).await;
     assert!(actions(after.json["items"].as_array().unwrap()).contains(&"admin.user_updated"));
 }

@@ -90,8 +90,11 @@ async fn maintenance_commands_report_what_they_did() {
     let app = spawn_app().await;
     let prune = taskflow(&app, &["prune"], &[], "");
     assert!(text(&prune).contains("pruned 0 expired idempotency key(s)"), "{}", text(&prune));
-    let audit = taskflow(&app, &["prune-audit", "--older-than", "30d"], &[], "");
-    assert!(text(&audit).contains("older than 30 days"), "{}", text(&audit));
+    let audit = taskflow(&app, &["prune-audit", "--older-than", "120d"], &[], "");
+    assert!(text(&audit).contains("older than 120 days"), "{}", text(&audit));
+    let short = taskflow(&app, &["prune-audit", "--older-than", "30d"], &[], "");
+    assert_eq!(short.status.code(), Some(2), "below the minimum: {}", text(&short));
+    assert!(text(&short).contains("at least 90 days"), "{}", text(&short));
     let nonsense = taskflow(&app, &["prune-audit", "--older-than", "soon"], &[], "");
     assert_eq!(nonsense.status.code(), Some(2), "a usage error: {}", text(&nonsense));
     assert!(text(&nonsense).contains("not a number of days like 90d"), "{}", text(&nonsense));

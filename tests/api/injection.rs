@@ -145,3 +145,65 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A cursor as a client could forge it: the JSON inside, base64url-encoded.
+fn forged_cursor(ordering: &str, instant: &str) -> String {
+    use base64::Engine;
+    let json = json!({ "s": ordering, "t": instant, "id": uuid::Uuid::new_v4() }).to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+#[tokio::test]
+async fn nul_characters_and_extreme_instants_are_a_422_naming_the_field() {
+    let app = spawn_app().await;
+    let (u, team, task) = setup(&app).await;
+    let tok = Some(u.access_token.as_str());
+    let nul = "before\u{0}after";
+    let field_of = |r: &crate::helpers::Reply| r.assert_problem(422)["errors"][0]["field"].clone();
+
+    let r = app.post("/api/v1/tasks", tok, &json!({ "title": "t", "description": nul, "team_id": team })).await;
+    assert_eq!(field_of(&r), "description");
+    let r = app.patch(&format!("/api/v1/tasks/{task}"), tok, &json!({ "description": nul })).await;
+    assert_eq!(field_of(&r), "description");
+    let r = app.post(&format!("/api/v1/tasks/{task}/comments"), tok, &json!({ "body": nul })).await;
+    assert_eq!(field_of(&r), "body");
+    let start = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let r = app
+        .post(
+            &format!("/api/v1/tasks/{task}/time-entries"),
+            tok,
+            &json!({ "started_at": start, "duration_seconds": 60, "note": nul }),
+        )
+        .await;
+    assert_eq!(field_of(&r), "note");
+    let r = app.patch("/api/v1/me", tok, &json!({ "display_name": nul })).await;
+    assert_eq!(field_of(&r), "display_name");
+
+    // Query parameters, including the admin filters.
+    let admin = app.promote_to_admin(&u).await;
+    for path in [
+        "/api/v1/tasks?q=a%00b".to_owned(),
+        "/api/v1/tasks?label=%00".to_owned(),
+        "/api/v1/admin/users?q=%00".to_owned(),
+        "/api/v1/admin/audit-events?action=team.%00".to_owned(),
+        format!("/api/v1/reports/time?team_id={team}&group_by=%00"),
+    ] {
+        let r = app.get(&path, Some(&admin)).await;
+        assert_eq!(field_of(&r), "query", "{path}: {}", r.text);
+        assert!(r.json["errors"][0]["message"].as_str().unwrap().contains("NUL"), "{path}: {}", r.text);
+    }
+
+    // Hand-made cursors with instants Postgres cannot hold.
+    for instant in ["+200000-01-01T00:00:00Z", "-4000-01-01T00:00:00Z"] {
+        for (path, ordering) in [
+            ("/api/v1/tasks".to_owned(), "-created_at"),
+            (format!("/api/v1/tasks/{task}/comments"), "comments"),
+            ("/api/v1/me/audit-events".to_owned(), "audit"),
+        ] {
+            let url = format!("{path}?cursor={}", forged_cursor(ordering, instant));
+            let r = app.get(&url, tok).await;
+            assert!(r.status.as_u16() < 500, "{url} -> {}: {}", r.status, r.text);
+            assert_eq!(field_of(&r), "cursor", "{url}");
+        }
+    }
+}

@@ -163,3 +163,21 @@ async fn totp_secrets_are_stored_encrypted() {
     assert!(!ciphertext.windows(raw.len()).any(|w| w == raw), "the plaintext secret is in the database");
     assert_eq!(ciphertext.len(), raw.len() + 16, "AES-GCM adds a 16-byte tag");
 }
+
+#[tokio::test]
+async fn one_mfa_token_opens_one_session_even_when_two_verifies_race() {
+    let app = spawn_app().await;
+    let user = app.create_user().await;
+    let (_, codes) = enable_mfa(&app, &user).await;
+    // Two different valid factors at once, so neither is refused as a replay
+    // of the other: only the claim on the token can stop the second.
+    for pair in codes.chunks(2) {
+        let token = mfa_token(&app, &user).await;
+        let (a, b) = tokio::join!(
+            verify(&app, &token, json!({ "recovery_code": pair[0] })),
+            verify(&app, &token, json!({ "recovery_code": pair[1] })),
+        );
+        let ok = [&a, &b].iter().filter(|r| r.status == 200).count();
+        assert_eq!(ok, 1, "exactly one session per MFA token: {} / {}", a.text, b.text);
+    }
+}

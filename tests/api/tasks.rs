@@ -3,6 +3,8 @@ use std::collections::HashSet;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use uuid::Uuid;
+
 use crate::helpers::{read, spawn_app, TestApp, TestUser};
 
 fn ids(page: &Value) -> Vec<String> {
@@ -164,6 +166,9 @@ async fn personal_tasks_are_seen_by_creator_and_assignee_only() {
     let creator = app.create_user().await;
     let assignee = app.create_user().await;
     let stranger = app.create_user().await;
+    // A personal task may be assigned to someone who shares a team with its creator.
+    let shared = app.create_team(&creator, "shared").await;
+    app.add_member(&creator, shared, &assignee, "member").await;
     let t = app.create_task(&creator, json!({ "title": "mine", "assignee_id": assignee.user_id })).await;
     let path = format!("/api/v1/tasks/{}", t["task_id"].as_str().unwrap());
     assert_eq!(app.get(&path, Some(&assignee.access_token)).await.status, 200);
@@ -383,4 +388,55 @@ async fn stored_text_comes_back_verbatim_as_json() {
     assert_eq!(ids(&list(&app, &u, "?q=drop%20table").await).len(), 1);
     let r = app.request(Method::GET, "/api/v1/tasks?q=%27%3B%20select%201%3B--", Some(&u.access_token), None).await;
     assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn a_member_cannot_take_a_team_task_out_of_the_team() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let member = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    app.add_member(&owner, team, &member, "member").await;
+    let t = app.create_task(&member, json!({ "title": "t", "team_id": team, "assignee_id": member.user_id })).await;
+    let path = format!("/api/v1/tasks/{}", t["task_id"].as_str().unwrap());
+    let mine = app.create_team(&member, "mine").await;
+    // Neither to personal nor into another team of the member's.
+    for target in [Value::Null, json!(mine)] {
+        let r = app.patch(&path, Some(&member.access_token), &json!({ "team_id": target })).await;
+        r.assert_problem(403);
+    }
+    let r = app.get(&path, Some(&owner.access_token)).await;
+    assert_eq!(r.json["team_id"], team.to_string(), "the task stayed in the team");
+    // The member still edits it while it is in; the team's owner may move it on.
+    assert_eq!(app.patch(&path, Some(&member.access_token), &json!({ "status": "done" })).await.status, 200);
+    let other = app.create_team(&owner, "other").await;
+    let r = app.patch(&path, Some(&owner.access_token), &json!({ "team_id": other, "assignee_id": null })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["team_id"], other.to_string());
+    // Once out of the team, the member has no way back to it.
+    app.get(&path, Some(&member.access_token)).await.assert_problem(404);
+}
+
+#[tokio::test]
+async fn a_personal_task_is_assigned_only_within_shared_teams() {
+    let app = spawn_app().await;
+    let me = app.create_user().await;
+    let stranger = app.create_user().await;
+    let unknown = Uuid::new_v4();
+    // A stranger's id and an id nobody has answer alike.
+    let mut answers = Vec::new();
+    for who in [stranger.user_id, unknown] {
+        let r = app.post("/api/v1/tasks", Some(&me.access_token), &json!({ "title": "t", "assignee_id": who })).await;
+        answers.push(r.assert_problem(422)["errors"].clone());
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0][0]["field"], "assignee_id");
+    let t = app.create_task(&me, json!({ "title": "t", "assignee_id": me.user_id })).await;
+    let path = format!("/api/v1/tasks/{}", t["task_id"].as_str().unwrap());
+    app.patch(&path, Some(&me.access_token), &json!({ "assignee_id": stranger.user_id })).await.assert_problem(422);
+    // Once they share a team, the same assignment is fine.
+    let team = app.create_team(&me, "T").await;
+    app.add_member(&me, team, &stranger, "viewer").await;
+    let r = app.patch(&path, Some(&me.access_token), &json!({ "assignee_id": stranger.user_id })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
 }

@@ -163,3 +163,75 @@ async fn the_identity_does_not_leak_to_the_next_transaction() {
     let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&mut conn).await.unwrap();
     assert_eq!(n, 0, "app.user_id survived its transaction on the same connection");
 }
+
+fn sqlstate(err: &sqlx::Error) -> Option<String> {
+    err.as_database_error().and_then(|e| e.code()).map(|c| c.into_owned())
+}
+
+#[tokio::test]
+async fn only_team_admins_move_a_task_out_of_their_team() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let member = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    app.add_member(&owner, team, &member, "member").await;
+    let mine = app.create_team(&member, "mine").await;
+    let task = app.create_task(&member, serde_json::json!({ "title": "t", "team_id": team })).await;
+    let task_id: uuid::Uuid = task["task_id"].as_str().unwrap().parse().unwrap();
+
+    let mut conn = app_role_connection(&app).await;
+    for target in [None, Some(mine)] {
+        let mut tx = as_user(&mut conn, member.user_id).await;
+        let err = sqlx::query("update tasks set team_id = $1 where task_id = $2")
+            .bind(target)
+            .bind(task_id)
+            .execute(&mut *tx)
+            .await
+            .expect_err("a member must not move a team task out of the team");
+        assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{err}");
+        tx.rollback().await.unwrap();
+    }
+    // The same move by the team's owner (into another team of theirs) is allowed.
+    let other = app.create_team(&owner, "other").await;
+    let mut tx = as_user(&mut conn, owner.user_id).await;
+    let moved = sqlx::query("update tasks set team_id = $1 where task_id = $2")
+        .bind(other)
+        .bind(task_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(moved, 1);
+}
+
+#[tokio::test]
+async fn a_personal_task_cannot_be_assigned_to_a_stranger() {
+    let app = spawn_app().await;
+    let me = app.create_user().await;
+    let stranger = app.create_user().await;
+    let mut conn = app_role_connection(&app).await;
+    for assignee in [stranger.user_id, uuid::Uuid::new_v4()] {
+        let mut tx = as_user(&mut conn, me.user_id).await;
+        let err = sqlx::query(
+            "insert into tasks (task_id, created_by, assignee_id, title) values (gen_random_uuid(), $1, $2, 'spam')",
+        )
+        .bind(me.user_id)
+        .bind(assignee)
+        .execute(&mut *tx)
+        .await
+        .expect_err("assigning a personal task to a stranger must fail");
+        assert_eq!(sqlstate(&err).as_deref(), Some("23514"), "{err}");
+        assert_eq!(err.as_database_error().and_then(|e| e.constraint()), Some("tasks_personal_assignee"));
+        tx.rollback().await.unwrap();
+    }
+    let mut tx = as_user(&mut conn, me.user_id).await;
+    let n = sqlx::query(
+        "insert into tasks (task_id, created_by, assignee_id, title) values (gen_random_uuid(), $1, $1, 'mine')",
+    )
+    .bind(me.user_id)
+    .execute(&mut *tx)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(n, 1, "assigning to oneself is fine");
+}

@@ -132,7 +132,8 @@ async fn build_world(app: &TestApp) -> World {
         (4, Some(1), Some(5)),
         (6, Some(2), None),
         (7, None, None),
-        (2, None, Some(7)),
+        // A personal task's assignee shares a team with its creator (m2 and m1 meet in team two).
+        (2, None, Some(5)),
         (5, None, None),
     ] {
         let body = json!({
@@ -145,7 +146,7 @@ async fn build_world(app: &TestApp) -> World {
     }
 
     let mut comments = Vec::new();
-    for (author, task) in [(0, 0), (3, 0), (2, 1), (4, 2), (5, 2), (6, 3), (7, 4), (7, 5), (5, 6)] {
+    for (author, task) in [(0, 0), (3, 0), (2, 1), (4, 2), (5, 2), (6, 3), (7, 4), (5, 5), (5, 6)] {
         let r = app
             .post(
                 &format!("/api/v1/tasks/{}/comments", tasks[task].id),
@@ -159,7 +160,7 @@ async fn build_world(app: &TestApp) -> World {
 
     let mut entries = Vec::new();
     let start = (Utc::now() - Duration::hours(3)).to_rfc3339_opts(SecondsFormat::Secs, true);
-    for (user, task) in [(2, 0), (1, 0), (0, 1), (4, 2), (5, 2), (6, 3), (7, 4), (7, 5), (2, 5)] {
+    for (user, task) in [(2, 0), (1, 0), (0, 1), (4, 2), (5, 2), (6, 3), (7, 4), (5, 5), (2, 5)] {
         let r = app
             .post(
                 &format!("/api/v1/tasks/{}/time-entries", tasks[task].id),
