@@ -22,6 +22,7 @@ fn keys() -> JwtKeys {
         audience: "taskflow-api".into(),
         access_token_ttl_seconds: 900,
         refresh_token_ttl_days: 30,
+        refresh_reuse_grace_seconds: 10,
     };
     match JwtKeys::new(&settings) {
         Ok(k) => k,

@@ -103,3 +103,22 @@ grant execute on function private.share_a_team(uuid, uuid) to taskflow_app;
 -- claims its token here (an UPDATE, so concurrent attempts queue on the row)
 -- before checking the factor: two racing requests cannot both open a session.
 alter table user_mfa add column last_login_jti uuid;
+
+-- Erasure also drops the (masked) email that failed sign-ins recorded about
+-- the person: nothing in their events should point back at them.
+create or replace function private.pseudonymise_audit(p_pseudonym uuid) returns bigint
+    language sql volatile security definer
+    set search_path = ''
+    as $$
+        with me as (select nullif(current_setting('app.user_id', true), '')::uuid as id),
+        changed as (
+            update public.audit_events e
+            set actor_id = case when e.actor_id = (select id from me) then p_pseudonym else e.actor_id end,
+                subject_id = case when e.subject_id = (select id from me) then p_pseudonym else e.subject_id end,
+                ip = null,
+                details = e.details - 'email'
+            where (select id from me) is not null
+              and (e.actor_id = (select id from me) or e.subject_id = (select id from me))
+            returning 1)
+        select count(*) from changed
+    $$;

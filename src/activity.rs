@@ -40,6 +40,14 @@ impl Activity {
         }
     }
 
+    /// Drops an erased user from the shared set and this process's view.
+    pub async fn forget(&self, user: Uuid) {
+        if let Ok(mut map) = self.local.lock() {
+            map.remove(&user);
+        }
+        let _ = self.kv.zrem(KEY, &user.to_string()).await;
+    }
+
     /// (seen in the last 5 minutes, seen in the last 24 hours).
     pub async fn counts(&self) -> (u64, u64) {
         let now = chrono::Utc::now().timestamp();

@@ -206,6 +206,14 @@ pub struct AuthSettings {
     pub audience: String,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
+    /// How long a just-rotated refresh token may be presented again and get
+    /// the same new pair (two tabs refreshing at once); 0 turns it off.
+    #[serde(default = "default_refresh_reuse_grace")]
+    pub refresh_reuse_grace_seconds: u64,
+}
+
+fn default_refresh_reuse_grace() -> u64 {
+    10
 }
 
 impl Settings {
@@ -272,6 +280,9 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "production refuses the development MFA key; set TASKFLOW_MFA__ACTIVE_KEY_ID and TASKFLOW_MFA__KEYS__<ID>".into(),
             ));
+        }
+        if self.auth.refresh_reuse_grace_seconds > 60 {
+            return Err(ConfigError::Invalid("auth.refresh_reuse_grace_seconds must be at most 60".into()));
         }
         if self.auth.refresh_token_ttl_days < 1 {
             return Err(ConfigError::Invalid("auth.refresh_token_ttl_days must be at least 1".into()));
@@ -393,6 +404,7 @@ impl std::fmt::Debug for AuthSettings {
             .field("audience", &self.audience)
             .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
             .field("refresh_token_ttl_days", &self.refresh_token_ttl_days)
+            .field("refresh_reuse_grace_seconds", &self.refresh_reuse_grace_seconds)
             .finish()
     }
 }

@@ -238,6 +238,40 @@ impl Kv {
         self.run::<i64>(cmd).await.map(|_| ())
     }
 
+    pub async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(self.key(key));
+        self.run::<Option<String>>(cmd).await
+    }
+
+    /// Removes `member` from the sorted set `key`.
+    pub async fn zrem(&self, key: &str, member: &str) -> Result<(), KvError> {
+        let mut cmd = redis::cmd("ZREM");
+        cmd.arg(self.key(key)).arg(member);
+        self.run::<i64>(cmd).await.map(|_| ())
+    }
+
+    /// Deletes every key matching `pattern` (unprefixed, glob), walking the
+    /// keyspace with SCAN: for rare maintenance such as erasure, never a request path.
+    pub async fn delete_matching(&self, pattern: &str) -> Result<u64, KvError> {
+        let mut cursor: u64 = 0;
+        let mut deleted = 0;
+        loop {
+            let mut cmd = redis::cmd("SCAN");
+            cmd.arg(cursor).arg("MATCH").arg(self.key(pattern)).arg("COUNT").arg(1000);
+            let (next, keys): (u64, Vec<String>) = self.run(cmd).await?;
+            if !keys.is_empty() {
+                let mut del = redis::cmd("DEL");
+                del.arg(&keys);
+                deleted += self.run::<u64>(del).await?;
+            }
+            if next == 0 {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
+    }
+
     /// Reads and deletes `key` in one step (single-use values).
     pub async fn take(&self, key: &str) -> Result<Option<String>, KvError> {
         let mut cmd = redis::cmd("GETDEL");

@@ -27,6 +27,7 @@ pub struct AppState {
     /// Derives the stable pseudonym that replaces an erased user in the audit log.
     pub pseudonym_key: Vec<u8>,
     pub refresh_token_ttl: chrono::Duration,
+    pub refresh_reuse_grace: std::time::Duration,
     /// Set on SIGTERM so readiness fails at once while in-flight work drains.
     pub shutting_down: Arc<AtomicBool>,
 }
@@ -63,6 +64,7 @@ impl AppState {
                 Sha256::digest([b"taskflow-pseudonym:".as_slice(), &secret.unwrap_or_default()].concat()).to_vec()
             },
             refresh_token_ttl: chrono::Duration::days(settings.auth.refresh_token_ttl_days),
+            refresh_reuse_grace: std::time::Duration::from_secs(settings.auth.refresh_reuse_grace_seconds),
             shutting_down,
         })
     }

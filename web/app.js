@@ -903,12 +903,13 @@ async function accountPage() {
         route();
       });
     });
+    const renewPassword = passwordInput();
     const newCode = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code" });
-    const renew = form({ id: "mfa-codes", class: "inline-form" }, field("Code from the app", newCode), h("button", { type: "submit", class: "secondary" }, "New recovery codes"));
+    const renew = form({ id: "mfa-codes", class: "inline-form" }, renewPassword && field("Password", renewPassword), field("Code from the app", newCode), h("button", { type: "submit", class: "secondary" }, "New recovery codes"));
     renew.addEventListener("submit", (ev) => {
       ev.preventDefault();
       submitting(renew, async () => {
-        const r = await api("POST", "/me/mfa/recovery-codes", { code: newCode.value.trim() });
+        const r = await api("POST", "/me/mfa/recovery-codes", withPassword({ code: newCode.value.trim() }, renewPassword));
         mfa.replaceChildren(...recoveryCodes("Your old recovery codes no longer work. Save these now; they are shown once:", r));
       });
     });

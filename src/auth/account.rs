@@ -1,6 +1,7 @@
 //! Account lifecycle: registration, password change, the first admin.
 
 use super::extractor::AuthUser;
+use super::rate_limit::Throttle;
 use super::session::deny_session;
 use super::{password, AuthError};
 use crate::db::audit::Event;
@@ -43,16 +44,87 @@ pub async fn ensure_admin(pool: &sqlx::PgPool, account: NewAccount) -> Result<(U
 /// the password an account created that way does not have.
 const FRESH_SIGN_IN_SECONDS: i32 = 600;
 
+/// An action that asks the person to prove they hold the account. Wrong
+/// passwords and codes count per (user, action): after a few, that action
+/// backs off, while sign-in and every other action stay open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guarded {
+    PasswordChange,
+    MfaDisable,
+    RecoveryCodes,
+    Erasure,
+    LinkProvider,
+}
+
+impl Guarded {
+    pub const ALL: [Guarded; 5] =
+        [Guarded::PasswordChange, Guarded::MfaDisable, Guarded::RecoveryCodes, Guarded::Erasure, Guarded::LinkProvider];
+
+    /// The Redis keys of this action's throttle for `user` (for erasure).
+    pub fn throttle_keys(self, user: UserId) -> [String; 2] {
+        let [t] = self.throttles(user);
+        [t.failures, t.lock]
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Guarded::PasswordChange => "password_change",
+            Guarded::MfaDisable => "mfa_disable",
+            Guarded::RecoveryCodes => "recovery_codes",
+            Guarded::Erasure => "erasure",
+            Guarded::LinkProvider => "link_provider",
+        }
+    }
+
+    fn throttles(self, user: UserId) -> [Throttle; 1] {
+        Throttle::action(user.0, self.as_str())
+    }
+}
+
+/// Refuses the action while its back-off lasts (before any hashing).
+pub(crate) async fn guard(state: &AppState, user: UserId, action: Guarded) -> Result<(), AuthError> {
+    match state.limits.locked(&action.throttles(user)).await {
+        Some(lock) => {
+            crate::metrics::auth_failure("locked_out");
+            Err(super::session::locked(lock))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Counts a wrong password or code for the action; audited when it locks.
+pub(crate) async fn count_failure(state: &AppState, user: UserId, action: Guarded) {
+    crate::metrics::auth_failure("reauthentication_failed");
+    let Some(lock) = state.limits.record_failure(&action.throttles(user)).await else { return };
+    tracing::warn!(user_id = %user, action = action.as_str(), wait_seconds = lock.seconds, "action locked after repeated wrong passwords or codes");
+    let event = Event::new("auth.action_locked")
+        .actor(user.0)
+        .subject(user.0)
+        .details(serde_json::json!({ "action": action.as_str(), "seconds": lock.seconds }));
+    let outcome = async {
+        let mut tx = begin_as(&state.pool, &Actor::Account { user_id: user, role: GlobalRole::Member }).await?;
+        db::audit::record(&mut tx, event).await?;
+        tx.commit().await.map_err(db::DbError::from)
+    }
+    .await;
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "could not audit an action lock");
+    }
+}
+
 /// Proves the person at the keyboard holds the account before a change a
 /// stolen access token must not make: the password (named `field` in the
 /// request) when the account has one; otherwise, a sign-in at the identity
-/// provider within the last ten minutes.
+/// provider within the last ten minutes. Wrong passwords count against
+/// `action` (see [`Guarded`]).
 pub async fn confirm_presence(
     state: &AppState,
     user: &AuthUser,
     given: Option<secrecy::SecretString>,
     field: &'static str,
+    action: Guarded,
 ) -> Result<(), AuthError> {
+    guard(state, user.user_id, action).await?;
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
     let stored = db::users::password_hash(&mut tx, user.user_id).await?;
     let fresh = db::sessions::signed_in_within(&mut tx, user.session_id, FRESH_SIGN_IN_SECONDS).await?;
@@ -61,7 +133,10 @@ pub async fn confirm_presence(
         (Some(_), None) => Err(AuthError::PasswordRequired { field }),
         (Some(hash), Some(given)) => match password::verify(given, Some(hash)).await? {
             true => Ok(()),
-            false => Err(AuthError::WrongPassword { field }),
+            false => {
+                count_failure(state, user.user_id, action).await;
+                Err(AuthError::WrongPassword { field })
+            }
         },
         (None, _) if fresh => Ok(()),
         (None, _) => Err(AuthError::SignInAgain),
@@ -77,7 +152,7 @@ pub async fn change_password(
     current: Option<secrecy::SecretString>,
     new: Password,
 ) -> Result<(), AuthError> {
-    confirm_presence(state, user, current, "current_password").await?;
+    confirm_presence(state, user, current, "current_password", Guarded::PasswordChange).await?;
     let hash = password::hash(new.secret().clone()).await?;
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
     db::users::set_password_hash(&mut tx, user.user_id, &hash).await?;

@@ -152,6 +152,7 @@ mod tests {
             audience: "taskflow-api".into(),
             access_token_ttl_seconds: 900,
             refresh_token_ttl_days: 30,
+            refresh_reuse_grace_seconds: 10,
         }
     }
 

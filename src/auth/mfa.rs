@@ -6,9 +6,10 @@ use secrecy::SecretString;
 use serde::Serialize;
 use std::time::Duration;
 
+use super::account::{confirm_presence, count_failure, guard, Guarded};
 use super::extractor::AuthUser;
-use super::rate_limit::RateLimitInfo;
-use super::session::{audit_failure, failure_keys, start, TokenPair};
+use super::rate_limit::Throttle;
+use super::session::{audit_failure, locked, start, TokenPair};
 use super::totp::{self, Sealed};
 use super::AuthError;
 use crate::db::audit::Event;
@@ -64,15 +65,24 @@ pub(crate) async fn spend_code(tx: &mut Tx, user: UserId, t: &totp_rs::Totp, cod
     }
 }
 
-/// MFA must be on and `code` current (and unused): what turning it off or
-/// replacing the recovery codes demands.
-async fn require_current_code(state: &AppState, tx: &mut Tx, user: UserId, code: &str) -> Result<(), AuthError> {
+/// MFA must be on and `code` current (and unused): what turning it off,
+/// replacing the recovery codes or erasing the account demands. A wrong code
+/// counts against `action` like a wrong password.
+pub(crate) async fn require_current_code(
+    state: &AppState,
+    tx: &mut Tx,
+    user: UserId,
+    code: &str,
+    action: Guarded,
+) -> Result<(), AuthError> {
+    guard(state, user, action).await?;
     let email = email_of(tx, user).await?;
     let (t, enabled) = load(state, tx, user, &email).await?.ok_or(AuthError::MfaNotEnabled)?;
     if !enabled {
         return Err(AuthError::MfaNotEnabled);
     }
     if !spend_code(tx, user, &t, code).await? {
+        count_failure(state, user, action).await;
         return Err(AuthError::InvalidMfaCode);
     }
     Ok(())
@@ -127,17 +137,25 @@ pub async fn disable(
     password_: Option<SecretString>,
     code: &str,
 ) -> Result<(), AuthError> {
-    super::account::confirm_presence(state, user, password_, "password").await?;
+    confirm_presence(state, user, password_, "password", Guarded::MfaDisable).await?;
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    require_current_code(state, &mut tx, user.user_id, code).await?;
+    require_current_code(state, &mut tx, user.user_id, code, Guarded::MfaDisable).await?;
     db::mfa::delete(&mut tx, user.user_id).await?;
     db::audit::record(&mut tx, Event::new("mfa.disabled").actor(user.user_id.0).subject(user.user_id.0)).await?;
     commit(tx).await
 }
 
-pub async fn regenerate_codes(state: &AppState, user: &AuthUser, code: &str) -> Result<RecoveryCodes, AuthError> {
+/// Needs the password (or a fresh provider sign-in) as well as a current
+/// code: new codes are a way in, so a stolen session must not mint them.
+pub async fn regenerate_codes(
+    state: &AppState,
+    user: &AuthUser,
+    password_: Option<SecretString>,
+    code: &str,
+) -> Result<RecoveryCodes, AuthError> {
+    confirm_presence(state, user, password_, "password", Guarded::RecoveryCodes).await?;
     let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    require_current_code(state, &mut tx, user.user_id, code).await?;
+    require_current_code(state, &mut tx, user.user_id, code, Guarded::RecoveryCodes).await?;
     let codes = new_codes(&mut tx, user.user_id).await?;
     let event = Event::new("mfa.recovery_codes_regenerated").actor(user.user_id.0).subject(user.user_id.0);
     db::audit::record(&mut tx, event).await?;
@@ -164,11 +182,9 @@ pub async fn verify_login(
         return Err(AuthError::InvalidMfaToken);
     }
     let user = UserId(claims.sub);
-    let subjects = failure_keys(&user.0.to_string(), ip);
-    for (_, lock, _) in &subjects {
-        if let Some(wait) = state.limits.locked_for(lock).await {
-            return Err(AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: wait }));
-        }
+    let throttles = Throttle::sign_in(&user.0.to_string(), ip);
+    if let Some(lock) = state.limits.locked(&throttles).await {
+        return Err(locked(lock));
     }
 
     let mut tx = begin_as(&state.pool, &Actor::Account { user_id: user, role: GlobalRole::Member }).await?;
@@ -192,9 +208,9 @@ pub async fn verify_login(
     if !ok {
         drop(tx);
         crate::metrics::auth_failure("invalid_mfa_code");
-        let locked = state.limits.record_failure(&subjects).await;
+        let lock = state.limits.record_failure(&throttles).await;
         let email = crate::domain::user::Email::parse(&row.email).map_err(|_| AuthError::InvalidMfaCode)?;
-        audit_failure(state, Some(user.0), &email, locked).await;
+        audit_failure(state, Some(user.0), &email, lock).await;
         return Err(AuthError::WrongSecondFactor);
     }
     if let Some(action) = action {
@@ -205,6 +221,6 @@ pub async fn verify_login(
         .kv
         .set_with_ttl(&used_key, "1", Duration::from_secs(crate::auth::jwt::MFA_TOKEN_TTL_SECONDS as u64))
         .await;
-    state.limits.clear(&[subjects[0].0.clone(), subjects[0].1.clone()]).await;
+    state.limits.forget(&throttles[..1]).await;
     start(state, user, row.role()).await
 }

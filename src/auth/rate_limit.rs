@@ -28,13 +28,22 @@ pub mod policy {
 
     /// Failed sign-ins (passwords and MFA codes) remembered this long.
     pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-    /// Failures per account before back-off starts, and per IP.
-    pub const ACCOUNT_FREE_FAILURES: u64 = 5;
+    /// Failures of one account from one address before that pair backs off:
+    /// a guesser slows only themselves, never the owner elsewhere.
+    pub const PAIR_FREE_FAILURES: u64 = 5;
+    /// Failures from one address, whatever the account, before it backs off.
     pub const IP_FREE_FAILURES: u64 = 20;
+    /// Failures of one account across all addresses before the account itself
+    /// backs off: high enough that only a distributed attack reaches it.
+    pub const ACCOUNT_CEILING: u64 = 100;
+    /// Wrong passwords or codes for one re-authenticated action of one user
+    /// (password change, MFA off, new recovery codes, erasure, linking)
+    /// before that action backs off; the account and its sign-in stay open.
+    pub const ACTION_FREE_FAILURES: u64 = 5;
     /// Back-off doubles from this, per failure beyond the free ones...
     pub const BACKOFF_BASE: Duration = Duration::from_secs(30);
-    /// ...and never exceeds this, so an attacker cannot lock a person out for long.
-    pub const BACKOFF_MAX: Duration = Duration::from_secs(5 * 60);
+    /// ...and never exceeds this.
+    pub const BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
 }
 
 /// Back-off after `failures` failures when `free` are tolerated.
@@ -44,6 +53,51 @@ pub fn backoff(failures: u64, free: u64) -> Option<Duration> {
     }
     let doublings = (failures - free).min(16) as u32;
     Some((policy::BACKOFF_BASE * 2u32.pow(doublings)).min(policy::BACKOFF_MAX))
+}
+
+/// What is counted when an attempt fails: a failure counter, the lock it
+/// sets once over `free`, and the scope the audit log names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Throttle {
+    pub failures: String,
+    pub lock: String,
+    pub free: u64,
+    pub scope: &'static str,
+}
+
+impl Throttle {
+    fn new(scope: &'static str, id: &str, free: u64) -> Self {
+        Self { failures: format!("fail:{scope}:{id}"), lock: format!("lock:{scope}:{id}"), free, scope }
+    }
+
+    /// Sign-in by password or second factor: the (account, address) pair,
+    /// the address, and the account's distributed-attack ceiling. `account`
+    /// is an email or a user id; it never reaches Redis in clear.
+    pub fn sign_in(account: &str, ip: &str) -> [Throttle; 3] {
+        [
+            Throttle::new("pair", &digest(&format!("{account}\n{ip}")), policy::PAIR_FREE_FAILURES),
+            Throttle::new("ip", ip, policy::IP_FREE_FAILURES),
+            Throttle::new("acct", &digest(account), policy::ACCOUNT_CEILING),
+        ]
+    }
+
+    /// One re-authenticated action of one signed-in user.
+    pub fn action(user: uuid::Uuid, action: &str) -> [Throttle; 1] {
+        [Throttle::new("action", &format!("{action}:{user}"), policy::ACTION_FREE_FAILURES)]
+    }
+}
+
+/// Rate-limit keys never carry an email in clear: Redis is not where personal data goes.
+fn digest(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes()).iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A lock that refused an attempt, and which scope set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Locked {
+    pub seconds: u64,
+    pub scope: &'static str,
 }
 
 fn decide(limit: u64, count: u64, ttl_ms: i64) -> Decision {
@@ -131,20 +185,45 @@ impl RateLimiter {
         ttl.map(|ms| (ms as u64).div_ceil(1000).max(1))
     }
 
-    /// Records a failed sign-in for each (failure key, lock key, free failures)
-    /// and locks those over their allowance with a growing back-off.
-    pub async fn record_failure(&self, subjects: &[(String, String, u64)]) -> Option<Duration> {
-        let mut longest = None;
-        for (failures_key, lock_key, free) in subjects {
-            let (failures, _) = self.incr(failures_key, policy::FAILURE_WINDOW).await;
-            if let Some(wait) = backoff(failures, *free) {
-                if self.kv.set_with_ttl(lock_key, "1", wait).await.is_err() {
-                    self.lock_locally(lock_key, wait);
+    /// The longest lock in force on any of `throttles`, checked before any
+    /// password is hashed.
+    pub async fn locked(&self, throttles: &[Throttle]) -> Option<Locked> {
+        let mut longest: Option<Locked> = None;
+        for t in throttles {
+            if let Some(seconds) = self.locked_for(&t.lock).await {
+                if longest.is_none_or(|l| seconds > l.seconds) {
+                    longest = Some(Locked { seconds, scope: t.scope });
                 }
-                longest = longest.max(Some(wait));
             }
         }
         longest
+    }
+
+    /// Counts a failure against each throttle and locks those over their
+    /// allowance with a growing back-off; returns the longest lock it set.
+    pub async fn record_failure(&self, throttles: &[Throttle]) -> Option<Locked> {
+        let mut longest: Option<Locked> = None;
+        for t in throttles {
+            let (failures, _) = self.incr(&t.failures, policy::FAILURE_WINDOW).await;
+            if let Some(wait) = backoff(failures, t.free) {
+                if self.kv.set_with_ttl(&t.lock, "1", wait).await.is_err() {
+                    self.lock_locally(&t.lock, wait);
+                }
+                let seconds = wait.as_secs();
+                if longest.is_none_or(|l| seconds > l.seconds) {
+                    longest = Some(Locked { seconds, scope: t.scope });
+                }
+            }
+        }
+        longest
+    }
+
+    /// Forgets the failures of `throttles` after a success. Callers leave
+    /// the account ceiling out: one success must not reset a distributed
+    /// attack's count.
+    pub async fn forget(&self, throttles: &[Throttle]) {
+        let keys: Vec<String> = throttles.iter().flat_map(|t| [t.failures.clone(), t.lock.clone()]).collect();
+        self.clear(&keys).await;
     }
 
     fn lock_locally(&self, key: &str, wait: Duration) {
@@ -164,14 +243,6 @@ impl RateLimiter {
     }
 }
 
-/// Rate-limit keys never carry an email in clear: Redis is not where personal data goes.
-pub fn account_key(kind: &str, email: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(email.as_bytes());
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    format!("{kind}:acct:{hex}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +253,24 @@ mod tests {
         assert_eq!(backoff(5, 5), Some(Duration::from_secs(30)));
         assert_eq!(backoff(6, 5), Some(Duration::from_secs(60)));
         assert_eq!(backoff(8, 5), Some(Duration::from_secs(240)));
-        assert_eq!(backoff(9, 5), Some(policy::BACKOFF_MAX));
+        assert_eq!(backoff(9, 5), Some(Duration::from_secs(480)));
+        assert_eq!(backoff(10, 5), Some(policy::BACKOFF_MAX));
         assert_eq!(backoff(1000, 5), Some(policy::BACKOFF_MAX));
+    }
+
+    #[test]
+    fn sign_in_throttles_separate_the_pair_the_address_and_the_account() {
+        let a = Throttle::sign_in("ada@example.com", "127.0.0.2");
+        let b = Throttle::sign_in("ada@example.com", "127.0.0.3");
+        assert_ne!(a[0], b[0], "each address has its own pair counter");
+        assert_eq!(a[2], b[2], "the account ceiling is shared by all addresses");
+        assert_eq!(a[2].free, policy::ACCOUNT_CEILING);
+        assert!(a.iter().all(|t| !t.failures.contains("ada@") && !t.lock.contains("ada@")), "no email in clear");
+        assert_ne!(
+            Throttle::sign_in("bob@example.com", "127.0.0.2")[1],
+            Throttle::sign_in("bob@example.com", "127.0.0.3")[1]
+        );
+        let u = uuid::Uuid::new_v4();
+        assert_ne!(Throttle::action(u, "erase"), Throttle::action(u, "mfa_disable"), "one action locks alone");
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::extractor::{denied_session_key, denied_token_key, AuthUser};
-use super::rate_limit::{account_key, policy, RateLimitInfo};
+use super::rate_limit::{Locked, RateLimitInfo, Throttle};
 use super::{password, AuthError};
 use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
@@ -79,21 +79,20 @@ pub async fn start(state: &AppState, user_id: UserId, role: GlobalRole) -> Resul
 }
 
 /// Unknown email and wrong password take the same path through argon2 and
-/// end in the same error.
+/// end in the same error. Failures are counted per (account, address), per
+/// address and per account (a high ceiling), so a guesser at one address
+/// never locks the owner out from another.
 pub async fn login(
     state: &AppState,
     email: &Email,
     password: SecretString,
     ip: &str,
 ) -> Result<LoginOutcome, AuthError> {
-    let (account_failures, account_lock) = (account_key("fail", email.as_str()), account_key("lock", email.as_str()));
-    let (ip_failures, ip_lock) = (format!("fail:ip:{ip}"), format!("lock:ip:{ip}"));
-    // Locked accounts and addresses are refused before argon2 runs.
-    for key in [&account_lock, &ip_lock] {
-        if let Some(wait) = state.limits.locked_for(key).await {
-            crate::metrics::auth_failure("locked_out");
-            return Err(AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: wait }));
-        }
+    let throttles = Throttle::sign_in(email.as_str(), ip);
+    // Locked pairs, addresses and accounts are refused before argon2 runs.
+    if let Some(lock) = state.limits.locked(&throttles).await {
+        crate::metrics::auth_failure("locked_out");
+        return Err(locked(lock));
     }
     let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
     let credentials = db::users::credentials(&mut tx, email).await?;
@@ -106,22 +105,16 @@ pub async fn login(
         _ => {
             tracing::info!(email = %mask_email(email.as_str()), "login failed");
             crate::metrics::auth_failure("invalid_credentials");
-            let locked = state
-                .limits
-                .record_failure(&[
-                    (account_failures, account_lock, policy::ACCOUNT_FREE_FAILURES),
-                    (ip_failures, ip_lock, policy::IP_FREE_FAILURES),
-                ])
-                .await;
-            if let Some(wait) = locked {
-                tracing::warn!(email = %mask_email(email.as_str()), wait_seconds = wait.as_secs(), "sign-in locked after repeated failures");
+            let locked = state.limits.record_failure(&throttles).await;
+            if let Some(lock) = locked {
+                tracing::warn!(email = %mask_email(email.as_str()), scope = lock.scope, wait_seconds = lock.seconds, "sign-in locked after repeated failures");
             }
             let subject = credentials.as_ref().map(|c| c.user_id.0);
             audit_failure(state, subject, email, locked).await;
             return Err(AuthError::InvalidCredentials);
         }
     };
-    state.limits.clear(&[account_failures, account_lock]).await;
+    state.limits.forget(&throttles[..1]).await;
     if credentials.disabled {
         crate::metrics::auth_failure("account_disabled");
         return Err(AuthError::AccountDisabled);
@@ -135,34 +128,28 @@ pub async fn login(
     Ok(LoginOutcome::Tokens(start(state, credentials.user_id, credentials.role).await?))
 }
 
-/// Keys for the sign-in failure counters of an account and an address.
-pub(crate) fn failure_keys(email_or_id: &str, ip: &str) -> [(String, String, u64); 2] {
-    [
-        (account_key("fail", email_or_id), account_key("lock", email_or_id), policy::ACCOUNT_FREE_FAILURES),
-        (format!("fail:ip:{ip}"), format!("lock:ip:{ip}"), policy::IP_FREE_FAILURES),
-    ]
+/// The 429 for a lock in force.
+pub(crate) fn locked(lock: Locked) -> AuthError {
+    AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: lock.seconds })
 }
 
 /// A failed sign-in (and a lockout it caused), in its own anonymous
-/// transaction: nothing else is written.
-pub(crate) async fn audit_failure(
-    state: &AppState,
-    subject: Option<Uuid>,
-    email: &Email,
-    locked: Option<std::time::Duration>,
-) {
-    let details = serde_json::json!({ "email": mask_email(email.as_str()) });
+/// transaction: nothing else is written. The email is kept masked, its
+/// domain too: the log must not say where a person has an account.
+pub(crate) async fn audit_failure(state: &AppState, subject: Option<Uuid>, email: &Email, locked: Option<Locked>) {
+    let details = serde_json::json!({ "email": crate::telemetry::mask_email_fully(email.as_str()) });
     let outcome = async {
         let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
         let failed = Event::new("auth.login_failed").details(details.clone());
         db::audit::record(&mut tx, if let Some(s) = subject { failed.subject(s) } else { failed }).await?;
-        if let Some(wait) = locked {
-            let mut lock = Event::new("auth.lockout")
-                .details(serde_json::json!({ "email": details["email"], "seconds": wait.as_secs() }));
+        if let Some(lock) = locked {
+            let mut event = Event::new("auth.lockout").details(serde_json::json!({
+                "email": details["email"], "seconds": lock.seconds, "scope": lock.scope,
+            }));
             if let Some(s) = subject {
-                lock = lock.subject(s);
+                event = event.subject(s);
             }
-            db::audit::record(&mut tx, lock).await?;
+            db::audit::record(&mut tx, event).await?;
         }
         tx.commit().await.map_err(db::DbError::from)
     }
@@ -189,6 +176,14 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
     let mut tx = begin_as(&state.pool, &Actor::Account { user_id, role: GlobalRole::Member }).await?;
     let token_state =
         db::sessions::lock_refresh_token(&mut tx, &digest).await?.ok_or(AuthError::InvalidRefreshToken)?;
+    if token_state.used && token_state.usable {
+        // A second tab refreshing with the same token a moment after the
+        // first: it gets the pair the first one got, and nothing is revoked.
+        if let Some(pair) = grace_pair(state, &digest).await {
+            tx.commit().await.map_err(db::DbError::from)?;
+            return Ok(pair);
+        }
+    }
     if token_state.used {
         let was_live = db::sessions::revoke(&mut tx, token_state.session_id, RevokeReason::RefreshTokenReuse).await?;
         if was_live {
@@ -209,8 +204,58 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
     }
     db::sessions::mark_used(&mut tx, &digest, token_state.session_id).await?;
     let pair = issue_pair(state, &mut tx, user_id, token_state.role, token_state.session_id).await?;
+    // Stored while the row lock is held, so a concurrent refresh waiting on
+    // it finds the pair when it gets the row.
+    remember_for_grace(state, &digest, &pair).await;
     tx.commit().await.map_err(db::DbError::from)?;
     Ok(pair)
+}
+
+fn grace_key(digest: &[u8]) -> String {
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("refresh:grace:{hex}")
+}
+
+/// Keeps the pair a rotation issued, sealed with the MFA key (bound to the
+/// old token's digest) so Redis never holds a usable token in clear, for
+/// `auth.refresh_reuse_grace_seconds`. Without Redis there is no grace: a
+/// reuse revokes, the safe side.
+async fn remember_for_grace(state: &AppState, digest: &[u8], pair: &TokenPair) {
+    if state.refresh_reuse_grace.is_zero() {
+        return;
+    }
+    let plain = format!("{}\n{}", pair.access_token, pair.refresh_token);
+    let Ok(sealed) = state.mfa.seal(plain.as_bytes(), digest) else { return };
+    let value = format!(
+        "{}:{}:{}",
+        sealed.key_id,
+        URL_SAFE_NO_PAD.encode(&sealed.nonce),
+        URL_SAFE_NO_PAD.encode(&sealed.ciphertext)
+    );
+    let _ = state.kv.set_with_ttl(&grace_key(digest), &value, state.refresh_reuse_grace).await;
+}
+
+async fn grace_pair(state: &AppState, digest: &[u8]) -> Option<TokenPair> {
+    if state.refresh_reuse_grace.is_zero() {
+        return None;
+    }
+    let value = state.kv.get(&grace_key(digest)).await.ok()??;
+    let mut parts = value.splitn(3, ':');
+    let (key_id, nonce, ciphertext) = (parts.next()?, parts.next()?, parts.next()?);
+    let sealed = super::totp::Sealed {
+        key_id: key_id.to_owned(),
+        nonce: URL_SAFE_NO_PAD.decode(nonce).ok()?,
+        ciphertext: URL_SAFE_NO_PAD.decode(ciphertext).ok()?,
+    };
+    let plain = String::from_utf8(state.mfa.open(&sealed, digest).ok()?).ok()?;
+    let (access_token, refresh_token) = plain.split_once('\n')?;
+    tracing::info!("refresh token presented again within the grace period; same pair returned");
+    Some(TokenPair {
+        access_token: access_token.to_owned(),
+        refresh_token: refresh_token.to_owned(),
+        token_type: "Bearer",
+        expires_in: state.jwt.ttl_seconds(),
+    })
 }
 
 /// Ends the caller's session: its refresh family in Postgres and its access

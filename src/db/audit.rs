@@ -25,6 +25,8 @@ pub struct Event {
     pub team_id: Option<Uuid>,
     pub target_id: Option<Uuid>,
     pub details: serde_json::Value,
+    /// False for events that must not keep where the request came from.
+    pub with_address: bool,
 }
 
 impl Event {
@@ -36,7 +38,14 @@ impl Event {
             team_id: None,
             target_id: None,
             details: serde_json::json!({}),
+            with_address: true,
         }
+    }
+
+    /// Records no client address (the erasure event: the person is gone).
+    pub fn without_address(mut self) -> Self {
+        self.with_address = false;
+        self
     }
 
     pub fn actor(mut self, id: Uuid) -> Self {
@@ -77,7 +86,7 @@ pub async fn record(tx: &mut Tx, event: Event) -> Result<(), DbError> {
         event.action,
         event.team_id,
         event.target_id,
-        Some(meta.ip).filter(|s| !s.is_empty()),
+        Some(meta.ip).filter(|s| event.with_address && !s.is_empty()),
         Some(meta.request_id).filter(|s| !s.is_empty()),
         event.details,
     )

@@ -128,7 +128,7 @@ pub struct CodeRequest {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DisableMfaRequest {
+pub struct ConfirmWithCodeRequest {
     /// Required when the account has a password (otherwise: a sign-in at the
     /// identity provider within the last 10 minutes).
     #[schema(value_type = Option<String>, format = Password)]
@@ -153,26 +153,27 @@ pub async fn confirm_totp(
     Ok(HttpResponse::Ok().json(mfa::confirm(&state, &user, &body.code).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Turn MFA off", request_body = DisableMfaRequest, responses((status = 204, description = "MFA is off"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Turn MFA off", request_body = ConfirmWithCodeRequest, responses((status = 204, description = "MFA is off"), Errors))]
 #[tracing::instrument(name = "mfa.disable", skip_all)]
 pub async fn disable_totp(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<DisableMfaRequest>,
+    body: web::Json<ConfirmWithCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     mfa::disable(&state, &user, body.password, &body.code).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/me/mfa/recovery-codes", tag = "me", summary = "Replace the recovery codes", request_body = CodeRequest, responses((status = 200, description = "New codes; the old ones stop working", body = RecoveryCodes), Errors))]
+#[utoipa::path(post, path = "/api/v1/me/mfa/recovery-codes", tag = "me", summary = "Replace the recovery codes (password and a current code)", request_body = ConfirmWithCodeRequest, responses((status = 200, description = "New codes; the old ones stop working", body = RecoveryCodes), Errors))]
 #[tracing::instrument(name = "mfa.recovery_codes", skip_all)]
 pub async fn regenerate_recovery_codes(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CodeRequest>,
+    body: web::Json<ConfirmWithCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(mfa::regenerate_codes(&state, &user, &body.code).await?))
+    let body = body.into_inner();
+    Ok(HttpResponse::Ok().json(mfa::regenerate_codes(&state, &user, body.password, &body.code).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -181,7 +181,8 @@ pub async fn link(
     if !state.oauth.is_configured(&provider) {
         return Err(ApiError::NotFound);
     }
-    account::confirm_presence(&state, &user, body.into_inner().password, "password").await?;
+    account::confirm_presence(&state, &user, body.into_inner().password, "password", account::Guarded::LinkProvider)
+        .await?;
     let Authorization { url, binding } =
         state.oauth.authorize(&state, &provider, redirect_uri(&state, &req, &provider), Some(user.user_id.0)).await?;
     Ok(HttpResponse::Ok()

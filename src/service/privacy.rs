@@ -6,12 +6,14 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{begin, commit, Result, ServiceError};
-use crate::auth::account::confirm_presence;
+use crate::auth::account::{confirm_presence, Guarded};
 use crate::auth::extractor::AuthUser;
+use crate::auth::rate_limit::Throttle;
 use crate::auth::{mfa, AuthError};
 use crate::db::audit::Event;
 use crate::db::privacy::ConsentRow;
 use crate::db::{self, DbError};
+use crate::domain::user::UserId;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -126,14 +128,12 @@ pub async fn erase(
     password_: Option<SecretString>,
     code: Option<&str>,
 ) -> std::result::Result<(), EraseError> {
-    confirm_presence(state, user, password_, "password").await.map_err(EraseError::Auth)?;
+    confirm_presence(state, user, password_, "password", Guarded::Erasure).await.map_err(EraseError::Auth)?;
     let mut tx = begin(&state.pool, user).await?;
     let row = db::users::find(&mut tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
-    if let Some((t, true)) = mfa::load(state, &mut tx, user.user_id, &row.email).await? {
+    if db::mfa::find(&mut tx, user.user_id).await?.is_some_and(|m| m.enabled) {
         let code = code.ok_or(AuthError::InvalidMfaCode)?;
-        if !mfa::spend_code(&mut tx, user.user_id, &t, code).await? {
-            return Err(AuthError::InvalidMfaCode.into());
-        }
+        mfa::require_current_code(state, &mut tx, user.user_id, code, Guarded::Erasure).await?;
     }
     let blocking = db::privacy::solely_owned_teams(&mut tx, user.user_id).await?;
     if !blocking.is_empty() {
@@ -146,10 +146,28 @@ pub async fn erase(
     db::privacy::delete_solo_teams(&mut tx, user.user_id).await?;
     let alias = pseudonym(state, user.user_id.0);
     db::privacy::pseudonymise_audit(&mut tx, alias).await?;
-    db::audit::record(&mut tx, Event::new("account.erased").subject(alias)).await?;
+    db::audit::record(&mut tx, Event::new("account.erased").subject(alias).without_address()).await?;
     db::privacy::delete_user(&mut tx, user.user_id).await?;
     commit(tx).await?;
     crate::auth::session::deny_session(state, user.session_id).await;
-    state.cache.user_changed(user.user_id.0).await;
+    forget_in_redis(state, user.user_id, &row.email).await;
     Ok(())
+}
+
+/// What Redis holds under the erased person's id: activity, request budget,
+/// cache epoch and entries, action throttles, and the sign-in counters keyed
+/// by their email or id. Best effort: every one of these also expires.
+async fn forget_in_redis(state: &AppState, user: UserId, email: &str) {
+    let id = user.0.to_string();
+    state.activity.forget(user.0).await;
+    let mut keys = vec![format!("user:{id}"), format!("epoch:user:{id}")];
+    for account in [email, id.as_str()] {
+        let [_, _, ceiling] = Throttle::sign_in(account, "");
+        keys.extend([ceiling.failures, ceiling.lock]);
+    }
+    for action in Guarded::ALL {
+        keys.extend(action.throttle_keys(user));
+    }
+    state.limits.clear(&keys).await;
+    let _ = state.kv.delete_matching(&format!("cache:*:{id}:*")).await;
 }

@@ -111,13 +111,14 @@ async fn refresh_rotates_the_pair() {
 
 #[tokio::test]
 async fn reusing_a_refresh_token_revokes_the_whole_family() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with(|s| s.auth.refresh_reuse_grace_seconds = 1).await;
     let user = app.create_user().await;
     let rotated = app.refresh(&user.refresh_token).await;
     let successor = rotated.json["refresh_token"].as_str().unwrap().to_owned();
     let successor_access = rotated.json["access_token"].as_str().unwrap().to_owned();
 
-    // A thief replays the first token.
+    // A thief replays the first token once the grace is over (Redis expires it).
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     app.refresh(&user.refresh_token).await.assert_problem(401);
 
     // Every token of the family is now dead, refresh and access alike.
@@ -130,12 +131,26 @@ async fn reusing_a_refresh_token_revokes_the_whole_family() {
 }
 
 #[tokio::test]
-async fn concurrent_refreshes_with_one_token_let_exactly_one_through() {
+async fn concurrent_refreshes_with_one_token_get_the_same_pair_and_keep_the_session() {
     let app = spawn_app().await;
+    let user = app.create_user().await;
+    // Two tabs at once: the row lock serialises them, and the second is
+    // handed the pair the first rotated to instead of revoking the session.
+    let (a, b) = tokio::join!(app.refresh(&user.refresh_token), app.refresh(&user.refresh_token));
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (200, 200), "{} / {}", a.text, b.text);
+    assert_eq!(a.json["refresh_token"], b.json["refresh_token"]);
+    assert_eq!(a.json["access_token"], b.json["access_token"]);
+    assert_eq!(app.me(a.json["access_token"].as_str().unwrap()).await.status, 200);
+    // The shared successor rotates on as usual.
+    assert_eq!(app.refresh(a.json["refresh_token"].as_str().unwrap()).await.status, 200);
+}
+
+#[tokio::test]
+async fn without_a_grace_concurrent_refreshes_let_exactly_one_through() {
+    let app = crate::helpers::spawn_app_with(|s| s.auth.refresh_reuse_grace_seconds = 0).await;
     let user = app.create_user().await;
     let (a, b) = tokio::join!(app.refresh(&user.refresh_token), app.refresh(&user.refresh_token));
     let ok = [a.status.as_u16(), b.status.as_u16()].iter().filter(|s| **s == 200).count();
-    // The row lock serialises them: the second sees the first's use as a replay.
     assert_eq!(ok, 1, "{} / {}", a.text, b.text);
     assert!(a.status == 401 || b.status == 401);
 }

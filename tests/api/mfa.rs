@@ -85,7 +85,12 @@ async fn recovery_codes_work_once_and_regenerating_replaces_them() {
     verify(&app, &token, json!({ "recovery_code": codes[0] })).await.assert_problem(401);
 
     let fresh = ok.json["access_token"].as_str().unwrap();
+    // A stolen session alone cannot mint new codes: the password is needed too.
     let r = app.post("/api/v1/me/mfa/recovery-codes", Some(fresh), &json!({ "code": pyotp(&secret, 1) })).await;
+    assert_eq!(r.assert_problem(422)["errors"][0]["field"], "password");
+    let r = app
+        .post("/api/v1/me/mfa/recovery-codes", Some(fresh), &json!({ "password": PASSWORD, "code": pyotp(&secret, 1) }))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let new_codes = r.json["recovery_codes"].as_array().unwrap();
     // The old set is void; the new one works.
@@ -180,4 +185,44 @@ async fn one_mfa_token_opens_one_session_even_when_two_verifies_race() {
         let ok = [&a, &b].iter().filter(|r| r.status == 200).count();
         assert_eq!(ok, 1, "exactly one session per MFA token: {} / {}", a.text, b.text);
     }
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_codes_outside_login_lock_only_that_action() {
+    let app = spawn_app().await;
+    let user = app.create_user().await;
+    let (secret, _) = enable_mfa(&app, &user).await;
+    let tok = Some(user.access_token.as_str());
+    // Five wrong codes for new recovery codes, then even a right one waits.
+    for _ in 0..5 {
+        let body = json!({ "password": PASSWORD, "code": "000000" });
+        app.post("/api/v1/me/mfa/recovery-codes", tok, &body).await.assert_problem(422);
+    }
+    let body = json!({ "password": PASSWORD, "code": pyotp(&secret, 1) });
+    let locked = app.post("/api/v1/me/mfa/recovery-codes", tok, &body).await;
+    locked.assert_problem(429);
+    assert!(locked.header("retry-after").is_some());
+    // Wrong passwords count the same way, per action.
+    for _ in 0..5 {
+        let body = json!({ "current_password": "not the password at all", "new_password": "another long passphrase" });
+        app.post("/api/v1/me/password", tok, &body).await.assert_problem(422);
+    }
+    let body = json!({ "current_password": PASSWORD, "new_password": "another long passphrase" });
+    app.post("/api/v1/me/password", tok, &body).await.assert_problem(429);
+    // Other actions, the session and signing in are untouched.
+    assert_eq!(app.me(&user.access_token).await.status, 200);
+    let r = app
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/me/mfa/totp",
+            tok,
+            Some(&json!({ "password": "wrong", "code": "1" })),
+        )
+        .await;
+    assert_eq!(r.status, 422, "a different action still checks: {}", r.text);
+    assert_eq!(app.login(&user.email, PASSWORD).await.status, 200);
+    // The lock is audited.
+    let events = app.get("/api/v1/me/audit-events?limit=200", tok).await;
+    let locks = events.json["items"].as_array().unwrap().iter().filter(|e| e["action"] == "auth.action_locked").count();
+    assert_eq!(locks, 2, "{}", events.text);
 }

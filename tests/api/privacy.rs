@@ -1,6 +1,7 @@
 //! GDPR: export, erasure, consent.
 
 use reqwest::Method;
+use secrecy::ExposeSecret;
 use serde_json::json;
 use sqlx::Connection;
 
@@ -154,4 +155,92 @@ async fn a_sole_owner_must_hand_over_before_erasure() {
     let p = r.assert_problem(409);
     assert!(p["detail"].as_str().unwrap().contains("Needs an owner"));
     assert_eq!(app.me(&owner.access_token).await.status, 200, "nothing was erased");
+}
+
+/// Every row of every table in `public`, as text, read past RLS: the owner
+/// lifts FORCE inside a transaction that is rolled back.
+async fn every_row_as_text(app: &crate::helpers::TestApp) -> Vec<(String, String)> {
+    use sqlx::Row;
+    let mut conn = sqlx::PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relkind = 'r' order by 1",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let mut rows = Vec::new();
+    for table in tables {
+        sqlx::query(&format!(r#"alter table "{table}" no force row level security"#)).execute(&mut *tx).await.unwrap();
+        let found = sqlx::query(&format!(r#"select t::text from "{table}" t"#)).fetch_all(&mut *tx).await.unwrap();
+        rows.extend(found.into_iter().map(|r| (table.clone(), r.get::<String, _>(0))));
+    }
+    tx.rollback().await.unwrap();
+    rows
+}
+
+/// Every key under this test's Redis prefix with its value(s), as text.
+async fn every_redis_entry(app: &crate::helpers::TestApp) -> Vec<String> {
+    let url = app.settings.redis.url.expose_secret().to_owned();
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let prefix = &app.settings.redis.key_prefix;
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
+    let mut out = Vec::new();
+    for key in keys {
+        let kind: String = redis::cmd("TYPE").arg(&key).query_async(&mut conn).await.unwrap();
+        let value: Vec<String> = match kind.as_str() {
+            "string" => vec![redis::cmd("GET").arg(&key).query_async(&mut conn).await.unwrap_or_default()],
+            "zset" => redis::cmd("ZRANGE").arg(&key).arg(0).arg(-1).query_async(&mut conn).await.unwrap(),
+            other => vec![format!("<{other}>")],
+        };
+        out.push(format!("{key} = {}", value.join(",")));
+    }
+    out
+}
+
+#[tokio::test]
+async fn erasure_leaves_no_trace_in_any_table_or_redis_key() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let leaver = app.create_user().await;
+    let name = format!("Leaver {}", uuid::Uuid::new_v4().simple());
+    let r = app.patch("/api/v1/me", Some(&leaver.access_token), &json!({ "display_name": name })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let team = app.create_team(&owner, "T").await;
+    app.add_member(&owner, team, &leaver, "member").await;
+    let t = app.create_task(&leaver, json!({ "title": "shared work", "team_id": team })).await;
+    let id = t["task_id"].as_str().unwrap();
+    app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&leaver.access_token), &json!({ "body": "my take" })).await;
+    // Traces of every kind: a failed sign-in, a wrong password on an action, activity.
+    app.login(&leaver.email, "not the password at all").await.assert_problem(401);
+    let body = json!({ "current_password": "not the password at all", "new_password": "another long passphrase" });
+    app.post("/api/v1/me/password", Some(&leaver.access_token), &body).await.assert_problem(422);
+    let before = every_row_as_text(&app).await;
+    let needle_id = leaver.user_id.to_string();
+    assert!(before.iter().any(|(_, row)| row.contains(&needle_id)), "the fixture must leave traces to find");
+    assert!(every_redis_entry(&app).await.iter().any(|e| e.contains(&needle_id)), "and Redis entries");
+
+    let r = app
+        .request(Method::DELETE, "/api/v1/me", Some(&leaver.access_token), Some(&json!({ "password": PASSWORD })))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+
+    let needles = [needle_id.as_str(), leaver.email.as_str(), name.as_str(), leaver.email.split('@').next().unwrap()];
+    for (table, row) in every_row_as_text(&app).await {
+        for needle in needles {
+            assert!(!row.contains(needle), "{table} still holds {needle}: {row}");
+        }
+    }
+    for entry in every_redis_entry(&app).await {
+        for needle in needles {
+            assert!(!entry.contains(needle), "Redis still holds {needle}: {entry}");
+        }
+    }
+    // The erasure event itself keeps no address.
+    let admin = app.create_user().await;
+    let token = app.promote_to_admin(&admin).await;
+    let events = app.get("/api/v1/admin/audit-events?action=account.erased", Some(&token)).await;
+    assert_eq!(events.json["items"][0]["ip"], serde_json::Value::Null, "{}", events.text);
 }

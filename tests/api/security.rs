@@ -128,3 +128,52 @@ async fn authenticated_responses_carry_ratelimit_headers() {
     );
     assert_eq!(a, b + 1);
 }
+
+/// Signs in as if from `ip` (the test configuration trusts `x-real-ip`).
+async fn login_from(app: &crate::helpers::TestApp, ip: &str, email: &str, password: &str) -> crate::helpers::Reply {
+    let body = json!({ "email": email, "password": password });
+    read(app.client.post(app.url("/api/v1/auth/login")).header("x-real-ip", ip).json(&body).send().await.unwrap()).await
+}
+
+fn behind_a_proxy(s: &mut taskflow::config::Settings) {
+    s.application.client_ip_header = Some("x-real-ip".into());
+    // Enough budget for the attack itself; the lockouts are what is tested.
+    s.rate_limits.auth_per_ip_per_minute = 10_000;
+}
+
+#[tokio::test]
+async fn a_guesser_at_one_address_never_locks_the_owner_out_from_another() {
+    let app = spawn_app_with(behind_a_proxy).await;
+    let victim = app.create_user().await;
+    let mut refused = 0;
+    for _ in 0..100 {
+        let r = login_from(&app, "127.0.0.2", &victim.email, "not the password at all").await;
+        assert!(r.status == 401 || r.status == 429, "{}", r.text);
+        refused += usize::from(r.status == 429);
+    }
+    assert!(refused >= 90, "the guessing address is slowed down: {refused} of 100 refused");
+    // The owner, elsewhere, signs in at once.
+    let owner = login_from(&app, "127.0.0.3", &victim.email, PASSWORD).await;
+    assert_eq!(owner.status, 200, "{}", owner.text);
+    // The guesser's address stays locked for this account, even with the right password.
+    login_from(&app, "127.0.0.2", &victim.email, PASSWORD).await.assert_problem(429);
+}
+
+#[tokio::test]
+async fn a_distributed_attack_trips_the_account_ceiling_and_is_audited() {
+    let app = spawn_app_with(behind_a_proxy).await;
+    let victim = app.create_user().await;
+    // One failure from each of 100 addresses: no address and no pair is over its allowance.
+    for i in 0..100 {
+        let ip = format!("127.0.{}.{}", 10 + i / 200, 1 + i % 200);
+        login_from(&app, &ip, &victim.email, "not the password at all").await.assert_problem(401);
+    }
+    let r = login_from(&app, "127.0.9.9", &victim.email, PASSWORD).await;
+    r.assert_problem(429);
+    let admin = app.create_user().await;
+    let token = app.promote_to_admin(&admin).await;
+    let events = app.get("/api/v1/admin/audit-events?action=auth.lockout", Some(&token)).await;
+    let scopes: Vec<&str> =
+        events.json["items"].as_array().unwrap().iter().filter_map(|e| e["details"]["scope"].as_str()).collect();
+    assert_eq!(scopes, ["acct"], "{}", events.text);
+}
