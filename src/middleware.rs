@@ -106,7 +106,8 @@ pub async fn request_context(
         res.headers_mut().insert(REQUEST_ID, v);
     }
     let limit = res.request().extensions().get::<crate::auth::rate_limit::RateLimitInfo>().copied();
-    if let Some(info) = limit {
+    // A 429 already names the limit that refused it; keep that one.
+    if let Some(info) = limit.filter(|_| !res.headers().contains_key("ratelimit-limit")) {
         crate::error::rate_limit_headers(res.headers_mut(), &info);
     }
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
@@ -133,3 +134,29 @@ pub async fn request_context(
     span.in_scope(|| tracing::info!("request completed"));
     Ok(res)
 }
+
+/// Every `/api/v1/auth/` endpoint (sign-up, sign-in, refresh, MFA, the
+/// provider list and the OIDC redirects) shares one per-address budget
+/// against scripted abuse: applied here, by path, so no handler can forget it.
+pub async fn auth_budget(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let state = req.app_data::<actix_web::web::Data<crate::state::AppState>>().cloned();
+    let Some(state) = state.filter(|_| req.path().starts_with(AUTH_PREFIX)) else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let ip = state.client_ip(req.request());
+    let decision = state.limits.hit(&format!("auth:ip:{ip}"), state.limits.auth_per_ip).await;
+    if !decision.allowed {
+        crate::metrics::auth_failure("rate_limited");
+        let response = actix_web::ResponseError::error_response(&ApiError::TooManyRequests(decision.info));
+        return Ok(req.into_response(response));
+    }
+    // The response says how much of the budget is left (an authenticated
+    // call's own per-user budget, set later by the extractor, takes over).
+    req.extensions_mut().insert(decision.info);
+    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+}
+
+const AUTH_PREFIX: &str = "/api/v1/auth/";

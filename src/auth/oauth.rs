@@ -67,7 +67,9 @@ impl From<OAuthError> for crate::error::ApiError {
             OAuthError::BadState => ApiError::BadRequest(e.to_string()),
             OAuthError::BadIdToken(_) => ApiError::Unauthorized("the identity provider's token did not verify"),
             OAuthError::Provider(m) => ApiError::internal(anyhow::anyhow!("oidc provider: {m}")),
-            OAuthError::NoEmail => ApiError::validation("email", "the provider shared no email address"),
+            OAuthError::NoEmail => {
+                ApiError::validation("email", "the provider shared no email address it has verified (email_verified)")
+            }
             OAuthError::EmailTaken => ApiError::Conflict(e.to_string()),
             OAuthError::StateStore => ApiError::Unavailable { retry_after_seconds: 5 },
             OAuthError::NotLinked => ApiError::NotFound,
@@ -455,8 +457,9 @@ impl OAuth {
     /// A first sign-in creates an account, unless the email already belongs
     /// to one: linking needs that account's consent (sign in, then link).
     async fn create_account(&self, state: &AppState, issuer: &str, claims: &IdClaims) -> Result<UserId, OAuthError> {
+        // Only an address the provider vouches for: a missing claim is not a yes.
         let raw_email =
-            claims.email.as_deref().filter(|_| claims.email_verified != Some(false)).ok_or(OAuthError::NoEmail)?;
+            claims.email.as_deref().filter(|_| claims.email_verified == Some(true)).ok_or(OAuthError::NoEmail)?;
         let email = Email::parse(raw_email).map_err(|_| OAuthError::NoEmail)?;
         let fallback = email.as_str().split('@').next().unwrap_or("user").to_owned();
         let name = DisplayName::parse(claims.name.as_deref().unwrap_or(&fallback))

@@ -61,25 +61,9 @@ pub struct RefreshRequest {
     refresh_token: SecretString,
 }
 
-/// Every /auth endpoint shares one per-IP budget against scripted abuse.
-async fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    let ip = state.client_ip(req);
-    let d = state.limits.hit(&format!("auth:ip:{ip}"), state.limits.auth_per_ip).await;
-    if d.allowed {
-        Ok(())
-    } else {
-        Err(ApiError::TooManyRequests(d.info))
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", summary = "Create an account", security(()), request_body = RegisterRequest, responses((status = 201, description = "The new account", body = UserResponse), Errors))]
 #[tracing::instrument(name = "auth.register", skip_all)]
-pub async fn register(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<RegisterRequest>,
-) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req).await?;
+pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     let account = body.into_inner().parse()?;
     let user = account::register(&state.pool, account, GlobalRole::Member).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
@@ -92,7 +76,6 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req).await?;
     let body = body.into_inner();
     let email = Email::parse(&body.email).map_err(|m| ApiError::validation("email", m))?;
     let pair = session::login(&state, &email, body.password, &state.client_ip(&req)).await?;
@@ -101,12 +84,7 @@ pub async fn login(
 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", summary = "Trade a refresh token for a new pair (rotation; reuse revokes the family)", security(()), request_body = RefreshRequest, responses((status = 200, description = "A new token pair", body = TokenPair), Errors))]
 #[tracing::instrument(name = "auth.refresh", skip_all)]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req).await?;
+pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let pair = session::refresh(&state, body.into_inner().refresh_token).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
@@ -149,7 +127,6 @@ pub async fn verify_mfa(
     req: HttpRequest,
     body: web::Json<MfaVerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req).await?;
     let (mfa_token, factor) = match body.into_inner() {
         MfaVerifyRequest::Code(c) => (c.mfa_token, mfa::SecondFactor::Code(c.code)),
         MfaVerifyRequest::RecoveryCode(c) => (c.mfa_token, mfa::SecondFactor::RecoveryCode(c.recovery_code)),

@@ -372,3 +372,51 @@ async fn a_provider_account_confirms_sensitive_changes_by_a_recent_sign_in() {
     assert_eq!(r.status, 204, "{}", r.text);
     app.me(&token).await.assert_problem(401);
 }
+
+#[tokio::test]
+async fn an_email_the_provider_does_not_vouch_for_makes_no_account() {
+    for mode in ["no_email_verified", "email_unverified"] {
+        let email = format!("unverified.{mode}@example.com");
+        let provider = Provider::start(mode, &format!("subject-{mode}"), &email);
+        let app = app_with(&provider).await;
+        let (url, cookie) = start_login(&app).await;
+        let r = callback(&app, &url, Some(&cookie)).await;
+        assert_eq!(r.assert_problem(422)["errors"][0]["field"], "email", "{mode}: {}", r.text);
+        // Nobody was created under that address: a password sign-up with it still works.
+        assert_eq!(app.register(&email, PASSWORD).await.status, 201, "{mode}");
+    }
+}
+
+#[tokio::test]
+async fn the_provider_endpoints_spend_the_per_address_auth_budget() {
+    let provider = Provider::start("ok", "oidc-budget", "oidc.budget@example.com");
+    let app = spawn_app_with({
+        let issuer = provider.issuer.clone();
+        move |s| {
+            s.rate_limits.auth_per_ip_per_minute = 3;
+            s.oidc.providers.insert(
+                "mock".into(),
+                taskflow::config::OidcProvider {
+                    issuer,
+                    client_id: "taskflow-test".into(),
+                    client_secret: Some("not-so-secret".to_owned().into()),
+                    scopes: vec!["openid".into(), "email".into()],
+                    display_name: None,
+                },
+            );
+        }
+    })
+    .await;
+    let providers = app.get("/api/v1/auth/providers", None).await;
+    assert_eq!(providers.status, 200);
+    assert_eq!(providers.header("ratelimit-remaining"), Some("2"), "{:?}", providers.headers);
+    let authorize = app.client.get(app.url("/api/v1/auth/oauth/mock/authorize")).send().await.unwrap();
+    assert_eq!(authorize.status(), 302);
+    let callback = app.get("/api/v1/auth/oauth/mock/callback?code=x&state=y", None).await;
+    assert_eq!(callback.status, 400, "{}", callback.text);
+    for path in ["/api/v1/auth/providers", "/api/v1/auth/oauth/mock/authorize", "/api/v1/auth/oauth/mock/callback"] {
+        let r = read(app.client.get(app.url(path)).send().await.unwrap()).await;
+        r.assert_problem(429);
+        assert!(r.header("retry-after").is_some(), "{path}");
+    }
+}

@@ -1,5 +1,6 @@
 // A standalone OIDC provider for TaskFlow's tests, on 127.0.0.1 only.
-// MODE=ok | wrong_audience | wrong_nonce; SUBJECT and EMAIL name the person.
+// MODE=ok | wrong_audience | wrong_nonce | no_email_verified | email_unverified;
+// SUBJECT and EMAIL name the person.
 // Prints {"issuer": "..."} once listening.
 import { OAuth2Server } from 'oauth2-mock-server';
 
@@ -13,6 +14,8 @@ server.service.on('beforeTokenSigning', (token) => {
   token.payload.sub = subject;
   token.payload.email = email;
   token.payload.email_verified = true;
+  if (mode === 'no_email_verified') delete token.payload.email_verified;
+  if (mode === 'email_unverified') token.payload.email_verified = false;
   token.payload.name = 'OIDC Person';
   if (mode === 'wrong_audience') token.payload.aud = 'some-other-client';
   if (mode === 'wrong_nonce' && token.payload.nonce !== undefined) token.payload.nonce = 'not-the-nonce';
