@@ -56,7 +56,13 @@ if grep -A1 -E '^\s*- path: /$' "$out/production.yaml" "$out/staging.yaml" | gre
 fi
 grep -q 'readOnlyRootFilesystem: true' "$out/production.yaml"
 grep -q 'name: taskflow-api-blue' "$out/production.yaml" && grep -q 'name: taskflow-api-green' "$out/production.yaml"
-echo "no Ingress routes /metrics; blue and green Deployments present"
+# /metrics has a port of its own in production, and the metrics Service is the only one on it.
+grep -q 'metrics_port: 9090' configuration/production.yaml
+grep -B2 -A2 'name: metrics' "$out/production.yaml" | grep -q 'port: 9090'
+if grep -A3 'kind: Ingress' "$out/production.yaml" "$out/staging.yaml" | grep -q '9090'; then
+  echo "an Ingress points at the metrics port" >&2; exit 1
+fi
+echo "no Ingress routes /metrics; metrics on their own port; blue and green Deployments present"
 
 step "promtool"
 promtool check config deploy/prometheus/prometheus.yml

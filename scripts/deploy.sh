@@ -31,5 +31,5 @@ echo "[deploy] rolling out"
 
 echo "[deploy] smoke testing $base_url"
 "$kubectl" -n "$ns" run "taskflow-smoke-$RANDOM" --rm -i --restart=Never --image="$image" -- \
-  smoke --base-url "$base_url" --metrics-url "http://taskflow-api-metrics.$ns.svc.cluster.local:3000/metrics"
+  smoke --base-url "$base_url" --metrics-url "http://taskflow-api-metrics.$ns.svc.cluster.local:9090/metrics"
 echo "[deploy] $env is on $image"

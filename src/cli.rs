@@ -132,6 +132,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings.clone()).await?;
     tracing::info!(
         port = app.port(),
+        metrics_port = app.metrics_port(),
         environment = settings.environment.as_str(),
         version = env!("CARGO_PKG_VERSION"),
         "taskflow listening"

@@ -150,6 +150,11 @@ pub const DEVELOPMENT_MFA_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1tZmEta2V5LTMyLWJ5d
 pub struct ApplicationSettings {
     pub host: String,
     pub port: u16,
+    /// A port of its own for `/metrics` (on `host`), so a misrouted ingress
+    /// cannot expose it; the main port then answers 404 there. Unset (the
+    /// `make run` default): `/metrics` on the main port.
+    #[serde(default)]
+    pub metrics_port: Option<u16>,
     /// Actix worker threads; 0 means one per core.
     #[serde(default)]
     pub workers: usize,

@@ -21,11 +21,19 @@ use crate::state::AppState;
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     drain: std::time::Duration,
     pool: sqlx::PgPool,
     server: Server,
+    /// The `/metrics`-only listener, when `application.metrics_port` is set.
+    metrics_server: Option<Server>,
     shutting_down: Arc<AtomicBool>,
 }
+
+/// Marks the metrics listener's app: `/metrics` answers there, and only
+/// there when a metrics port is configured.
+#[derive(Clone, Copy)]
+pub struct MetricsListener;
 
 fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
     match err {
@@ -87,12 +95,37 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.application.host.as_str(), settings.application.port))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = settings
+            .application
+            .metrics_port
+            .map(|p| TcpListener::bind((settings.application.host.as_str(), p)))
+            .transpose()?;
+        let metrics_port = metrics_listener.as_ref().map(|l| l.local_addr().map(|a| a.port())).transpose()?;
         let pool = db::app_pool(&settings.database);
         let kv = Kv::new(&settings.redis)?;
         tokio::task::spawn_blocking(password::warm_up);
 
         let shutting_down = Arc::new(AtomicBool::new(false));
         let state = web::Data::new(AppState::new(&settings, pool.clone(), kv, shutting_down.clone())?);
+        let metrics_server = match metrics_listener {
+            None => None,
+            Some(l) => {
+                let state = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .wrap(security_headers())
+                        .app_data(state.clone())
+                        .app_data(web::Data::new(MetricsListener))
+                        .service(web::resource("/metrics").get(routes::health::metrics))
+                        .default_service(web::to(routes::not_found))
+                })
+                .listen(l)?
+                .workers(1)
+                .shutdown_timeout(settings.application.shutdown_timeout_seconds)
+                .disable_signals();
+                Some(server.run())
+            }
+        };
         let limit = settings.application.max_body_bytes;
         let origins = settings.application.cors_allowed_origins.clone();
 
@@ -125,6 +158,8 @@ impl Application {
         }
         Ok(Self {
             port,
+            metrics_port,
+            metrics_server,
             drain: std::time::Duration::from_secs(settings.application.drain_seconds),
             pool,
             server: server.run(),
@@ -136,17 +171,33 @@ impl Application {
         self.port
     }
 
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     /// The app-role pool the server uses (tests exhaust it on purpose).
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
     }
 
     pub fn handle(&self) -> ShutdownHandle {
-        ShutdownHandle { server: self.server.handle(), shutting_down: self.shutting_down.clone(), drain: self.drain }
+        ShutdownHandle {
+            server: self.server.handle(),
+            metrics: self.metrics_server.as_ref().map(Server::handle),
+            shutting_down: self.shutting_down.clone(),
+            drain: self.drain,
+        }
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics_server {
+            None => self.server.await,
+            Some(metrics) => {
+                let (main, metrics) = tokio::join!(self.server, metrics);
+                main.and(metrics)
+            }
+        }
     }
 }
 
@@ -155,6 +206,7 @@ impl Application {
 #[derive(Clone)]
 pub struct ShutdownHandle {
     server: ServerHandle,
+    metrics: Option<ServerHandle>,
     shutting_down: Arc<AtomicBool>,
     drain: std::time::Duration,
 }
@@ -168,6 +220,10 @@ impl ShutdownHandle {
     pub async fn stop(&self) {
         self.begin_drain();
         self.server.stop(true).await;
+        // Scrapes keep working while the API drains; the metrics listener goes last.
+        if let Some(metrics) = &self.metrics {
+            metrics.stop(true).await;
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct AppState {
     pub pseudonym_key: Vec<u8>,
     pub refresh_token_ttl: chrono::Duration,
     pub refresh_reuse_grace: std::time::Duration,
+    /// `/metrics` is served on its own port, not on the API's.
+    pub metrics_port_separate: bool,
     /// Set on SIGTERM so readiness fails at once while in-flight work drains.
     pub shutting_down: Arc<AtomicBool>,
 }
@@ -65,6 +67,7 @@ impl AppState {
             },
             refresh_token_ttl: chrono::Duration::days(settings.auth.refresh_token_ttl_days),
             refresh_reuse_grace: std::time::Duration::from_secs(settings.auth.refresh_reuse_grace_seconds),
+            metrics_port_separate: settings.application.metrics_port.is_some(),
             shutting_down,
         })
     }

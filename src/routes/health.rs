@@ -44,7 +44,16 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics", security(()), responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String)))]
 /// Prometheus exposition. Gauges that are cheap to sample are sampled here,
 /// at scrape time, rather than kept up to date on every request.
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> HttpResponse {
+    // With a metrics port of its own, the public port knows no /metrics.
+    if state.metrics_port_separate && req.app_data::<web::Data<crate::startup::MetricsListener>>().is_none() {
+        return crate::error::problem_response(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not-found",
+            "the requested resource does not exist".into(),
+            None,
+        );
+    }
     let Some(handle) = state.metrics.as_ref() else {
         return HttpResponse::ServiceUnavailable().body("metrics recorder unavailable");
     };

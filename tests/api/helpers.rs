@@ -156,6 +156,8 @@ impl Drop for TestDatabase {
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The `/metrics` listener, when `application.metrics_port` is set.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub settings: Settings,
     pub pool: PgPool,
@@ -177,12 +179,14 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     customise(&mut settings);
     let app = Application::build(settings.clone()).await.expect("build application");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     let pool = app.pool().clone();
     let handle = app.handle();
     let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         settings,
         pool,

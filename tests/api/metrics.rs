@@ -104,3 +104,25 @@ async fn every_metric_in_alerts_and_dashboards_is_exported() {
     }
     assert!(checked > 20, "only {checked} metric references found; is the scan broken?");
 }
+
+#[tokio::test]
+async fn with_a_metrics_port_metrics_leave_the_public_port() {
+    let app = crate::helpers::spawn_app_with(|s| s.application.metrics_port = Some(0)).await;
+    let metrics_port = app.metrics_port.expect("a metrics listener");
+    assert_ne!(metrics_port, app.port);
+    app.get("/api/v1/tasks", None).await.assert_problem(401);
+    // Not on the public port, even though the route exists there.
+    app.get("/metrics", None).await.assert_problem(404);
+    let own = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await.unwrap();
+    assert_eq!(own.status(), 200);
+    let body = own.text().await.unwrap();
+    assert!(body.contains("http_requests_total"), "{body}");
+    // And the metrics listener serves nothing else.
+    let api = reqwest::get(format!("http://127.0.0.1:{metrics_port}/api/v1/tasks")).await.unwrap();
+    assert_eq!(api.status(), 404);
+    let health = reqwest::get(format!("http://127.0.0.1:{metrics_port}/health/ready")).await.unwrap();
+    assert_eq!(health.status(), 404);
+    // Both listeners stop on shutdown.
+    app.handle.stop().await;
+    assert!(reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await.is_err());
+}
