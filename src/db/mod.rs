@@ -5,6 +5,7 @@ pub mod audit;
 pub mod comments;
 pub mod idempotency;
 pub mod identities;
+pub mod invitations;
 pub mod mfa;
 pub mod privacy;
 pub mod seed;

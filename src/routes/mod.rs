@@ -6,6 +6,7 @@ pub mod auth;
 pub mod comments;
 pub mod cursor;
 pub mod health;
+pub mod invitations;
 pub mod me;
 pub mod oauth;
 pub mod openapi;
@@ -43,6 +44,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/me/consents").get(me::get_consents).put(me::put_consents))
         .service(web::resource("/api/v1/me/password").post(me::change_password))
         .service(web::resource("/api/v1/me/audit-events").get(audit::my_events))
+        .service(web::resource("/api/v1/me/invitations").get(invitations::my_invitations))
+        .service(web::resource("/api/v1/me/invitations/{invitation_id}/accept").post(invitations::accept_invitation))
+        .service(web::resource("/api/v1/me/invitations/{invitation_id}/decline").post(invitations::decline_invitation))
         .service(web::resource("/api/v1/me/mfa/totp").post(me::enroll_totp).delete(me::disable_totp))
         .service(web::resource("/api/v1/me/mfa/totp/confirm").post(me::confirm_totp))
         .service(web::resource("/api/v1/me/mfa/recovery-codes").post(me::regenerate_recovery_codes))
@@ -55,6 +59,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .delete(teams::delete_team),
         )
         .service(web::resource("/api/v1/teams/{team_id}/summary").get(teams::team_summary))
+        .service(
+            web::resource("/api/v1/teams/{team_id}/invitations")
+                .get(invitations::list_invitations)
+                .post(invitations::create_invitation),
+        )
+        .service(
+            web::resource("/api/v1/teams/{team_id}/invitations/{invitation_id}").delete(invitations::revoke_invitation),
+        )
         .service(web::resource("/api/v1/teams/{team_id}/members").get(teams::list_members).post(teams::add_member))
         .service(
             web::resource("/api/v1/teams/{team_id}/members/{user_id}")

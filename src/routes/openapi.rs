@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use super::{admin, audit, auth, comments, health, me, oauth, tasks, teams, time};
+use super::{admin, audit, auth, comments, health, invitations, me, oauth, tasks, teams, time};
 use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -28,7 +28,7 @@ use crate::error::Problem;
     tags(
         (name = "auth", description = "Registration, sign-in, tokens, MFA challenge, OIDC"),
         (name = "me", description = "The signed-in account: profile, password, MFA, privacy"),
-        (name = "teams", description = "Teams and their members"),
+        (name = "teams", description = "Teams, their members and invitations"),
         (name = "tasks", description = "Tasks, with ETags and idempotent creation"),
         (name = "comments", description = "Comments on tasks"),
         (name = "time", description = "Time entries, timers and reports"),
@@ -44,6 +44,8 @@ use crate::error::Problem;
         audit::my_events, audit::all_events,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::add_member, teams::update_member, teams::remove_member,
+        invitations::create_invitation, invitations::list_invitations, invitations::revoke_invitation,
+        invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task,
         comments::list_comments, comments::create_comment, comments::update_comment, comments::delete_comment,
         time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,

@@ -180,7 +180,7 @@ pub async fn list_members(
     Ok(HttpResponse::Ok().json(Items { items: items.into_iter().map(MemberResponse::from).collect() }))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams/{team_id}/members", tag = "teams", summary = "Add a member by email or user id (owner/admin)", params(("team_id" = Uuid, Path, description = "Team id")), request_body = AddMemberRequest, responses((status = 201, description = "The membership", body = MemberResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/members", tag = "teams", summary = "Add a member directly (instance administrators only; everyone else invites)", params(("team_id" = Uuid, Path, description = "Team id")), request_body = AddMemberRequest, responses((status = 201, description = "The membership", body = MemberResponse), Errors))]
 #[tracing::instrument(name = "teams.members.add", skip_all)]
 pub async fn add_member(
     state: web::Data<AppState>,

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod audit;
 pub mod comments;
+pub mod invitations;
 pub mod privacy;
 pub mod tasks;
 pub mod teams;
@@ -29,6 +30,8 @@ pub enum ServiceError {
     Conflict(String),
     #[error("invalid fields")]
     Invalid(Vec<FieldError>),
+    #[error("too many requests")]
+    TooMany(crate::auth::rate_limit::RateLimitInfo),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -47,6 +50,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::PreconditionFailed => ApiError::PreconditionFailed,
             ServiceError::Conflict(m) => ApiError::Conflict(m),
             ServiceError::Invalid(errors) => ApiError::Validation(errors),
+            ServiceError::TooMany(info) => ApiError::TooManyRequests(info),
             ServiceError::Db(e) => e.into(),
         }
     }

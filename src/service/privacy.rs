@@ -144,6 +144,7 @@ pub async fn erase(
         .into());
     }
     db::privacy::delete_solo_teams(&mut tx, user.user_id).await?;
+    db::invitations::delete_mine(&mut tx).await?;
     let alias = pseudonym(state, user.user_id.0);
     db::privacy::pseudonymise_audit(&mut tx, alias).await?;
     db::audit::record(&mut tx, Event::new("account.erased").subject(alias).without_address()).await?;

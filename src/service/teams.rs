@@ -9,7 +9,7 @@ use crate::db::audit::Event;
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::db::{self, Tx};
 use crate::domain::team::{may_change_role, TeamName, TeamRole};
-use crate::domain::user::Email;
+use crate::domain::user::{Email, GlobalRole};
 use crate::state::AppState;
 
 /// Who to add: by account id or by email.
@@ -95,16 +95,17 @@ pub async fn add_member(
     role: TeamRole,
 ) -> Result<MemberRow> {
     let mut tx = begin(&state.pool, user).await?;
-    let mine = visible_role(&mut tx, user, team_id).await?;
-    if !mine.can_moderate() {
-        return Err(ServiceError::Forbidden("only team owners and admins add members"));
-    }
-    if role == TeamRole::Owner && mine != TeamRole::Owner {
-        return Err(ServiceError::Forbidden("only owners make owners"));
+    visible_role(&mut tx, user, team_id).await?;
+    // Team owners and admins invite (service::invitations); only an instance
+    // administrator, who sees every account anyway, adds people directly.
+    if user.role != GlobalRole::Admin {
+        return Err(ServiceError::Forbidden(
+            "people join by invitation: POST /api/v1/teams/{team_id}/invitations (direct adds are for instance administrators)",
+        ));
     }
     let target = match who {
         MemberRef::UserId(id) => id,
-        MemberRef::Email(email) => db::teams::user_id_by_email(&mut tx, &email)
+        MemberRef::Email(email) => db::teams::visible_user_id_by_email(&mut tx, &email)
             .await?
             .ok_or_else(|| ServiceError::invalid("email", "no account has this email"))?,
     };

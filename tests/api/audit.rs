@@ -39,7 +39,9 @@ async fn account_and_team_events_are_recorded_with_request_context() {
 
     let events = my_actions(&app, &user).await;
     let seen = actions(&events);
-    for expected in ["auth.login", "auth.login_failed", "account.password_changed", "team.created", "team.member_added"]
+    // The owner invited; the member's acceptance is the member's own event.
+    for expected in
+        ["auth.login", "auth.login_failed", "account.password_changed", "team.created", "team.invitation_created"]
     {
         assert!(seen.contains(&expected), "{expected} missing from {seen:?}");
     }

@@ -272,16 +272,26 @@ impl TestApp {
         r.json["team_id"].as_str().and_then(|s| s.parse().ok()).expect("team_id")
     }
 
-    /// `by` adds `who` to the team with `role`.
+    /// `by` invites `who` to the team with `role`, and `who` accepts.
     pub async fn add_member(&self, by: &TestUser, team_id: Uuid, who: &TestUser, role: &str) {
+        let invitation = self.invite(by, team_id, &who.email, role).await;
+        let r = self
+            .post(&format!("/api/v1/me/invitations/{invitation}/accept"), Some(&who.access_token), &json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+
+    /// `by` invites `email` to the team; returns the invitation id.
+    pub async fn invite(&self, by: &TestUser, team_id: Uuid, email: &str, role: &str) -> Uuid {
         let r = self
             .post(
-                &format!("/api/v1/teams/{team_id}/members"),
+                &format!("/api/v1/teams/{team_id}/invitations"),
                 Some(&by.access_token),
-                &json!({ "user_id": who.user_id, "role": role }),
+                &json!({ "email": email, "role": role }),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        r.json["invitation_id"].as_str().and_then(|s| s.parse().ok()).expect("invitation_id")
     }
 
     /// Creates a task as `user` from `body` and returns the created task.

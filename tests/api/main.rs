@@ -11,6 +11,7 @@ mod errors;
 mod health;
 mod helpers;
 mod injection;
+mod invitations;
 mod logs;
 mod me;
 mod metrics;

@@ -85,7 +85,10 @@ async fn erasure_removes_the_person_keeps_shared_work_and_pseudonymises_the_log(
     let owner = app.create_user().await;
     let leaver = app.create_user().await;
     let team = app.create_team(&owner, "T").await;
-    app.add_member(&owner, team, &leaver, "member").await;
+    app.add_member(&owner, team, &leaver, "admin").await;
+    // An event of the owner's about the leaver.
+    let role = format!("/api/v1/teams/{team}/members/{}", leaver.user_id);
+    assert_eq!(app.patch(&role, Some(&owner.access_token), &json!({ "role": "member" })).await.status, 200);
     let t = app.create_task(&leaver, json!({ "title": "shared work", "team_id": team })).await;
     let id = t["task_id"].as_str().unwrap();
     app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&leaver.access_token), &json!({ "body": "my take" })).await;
@@ -120,7 +123,7 @@ async fn erasure_removes_the_person_keeps_shared_work_and_pseudonymises_the_log(
     assert_eq!(members.json["items"].as_array().unwrap().len(), 1);
     // The owner's view of the membership event no longer names the leaver.
     let events = app.get("/api/v1/me/audit-events", Some(&owner.access_token)).await;
-    let added = events.json["items"].as_array().unwrap().iter().find(|e| e["action"] == "team.member_added").unwrap();
+    let added = events.json["items"].as_array().unwrap().iter().find(|e| e["action"] == "team.role_changed").unwrap();
     assert_ne!(added["subject_id"], leaver.user_id.to_string());
     assert!(!events.text.contains(&leaver.user_id.to_string()));
     assert!(!events.text.contains(&leaver.email));

@@ -37,53 +37,24 @@ async fn a_team_is_invisible_to_outsiders() {
 }
 
 #[tokio::test]
-async fn members_are_added_by_email_or_id_and_only_by_admins() {
+async fn members_are_added_directly_by_email_or_id_only_by_instance_admins() {
     let app = spawn_app().await;
     let owner = app.create_user().await;
     let member = app.create_user().await;
-    let newcomer = app.create_user().await;
+    let root = app.create_user().await;
+    let admin = app.promote_to_admin(&root).await;
     let team = app.create_team(&owner, "T").await;
-    let r = app
-        .post(
-            &format!("/api/v1/teams/{team}/members"),
-            Some(&owner.access_token),
-            &json!({ "email": member.email.to_uppercase(), "role": "member" }),
-        )
-        .await;
+    let path = format!("/api/v1/teams/{team}/members");
+    // Team owners invite instead (tests/api/invitations.rs).
+    app.post(&path, Some(&owner.access_token), &json!({ "email": member.email })).await.assert_problem(403);
+    let r = app.post(&path, Some(&admin), &json!({ "email": member.email.to_uppercase(), "role": "member" })).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json["user_id"], member.user_id.to_string());
-
-    // A plain member cannot add people.
-    app.post(
-        &format!("/api/v1/teams/{team}/members"),
-        Some(&member.access_token),
-        &json!({ "user_id": newcomer.user_id, "role": "viewer" }),
-    )
-    .await
-    .assert_problem(403);
-    // Adding twice is a conflict; an unknown email is a field error.
-    app.post(
-        &format!("/api/v1/teams/{team}/members"),
-        Some(&owner.access_token),
-        &json!({ "user_id": member.user_id }),
-    )
-    .await
-    .assert_problem(409);
-    let r = app
-        .post(
-            &format!("/api/v1/teams/{team}/members"),
-            Some(&owner.access_token),
-            &json!({ "email": "nobody@example.com" }),
-        )
-        .await;
+    // Adding twice is a conflict; an unknown email or id is a field error.
+    app.post(&path, Some(&admin), &json!({ "user_id": member.user_id })).await.assert_problem(409);
+    let r = app.post(&path, Some(&admin), &json!({ "email": "nobody@example.com" })).await;
     assert_eq!(r.assert_problem(422)["errors"][0]["field"], "email");
-    let r = app
-        .post(
-            &format!("/api/v1/teams/{team}/members"),
-            Some(&owner.access_token),
-            &json!({ "user_id": uuid::Uuid::new_v4() }),
-        )
-        .await;
+    let r = app.post(&path, Some(&admin), &json!({ "user_id": uuid::Uuid::new_v4() })).await;
     assert_eq!(r.assert_problem(422)["errors"][0]["field"], "user_id");
 }
 
