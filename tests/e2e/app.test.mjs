@@ -1,6 +1,6 @@
 // The web frontend in headless Chromium (Debian's, driven by playwright-core)
 // against a real server: sign up, tasks, comments, timer, report, board,
-// teams, MFA enrolment and an MFA sign-in with codes computed here, linking
+// teams and invitations (accepted in a second browser), MFA enrolment and an MFA sign-in with codes computed here, linking
 // an OIDC provider and signing in with its button (tests/e2e/run.sh starts it).
 // Screenshots and page-load figures go to OUT_DIR; figures are reported,
 // never asserted.
@@ -122,6 +122,52 @@ await step("create a team", async () => {
   await page.click("text=E2E team");
   await page.waitForSelector("#invite-form");
   await shot("team");
+});
+
+const invitee = { email: `e2e-invitee-${Date.now()}@example.test`, password: `e2e-invitee-${Math.random().toString(36).slice(2)}` };
+
+await step("invite by email, and revoke another invitation", async () => {
+  for (const address of [invitee.email, "e2e-changed-my-mind@example.test"]) {
+    await page.fill("#invite-form input[name=email]", address);
+    await page.selectOption("#invite-form select[name=role]", "member");
+    await page.click("#invite-form button[type=submit]");
+    await page.waitForSelector(`#team-invitations td:has-text("${address}")`);
+  }
+  assert.match(await page.textContent("#flash"), /They join when they accept it/);
+  await shot("team-invitations");
+  await page.click('button[aria-label="Revoke the invitation to e2e-changed-my-mind@example.test"]');
+  await page.waitForSelector('#team-invitations td:has-text("e2e-changed-my-mind@example.test")', { state: "detached" });
+  await page.waitForSelector(`#team-invitations td:has-text("${invitee.email}")`);
+});
+
+await step("the invitee signs up, sees the invitation and accepts it", async () => {
+  const r = await fetch(`${base}/api/v1/auth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: invitee.email, password: invitee.password, display_name: "E2E Invitee" }),
+  });
+  assert.equal(r.status, 201, await r.text());
+  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const theirs = await other.newPage();
+  theirs.setDefaultTimeout(15000);
+  theirs.on("pageerror", (e) => problems.push(`invitee page error: ${e}`));
+  await theirs.goto(`${base}/`);
+  await theirs.fill("#login-form input[name=email]", invitee.email);
+  await theirs.fill("#login-form input[name=password]", invitee.password);
+  await theirs.click("#login-form button[type=submit]");
+  await theirs.waitForSelector("#new-task");
+  await theirs.goto(`${base}/#/teams`);
+  const offer = await theirs.waitForSelector('#my-invitations li:has-text("E2E team")');
+  assert.match(await offer.textContent(), /as member, from E2E Tester/);
+  await theirs.screenshot({ path: `${out}/invitation.png`, fullPage: true });
+  await theirs.click('button[aria-label="Accept the invitation to E2E team"]');
+  await theirs.waitForSelector('h1:has-text("E2E team")');
+  await theirs.waitForSelector(`td:has-text("${invitee.email}")`);
+  await other.close();
+  // The owner now sees a member, and no open invitation.
+  await page.reload();
+  await page.waitForSelector(`td:has-text("E2E Invitee")`);
+  assert.equal(await page.$("#team-invitations"), null);
 });
 
 await step("page load of the task list with 200 tasks", async () => {
