@@ -74,6 +74,11 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
              'identities', coalesce((select jsonb_agg(jsonb_build_object('issuer', e.issuer, 'subject', e.subject,
                                                  'email', e.email, 'linked_at', e.created_at) order by e.created_at)
                                      from external_identities e where e.user_id = $1), '[]'),
+             'invitations_received', coalesce((select jsonb_agg(jsonb_build_object('invitation_id', i.invitation_id,
+                                                 'team_id', i.team_id, 'role', i.role, 'status', i.status,
+                                                 'created_at', i.created_at, 'expires_at', i.expires_at,
+                                                 'responded_at', i.responded_at) order by i.created_at)
+                                               from team_invitations i where i.email = private.my_email()), '[]'),
              'mfa_enabled', exists (select 1 from user_mfa m where m.user_id = $1 and m.enabled_at is not null)
            ) as "doc!""#,
         user.0

@@ -102,7 +102,7 @@ pub struct InviteRequest {
     email: String,
     /// Owners are made from members (PATCH the membership), never invited.
     #[serde(default = "default_role")]
-    #[schema(value_type = Option<String>, pattern = "^(admin|member|viewer)$")]
+    #[schema(value_type = String, pattern = "^(admin|member|viewer)$")]
     role: TeamRole,
 }
 

@@ -197,3 +197,18 @@ async fn a_new_invitation_replaces_the_open_one_and_lists_page() {
     assert_eq!(rest.json["items"].as_array().unwrap().len(), 3, "{}", rest.text);
     assert!(rest.json["next_cursor"].is_null());
 }
+
+#[tokio::test]
+async fn a_team_owner_adding_directly_is_told_to_invite() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let team = app.create_team(&owner, "m^").await;
+    let r = app
+        .post(
+            &format!("/api/v1/teams/{team}/members"),
+            Some(&owner.access_token),
+            &json!({ "email": "zxs=va2~+t@y0.g0o.io" }),
+        )
+        .await;
+    assert!(r.assert_problem(403)["detail"].as_str().unwrap().contains("invitations"), "{}", r.text);
+}

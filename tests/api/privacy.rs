@@ -30,9 +30,15 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     )
     .await;
 
+    let inviter = app.create_user().await;
+    let theirs = app.create_team(&inviter, "Theirs").await;
+    let invitation = app.invite(&inviter, theirs, &u.email, "viewer").await;
+
     let r = app.get("/api/v1/me/export", Some(&u.access_token)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.header("content-disposition").unwrap().contains("attachment"));
+    assert_eq!(r.json["invitations_received"][0]["invitation_id"], invitation.to_string());
+    assert_eq!(r.json["invitations_received"][0]["status"], "pending");
     let doc = r.json;
     assert_eq!(doc["profile"]["email"], u.email);
     assert!(doc["profile"].get("password_hash").is_none(), "no password material in the export");
