@@ -94,15 +94,16 @@ pub async fn add_member(
     who: MemberRef,
     role: TeamRole,
 ) -> Result<MemberRow> {
-    let mut tx = begin(&state.pool, user).await?;
-    visible_role(&mut tx, user, team_id).await?;
     // Team owners and admins invite (service::invitations); only an instance
     // administrator, who sees every account anyway, adds people directly.
+    // Everyone else is refused alike for any team id, existing or not.
     if user.role != GlobalRole::Admin {
         return Err(ServiceError::Forbidden(
             "people join by invitation: POST /api/v1/teams/{team_id}/invitations (direct adds are for instance administrators)",
         ));
     }
+    let mut tx = begin(&state.pool, user).await?;
+    visible_role(&mut tx, user, team_id).await?;
     let target = match who {
         MemberRef::UserId(id) => id,
         MemberRef::Email(email) => db::teams::visible_user_id_by_email(&mut tx, &email)

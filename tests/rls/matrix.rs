@@ -319,7 +319,9 @@ async fn an_outsider_gets_404_from_every_endpoint_that_takes_an_id() {
         ("PATCH", format!("/api/v1/teams/{team}"), json!({ "name": "mine" })),
         ("DELETE", format!("/api/v1/teams/{team}"), body.clone()),
         ("GET", format!("/api/v1/teams/{team}/members"), body.clone()),
-        ("POST", format!("/api/v1/teams/{team}/members"), json!({ "user_id": outsider.user_id, "role": "owner" })),
+        ("POST", format!("/api/v1/teams/{team}/invitations"), json!({ "email": "someone@example.com" })),
+        ("GET", format!("/api/v1/teams/{team}/invitations"), body.clone()),
+        ("DELETE", format!("/api/v1/teams/{team}/invitations/{}", Uuid::new_v4()), body.clone()),
         ("PATCH", format!("/api/v1/teams/{team}/members/{member}"), json!({ "role": "viewer" })),
         ("DELETE", format!("/api/v1/teams/{team}/members/{member}"), body.clone()),
         ("GET", format!("/api/v1/tasks/{task}"), body.clone()),
@@ -347,6 +349,12 @@ async fn an_outsider_gets_404_from_every_endpoint_that_takes_an_id() {
             .await;
         assert_eq!(r.status, 404, "{method} {path}: {}", r.text);
     }
+    // The direct add is for instance administrators: refused alike whether
+    // or not the caller can see the team, so it reveals nothing either.
+    let direct = json!({ "user_id": outsider.user_id, "role": "owner" });
+    let foreign = app.post(&format!("/api/v1/teams/{team}/members"), tok, &direct).await;
+    let unknown = app.post(&format!("/api/v1/teams/{}/members", Uuid::new_v4()), tok, &direct).await;
+    assert_eq!((foreign.status.as_u16(), foreign.text.clone()), (403, unknown.text.clone()));
     // Filters naming a foreign team simply find nothing.
     assert_eq!(app.get(&format!("/api/v1/tasks?team_id={team}"), tok).await.json["items"], json!([]));
     assert_eq!(app.get(&format!("/api/v1/time-entries?team_id={team}"), tok).await.json["items"], json!([]));
