@@ -41,8 +41,14 @@ impl Drop for Provider {
 }
 
 async fn app_with(provider: &Provider) -> TestApp {
+    app_with_and(provider, |_| {}).await
+}
+
+/// The app with `provider` configured as "mock", then `customise`d.
+async fn app_with_and(provider: &Provider, customise: impl FnOnce(&mut taskflow::config::Settings)) -> TestApp {
     let issuer = provider.issuer.clone();
     spawn_app_with(move |s| {
+        customise(s);
         s.oidc.providers.insert(
             "mock".into(),
             taskflow::config::OidcProvider {
@@ -390,23 +396,7 @@ async fn an_email_the_provider_does_not_vouch_for_makes_no_account() {
 #[tokio::test]
 async fn the_provider_endpoints_spend_the_per_address_auth_budget() {
     let provider = Provider::start("ok", "oidc-budget", "oidc.budget@example.com");
-    let app = spawn_app_with({
-        let issuer = provider.issuer.clone();
-        move |s| {
-            s.rate_limits.auth_per_ip_per_minute = 3;
-            s.oidc.providers.insert(
-                "mock".into(),
-                taskflow::config::OidcProvider {
-                    issuer,
-                    client_id: "taskflow-test".into(),
-                    client_secret: Some("not-so-secret".to_owned().into()),
-                    scopes: vec!["openid".into(), "email".into()],
-                    display_name: None,
-                },
-            );
-        }
-    })
-    .await;
+    let app = app_with_and(&provider, |s| s.rate_limits.auth_per_ip_per_minute = 3).await;
     let providers = app.get("/api/v1/auth/providers", None).await;
     assert_eq!(providers.status, 200);
     assert_eq!(providers.header("ratelimit-remaining"), Some("2"), "{:?}", providers.headers);

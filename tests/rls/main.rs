@@ -236,6 +236,29 @@ async fn a_personal_task_cannot_be_assigned_to_a_stranger() {
     assert_eq!(n, 1, "assigning to oneself is fine");
 }
 
+/// Runs `sql` (its binds all uuids) as `user` and rolls back, unless
+/// `commit`: the SQLSTATE it failed with, or `None` when Postgres admitted it.
+async fn attempt(
+    conn: &mut PgConnection,
+    user: uuid::Uuid,
+    sql: &str,
+    binds: &[uuid::Uuid],
+    commit: bool,
+) -> Option<String> {
+    let mut tx = as_user(conn, user).await;
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    let outcome = q.execute(&mut *tx).await;
+    if commit && outcome.is_ok() {
+        tx.commit().await.unwrap();
+    } else {
+        tx.rollback().await.unwrap();
+    }
+    outcome.err().map(|e| sqlstate(&e).unwrap_or_else(|| e.to_string()))
+}
+
 #[tokio::test]
 async fn invitations_are_the_only_way_in_and_only_their_invitee_answers() {
     let app = spawn_app().await;
@@ -245,84 +268,30 @@ async fn invitations_are_the_only_way_in_and_only_their_invitee_answers() {
     let team = app.create_team(&owner, "T").await;
     let invitation = app.invite(&owner, team, &invitee.email, "viewer").await;
     let mut conn = app_role_connection(&app).await;
+    let join = |role: &str| format!("insert into team_members (team_id, user_id, role) values ($1, $2, '{role}')");
+    let refused = Some("42501".to_owned());
 
     // The team's owner can no longer write a membership for someone else.
-    let mut tx = as_user(&mut conn, owner.user_id).await;
-    let err = sqlx::query("insert into team_members (team_id, user_id, role) values ($1, $2, 'member')")
-        .bind(team)
-        .bind(stranger.user_id)
-        .execute(&mut *tx)
-        .await
-        .expect_err("a direct add must fail");
-    assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{err}");
-    tx.rollback().await.unwrap();
-
+    let direct = attempt(&mut conn, owner.user_id, &join("member"), &[team, stranger.user_id], false).await;
+    assert_eq!(direct, refused, "a direct add");
     // A stranger sees no invitation and cannot join on someone else's.
     let mut tx = as_user(&mut conn, stranger.user_id).await;
     let seen: i64 = sqlx::query_scalar("select count(*) from team_invitations").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(seen, 0);
-    let err = sqlx::query("insert into team_members (team_id, user_id, role) values ($1, $2, 'viewer')")
-        .bind(team)
-        .bind(stranger.user_id)
-        .execute(&mut *tx)
-        .await
-        .expect_err("joining without an invitation must fail");
-    assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{err}");
     tx.rollback().await.unwrap();
-
+    let uninvited = attempt(&mut conn, stranger.user_id, &join("viewer"), &[team, stranger.user_id], false).await;
+    assert_eq!(uninvited, refused, "joining without an invitation");
     // The invitee: not with another role, not by rewriting the invitation.
-    let mut tx = as_user(&mut conn, invitee.user_id).await;
-    let err = sqlx::query("insert into team_members (team_id, user_id, role) values ($1, $2, 'admin')")
-        .bind(team)
-        .bind(invitee.user_id)
-        .execute(&mut *tx)
-        .await
-        .expect_err("joining above the invited role must fail");
-    assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{err}");
-    tx.rollback().await.unwrap();
-    let mut tx = as_user(&mut conn, invitee.user_id).await;
-    let err = sqlx::query("update team_invitations set role = 'admin' where invitation_id = $1")
-        .bind(invitation)
-        .execute(&mut *tx)
-        .await
-        .expect_err("an invitee must not rewrite the role");
-    assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{err}");
-    tx.rollback().await.unwrap();
+    let me = [team, invitee.user_id];
+    assert_eq!(attempt(&mut conn, invitee.user_id, &join("admin"), &me, false).await, refused, "above the role");
+    let rewrite = "update team_invitations set role = 'admin' where invitation_id = $1";
+    assert_eq!(attempt(&mut conn, invitee.user_id, rewrite, &[invitation], false).await, refused, "a rewrite");
     // With the invited role, it works.
-    let mut tx = as_user(&mut conn, invitee.user_id).await;
-    let n = sqlx::query("insert into team_members (team_id, user_id, role) values ($1, $2, 'viewer')")
-        .bind(team)
-        .bind(invitee.user_id)
-        .execute(&mut *tx)
-        .await
-        .unwrap()
-        .rows_affected();
-    assert_eq!(n, 1);
-    tx.rollback().await.unwrap();
-
-    // Once declined, the door is shut.
-    let mut tx = as_user(&mut conn, invitee.user_id).await;
-    sqlx::query("update team_invitations set status = 'declined', responded_at = now() where invitation_id = $1")
-        .bind(invitation)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let mut tx = as_user(&mut conn, invitee.user_id).await;
-    let err = sqlx::query("insert into team_members (team_id, user_id, role) values ($1, $2, 'viewer')")
-        .bind(team)
-        .bind(invitee.user_id)
-        .execute(&mut *tx)
-        .await
-        .expect_err("a declined invitation admits nobody");
-    assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{err}");
-    tx.rollback().await.unwrap();
-    let mut tx = as_user(&mut conn, invitee.user_id).await;
-    let err =
-        sqlx::query("update team_invitations set status = 'pending', responded_at = null where invitation_id = $1")
-            .bind(invitation)
-            .execute(&mut *tx)
-            .await
-            .expect_err("an answer is final");
-    assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{err}");
+    assert_eq!(attempt(&mut conn, invitee.user_id, &join("viewer"), &me, false).await, None);
+    // Once declined, the door is shut, and the answer is final.
+    let decline = "update team_invitations set status = 'declined', responded_at = now() where invitation_id = $1";
+    assert_eq!(attempt(&mut conn, invitee.user_id, decline, &[invitation], true).await, None);
+    assert_eq!(attempt(&mut conn, invitee.user_id, &join("viewer"), &me, false).await, refused, "after declining");
+    let reopen = "update team_invitations set status = 'pending', responded_at = null where invitation_id = $1";
+    assert_eq!(attempt(&mut conn, invitee.user_id, reopen, &[invitation], false).await, refused, "reopening");
 }
