@@ -126,3 +126,35 @@ async fn with_a_metrics_port_metrics_leave_the_public_port() {
     app.handle.stop().await;
     assert!(reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await.is_err());
 }
+
+/// Label values of `http_requests_total` in a scrape.
+fn label_values(scrape: &str, label: &str) -> std::collections::BTreeSet<String> {
+    let key = format!("{label}=\"");
+    scrape
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+        .filter_map(|l| l.split(&key).nth(1).and_then(|rest| rest.split('"').next()).map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn made_up_methods_and_paths_add_no_label_values() {
+    let app = spawn_app().await;
+    let mut made_up = Vec::new();
+    for i in 0..1000u32 {
+        let method = format!("PROBE{}", i % 250);
+        let path = format!("/probe/{i}/{}", uuid::Uuid::new_v4().simple());
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = app.client.request(m, app.url(&path)).send().await.unwrap();
+        assert!(r.status().is_client_error(), "{method} {path}: {}", r.status());
+        made_up.push((method, path));
+    }
+    let scrape = app.get("/metrics", None).await.text;
+    let methods = label_values(&scrape, "method");
+    let allowed = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"];
+    assert!(methods.iter().all(|m| allowed.contains(&m.as_str())), "{methods:?}");
+    assert!(methods.contains("OTHER"));
+    let routes = label_values(&scrape, "route");
+    assert!(routes.contains("unmatched"), "{routes:?}");
+    assert!(routes.iter().all(|r| !r.starts_with("/probe")), "raw paths became routes: {routes:?}");
+}
