@@ -60,12 +60,6 @@ impl Guarded {
     pub const ALL: [Guarded; 5] =
         [Guarded::PasswordChange, Guarded::MfaDisable, Guarded::RecoveryCodes, Guarded::Erasure, Guarded::LinkProvider];
 
-    /// The Redis keys of this action's throttle for `user` (for erasure).
-    pub fn throttle_keys(self, user: UserId) -> [String; 2] {
-        let [t] = self.throttles(user);
-        [t.failures, t.lock]
-    }
-
     fn as_str(self) -> &'static str {
         match self {
             Guarded::PasswordChange => "password_change",
@@ -76,17 +70,18 @@ impl Guarded {
         }
     }
 
-    fn throttles(self, user: UserId) -> [Throttle; 1] {
+    /// This action's throttle for `user`.
+    pub fn throttle(self, user: UserId) -> Throttle {
         Throttle::action(user.0, self.as_str())
     }
 }
 
 /// Refuses the action while its back-off lasts (before any hashing).
 pub(crate) async fn guard(state: &AppState, user: UserId, action: Guarded) -> Result<(), AuthError> {
-    match state.limits.locked(&action.throttles(user)).await {
+    match state.limits.locked(std::slice::from_ref(&action.throttle(user))).await {
         Some(lock) => {
             crate::metrics::auth_failure("locked_out");
-            Err(super::session::locked(lock))
+            Err(lock.into())
         }
         None => Ok(()),
     }
@@ -95,7 +90,9 @@ pub(crate) async fn guard(state: &AppState, user: UserId, action: Guarded) -> Re
 /// Counts a wrong password or code for the action; audited when it locks.
 pub(crate) async fn count_failure(state: &AppState, user: UserId, action: Guarded) {
     crate::metrics::auth_failure("reauthentication_failed");
-    let Some(lock) = state.limits.record_failure(&action.throttles(user)).await else { return };
+    let Some(lock) = state.limits.record_failure(std::slice::from_ref(&action.throttle(user))).await else {
+        return;
+    };
     tracing::warn!(user_id = %user, action = action.as_str(), wait_seconds = lock.seconds, "action locked after repeated wrong passwords or codes");
     let event = Event::new("auth.action_locked")
         .actor(user.0)

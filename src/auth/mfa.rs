@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::account::{confirm_presence, count_failure, guard, Guarded};
 use super::extractor::AuthUser;
 use super::rate_limit::Throttle;
-use super::session::{audit_failure, locked, start, TokenPair};
+use super::session::{audit_failure, start, TokenPair};
 use super::totp::{self, Sealed};
 use super::AuthError;
 use crate::db::audit::Event;
@@ -184,7 +184,7 @@ pub async fn verify_login(
     let user = UserId(claims.sub);
     let throttles = Throttle::sign_in(&user.0.to_string(), ip);
     if let Some(lock) = state.limits.locked(&throttles).await {
-        return Err(locked(lock));
+        return Err(lock.into());
     }
 
     let mut tx = begin_as(&state.pool, &Actor::Account { user_id: user, role: GlobalRole::Member }).await?;

@@ -51,6 +51,13 @@ pub enum AuthError {
     Hashing(String),
 }
 
+/// A lock in force answers 429, saying how long it lasts.
+impl From<rate_limit::Locked> for AuthError {
+    fn from(lock: rate_limit::Locked) -> Self {
+        AuthError::Locked(rate_limit::RateLimitInfo { limit: 0, remaining: 0, reset: lock.seconds })
+    }
+}
+
 impl From<AuthError> for crate::error::ApiError {
     fn from(e: AuthError) -> Self {
         use crate::error::ApiError;

@@ -77,13 +77,23 @@ impl Throttle {
         [
             Throttle::new("pair", &digest(&format!("{account}\n{ip}")), policy::PAIR_FREE_FAILURES),
             Throttle::new("ip", ip, policy::IP_FREE_FAILURES),
-            Throttle::new("acct", &digest(account), policy::ACCOUNT_CEILING),
+            Throttle::account(account),
         ]
     }
 
+    /// The account's distributed-attack ceiling, shared by every address.
+    pub fn account(account: &str) -> Throttle {
+        Throttle::new("acct", &digest(account), policy::ACCOUNT_CEILING)
+    }
+
     /// One re-authenticated action of one signed-in user.
-    pub fn action(user: uuid::Uuid, action: &str) -> [Throttle; 1] {
-        [Throttle::new("action", &format!("{action}:{user}"), policy::ACTION_FREE_FAILURES)]
+    pub fn action(user: uuid::Uuid, action: &str) -> Throttle {
+        Throttle::new("action", &format!("{action}:{user}"), policy::ACTION_FREE_FAILURES)
+    }
+
+    /// Its Redis keys: the failure counter and the lock.
+    pub fn keys(&self) -> [String; 2] {
+        [self.failures.clone(), self.lock.clone()]
     }
 }
 
@@ -98,6 +108,14 @@ fn digest(s: &str) -> String {
 pub struct Locked {
     pub seconds: u64,
     pub scope: &'static str,
+}
+
+/// The longer of a lock found so far and another one.
+fn longer(so_far: Option<Locked>, seconds: u64, scope: &'static str) -> Option<Locked> {
+    match so_far {
+        Some(l) if l.seconds >= seconds => Some(l),
+        _ => Some(Locked { seconds, scope }),
+    }
 }
 
 fn decide(limit: u64, count: u64, ttl_ms: i64) -> Decision {
@@ -191,9 +209,7 @@ impl RateLimiter {
         let mut longest: Option<Locked> = None;
         for t in throttles {
             if let Some(seconds) = self.locked_for(&t.lock).await {
-                if longest.is_none_or(|l| seconds > l.seconds) {
-                    longest = Some(Locked { seconds, scope: t.scope });
-                }
+                longest = longer(longest, seconds, t.scope);
             }
         }
         longest
@@ -209,10 +225,7 @@ impl RateLimiter {
                 if self.kv.set_with_ttl(&t.lock, "1", wait).await.is_err() {
                     self.lock_locally(&t.lock, wait);
                 }
-                let seconds = wait.as_secs();
-                if longest.is_none_or(|l| seconds > l.seconds) {
-                    longest = Some(Locked { seconds, scope: t.scope });
-                }
+                longest = longer(longest, wait.as_secs(), t.scope);
             }
         }
         longest
@@ -222,7 +235,7 @@ impl RateLimiter {
     /// the account ceiling out: one success must not reset a distributed
     /// attack's count.
     pub async fn forget(&self, throttles: &[Throttle]) {
-        let keys: Vec<String> = throttles.iter().flat_map(|t| [t.failures.clone(), t.lock.clone()]).collect();
+        let keys: Vec<String> = throttles.iter().flat_map(Throttle::keys).collect();
         self.clear(&keys).await;
     }
 
@@ -264,6 +277,7 @@ mod tests {
         let b = Throttle::sign_in("ada@example.com", "127.0.0.3");
         assert_ne!(a[0], b[0], "each address has its own pair counter");
         assert_eq!(a[2], b[2], "the account ceiling is shared by all addresses");
+        assert_eq!(a[2], Throttle::account("ada@example.com"));
         assert_eq!(a[2].free, policy::ACCOUNT_CEILING);
         assert!(a.iter().all(|t| !t.failures.contains("ada@") && !t.lock.contains("ada@")), "no email in clear");
         assert_ne!(
@@ -272,5 +286,13 @@ mod tests {
         );
         let u = uuid::Uuid::new_v4();
         assert_ne!(Throttle::action(u, "erase"), Throttle::action(u, "mfa_disable"), "one action locks alone");
+    }
+
+    #[test]
+    fn the_longest_lock_wins_and_keeps_its_scope() {
+        let first = longer(None, 30, "pair");
+        assert_eq!(first, Some(Locked { seconds: 30, scope: "pair" }));
+        assert_eq!(longer(first, 10, "ip"), first);
+        assert_eq!(longer(first, 60, "acct"), Some(Locked { seconds: 60, scope: "acct" }));
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::extractor::{denied_session_key, denied_token_key, AuthUser};
-use super::rate_limit::{Locked, RateLimitInfo, Throttle};
+use super::rate_limit::{Locked, Throttle};
 use super::{password, AuthError};
 use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
@@ -92,7 +92,7 @@ pub async fn login(
     // Locked pairs, addresses and accounts are refused before argon2 runs.
     if let Some(lock) = state.limits.locked(&throttles).await {
         crate::metrics::auth_failure("locked_out");
-        return Err(locked(lock));
+        return Err(lock.into());
     }
     let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
     let credentials = db::users::credentials(&mut tx, email).await?;
@@ -126,11 +126,6 @@ pub async fn login(
         return Ok(LoginOutcome::MfaRequired { mfa_required: true, mfa_token, expires_in: claims.exp - claims.iat });
     }
     Ok(LoginOutcome::Tokens(start(state, credentials.user_id, credentials.role).await?))
-}
-
-/// The 429 for a lock in force.
-pub(crate) fn locked(lock: Locked) -> AuthError {
-    AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: lock.seconds })
 }
 
 /// A failed sign-in (and a lockout it caused), in its own anonymous

@@ -111,6 +111,23 @@ pub async fn find(tx: &mut Tx, invitation_id: Uuid) -> Result<Option<InvitationR
     Ok(row)
 }
 
+/// One of the caller's open (pending, unexpired) invitations, locked: what
+/// an answer acts on. Other people's, answered and expired ones are None.
+pub async fn find_open_for_me(tx: &mut Tx, invitation_id: Uuid) -> Result<Option<InvitationRow>, DbError> {
+    let _timer = crate::metrics::db_timer("invitations.find_open_for_me");
+    let row = sqlx::query_as!(
+        InvitationRow,
+        r#"select invitation_id, team_id, email, role, invited_by, status, created_at, expires_at, responded_at
+           from team_invitations
+           where invitation_id = $1 and email = private.my_email() and status = 'pending' and expires_at > now()
+           for update"#,
+        invitation_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row)
+}
+
 /// The caller's open (pending, unexpired) invitations, newest first.
 pub async fn mine(
     tx: &mut Tx,

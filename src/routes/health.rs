@@ -47,12 +47,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> HttpResponse {
     // With a metrics port of its own, the public port knows no /metrics.
     if state.metrics_port_separate && req.app_data::<web::Data<crate::startup::MetricsListener>>().is_none() {
-        return crate::error::problem_response(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not-found",
-            "the requested resource does not exist".into(),
-            None,
-        );
+        return actix_web::ResponseError::error_response(&crate::error::ApiError::NotFound);
     }
     let Some(handle) = state.metrics.as_ref() else {
         return HttpResponse::ServiceUnavailable().body("metrics recorder unavailable");

@@ -15,13 +15,18 @@ use crate::service::{Idempotency, Stored};
 /// A NUL character in any parameter is refused here, for every list and
 /// filter at once (Postgres text cannot hold one).
 pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_html_form::from_str(req.query_string()).map_err(|e| ApiError::validation("query", e.to_string()))?;
-    if let Some((name, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
-        let name = name.replace('\0', "\\u0000");
+    let raw = req.query_string();
+    // A request line cannot carry a raw NUL, so `%00` is its only way in:
+    // a byte scan on every request, the parameter named only when found.
+    if raw.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0') {
+        let pairs: Vec<(String, String)> = serde_html_form::from_str(raw).unwrap_or_default();
+        let name = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+            .map_or_else(|| "?".to_owned(), |(k, _)| k.replace('\0', "\\u0000"));
         return Err(ApiError::validation("query", format!("parameter `{name}` {}", crate::domain::NUL_MESSAGE)));
     }
-    serde_html_form::from_str(req.query_string()).map_err(|e| ApiError::validation("query", e.to_string()))
+    serde_html_form::from_str(raw).map_err(|e| ApiError::validation("query", e.to_string()))
 }
 
 pub fn timestamp(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ApiError> {

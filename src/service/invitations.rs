@@ -39,12 +39,13 @@ pub async fn invite(
     if role == TeamRole::Owner {
         return Err(ServiceError::invalid("role", "invite as admin, member or viewer; owners are made from members"));
     }
-    let mut tx = begin(&state.pool, user).await?;
-    require_manager(&mut tx, user, team_id).await?;
+    // Counted before the transaction, so no pooled connection waits on Redis.
     let budget = state.limits.hit(&format!("invite:{}", user.user_id), (PER_INVITER_PER_HOUR, hour())).await;
     if !budget.allowed {
         return Err(ServiceError::TooMany(budget.info));
     }
+    let mut tx = begin(&state.pool, user).await?;
+    require_manager(&mut tx, user, team_id).await?;
     let expires_at = Utc::now() + Duration::days(VALID_FOR_DAYS);
     let row =
         db::invitations::create(&mut tx, Uuid::now_v7(), team_id, &email, role, user.user_id.0, expires_at).await?;
@@ -101,20 +102,11 @@ pub async fn mine(
     Ok(rows)
 }
 
-/// The caller's open invitation, locked; anything else (someone else's, a
-/// team's as its admin sees it, answered, expired) is not found.
-async fn open_invitation(tx: &mut Tx, user: &AuthUser, invitation_id: Uuid) -> Result<InvitationRow> {
-    let me = db::users::find(tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
-    db::invitations::find(tx, invitation_id)
-        .await?
-        .filter(|r| r.email == me.email && r.status == "pending" && r.expires_at > Utc::now())
-        .ok_or(ServiceError::NotFound)
-}
-
 /// Joins the team with the invitation's role.
 pub async fn accept(state: &AppState, user: &AuthUser, invitation_id: Uuid) -> Result<TeamRow> {
     let mut tx = begin(&state.pool, user).await?;
-    let inv = open_invitation(&mut tx, user, invitation_id).await?;
+    // Someone else's (a team's, as its admin sees it), answered or expired: not found.
+    let inv = db::invitations::find_open_for_me(&mut tx, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     let role: TeamRole = inv.role.parse().map_err(|_| ServiceError::NotFound)?;
     let already = db::teams::my_role(&mut tx, inv.team_id, user.user_id).await?.is_some();
     if !already {
@@ -139,7 +131,7 @@ pub async fn accept(state: &AppState, user: &AuthUser, invitation_id: Uuid) -> R
 
 pub async fn decline(state: &AppState, user: &AuthUser, invitation_id: Uuid) -> Result<()> {
     let mut tx = begin(&state.pool, user).await?;
-    let inv = open_invitation(&mut tx, user, invitation_id).await?;
+    let inv = db::invitations::find_open_for_me(&mut tx, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     db::invitations::respond(&mut tx, invitation_id, "declined").await?;
     let me = user.user_id.0;
     let event = Event::new("team.invitation_declined").actor(me).subject(me).team(inv.team_id).target(invitation_id);

@@ -161,14 +161,11 @@ pub async fn erase(
 async fn forget_in_redis(state: &AppState, user: UserId, email: &str) {
     let id = user.0.to_string();
     state.activity.forget(user.0).await;
-    let mut keys = vec![format!("user:{id}"), format!("epoch:user:{id}")];
-    for account in [email, id.as_str()] {
-        let [_, _, ceiling] = Throttle::sign_in(account, "");
-        keys.extend([ceiling.failures, ceiling.lock]);
-    }
-    for action in Guarded::ALL {
-        keys.extend(action.throttle_keys(user));
-    }
-    state.limits.clear(&keys).await;
+    state.limits.clear(&[format!("user:{id}"), format!("epoch:user:{id}")]).await;
+    let throttles: Vec<Throttle> = [Throttle::account(email), Throttle::account(&id)]
+        .into_iter()
+        .chain(Guarded::ALL.into_iter().map(|action| action.throttle(user)))
+        .collect();
+    state.limits.forget(&throttles).await;
     let _ = state.kv.delete_matching(&format!("cache:*:{id}:*")).await;
 }
