@@ -4,13 +4,13 @@ use std::io::Read;
 
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
-use sqlx::postgres::PgPoolOptions;
 
-use crate::auth::account::{self, NewAccount};
 use crate::config::{Environment, Settings};
+use crate::db;
 use crate::domain::user::{DisplayName, Email, Password};
+use crate::service::accounts::{self as account, NewAccount};
+use crate::service::seed;
 use crate::startup::{stop_on_signal, Application};
-use crate::{db, seed};
 
 #[derive(Parser)]
 #[command(
@@ -144,12 +144,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(settings.database.acquire_timeout())
-        .connect_with(settings.database.owner_options())
-        .await?;
-    db::MIGRATOR.run(&pool).await?;
+    db::migrate(&settings.database).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

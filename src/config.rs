@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use sqlx::postgres::{PgConnectOptions, PgSslMode};
 
 /// The JWT key shipped in `configuration/local.yaml` and `test.yaml`; production
 /// refuses to start with it.
@@ -332,32 +331,6 @@ impl Settings {
 }
 
 impl DatabaseSettings {
-    fn options(&self, user: &str, password: Option<&SecretString>) -> PgConnectOptions {
-        let opts = PgConnectOptions::new()
-            .host(&self.host)
-            .port(self.port)
-            .username(user)
-            .database(&self.name)
-            .ssl_mode(if self.require_ssl { PgSslMode::Require } else { PgSslMode::Prefer });
-        match password {
-            Some(p) => opts.password(p.expose_secret()),
-            None => opts,
-        }
-    }
-
-    /// The runtime role: subject to RLS, DML only. A statement timeout keeps one
-    /// runaway query from holding a pooled connection forever.
-    pub fn app_options(&self) -> PgConnectOptions {
-        self.options(&self.app_username, self.app_password.as_ref())
-            .options([("statement_timeout", format!("{}ms", self.statement_timeout_ms))])
-            .application_name("taskflow")
-    }
-
-    /// The schema owner, for migrations only.
-    pub fn owner_options(&self) -> PgConnectOptions {
-        self.options(&self.owner_username, self.owner_password.as_ref()).application_name("taskflow-migrate")
-    }
-
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.acquire_timeout_ms)
     }

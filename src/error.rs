@@ -214,7 +214,116 @@ impl From<crate::db::DbError> for ApiError {
             DbError::UniqueViolation(c) | DbError::ForeignKeyViolation(c) | DbError::CheckViolation(c) => {
                 constraint_error(&c)
             }
-            DbError::Other(e) => ApiError::Internal(e.into()),
+            e @ DbError::Other { .. } => ApiError::Internal(e.into()),
         }
+    }
+}
+
+impl From<crate::service::ServiceError> for ApiError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError;
+        match e {
+            ServiceError::NotFound => ApiError::NotFound,
+            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
+            ServiceError::PreconditionFailed => ApiError::PreconditionFailed,
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::Invalid(errors) => ApiError::Validation(errors),
+            ServiceError::TooMany(info) => ApiError::TooManyRequests(info),
+            ServiceError::Auth(e) => e.into(),
+            ServiceError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::service::AuthError> for ApiError {
+    fn from(e: crate::service::AuthError) -> Self {
+        use crate::service::AuthError;
+        match e {
+            AuthError::InvalidCredentials => ApiError::Unauthorized("invalid email or password"),
+            AuthError::AccountDisabled => ApiError::Forbidden("this account is disabled"),
+            AuthError::InvalidRefreshToken => {
+                ApiError::Unauthorized("the refresh token is invalid, expired or revoked")
+            }
+            AuthError::RefreshTokenReused => {
+                ApiError::Unauthorized("the refresh token was already used; the session is revoked, sign in again")
+            }
+            AuthError::WrongPassword { field } => ApiError::validation(field, "is wrong"),
+            AuthError::PasswordRequired { field } => ApiError::validation(field, "is required for this account"),
+            AuthError::SignInAgain => ApiError::Forbidden(
+                "this account signs in through an identity provider: sign in with it again, then retry within 10 minutes",
+            ),
+            AuthError::Locked(info) => ApiError::TooManyRequests(info),
+            AuthError::MfaAlreadyEnabled => ApiError::Conflict("multi-factor authentication is already on".into()),
+            AuthError::MfaNotEnabled => ApiError::Conflict("multi-factor authentication is not on".into()),
+            AuthError::MfaNotPending => ApiError::Conflict("start enrolment first (POST /api/v1/me/mfa/totp)".into()),
+            AuthError::InvalidMfaCode => ApiError::validation("code", "is wrong, expired or already used"),
+            AuthError::InvalidMfaToken => {
+                ApiError::Unauthorized("the sign-in attempt is invalid, expired or already used; sign in again")
+            }
+            AuthError::WrongSecondFactor => ApiError::Unauthorized("the code is wrong, expired or already used"),
+            AuthError::NoVerifiedEmail => {
+                ApiError::validation("email", "the provider shared no email address it has verified (email_verified)")
+            }
+            AuthError::EmailTaken | AuthError::LastWayIn => ApiError::Conflict(e.to_string()),
+            AuthError::AlreadyLinked => {
+                ApiError::Conflict("this external identity is already linked to an account".into())
+            }
+            AuthError::NotLinked => ApiError::NotFound,
+            AuthError::Oidc(e) => e.into(),
+            AuthError::Token(e) => ApiError::internal(e),
+            AuthError::Totp(e) => ApiError::internal(e),
+            AuthError::Hashing(e) => ApiError::internal(e),
+            AuthError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::auth::oidc::OidcError> for ApiError {
+    fn from(e: crate::auth::oidc::OidcError) -> Self {
+        use crate::auth::oidc::OidcError;
+        match e {
+            OidcError::UnknownProvider => ApiError::NotFound,
+            OidcError::BadState => ApiError::BadRequest(e.to_string()),
+            OidcError::BadIdToken(_) => ApiError::Unauthorized("the identity provider's token did not verify"),
+            OidcError::Provider(m) => ApiError::internal(anyhow::anyhow!("oidc provider: {m}")),
+            OidcError::StateStore => ApiError::Unavailable { retry_after_seconds: 5 },
+        }
+    }
+}
+
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
+        .into()
+}
+
+/// The problem responses any endpoint can give, for the OpenAPI document.
+/// Listed once, next to the type that renders them, and referenced by every
+/// operation, so the document names every status the server may answer with
+/// (schemathesis checks that it does).
+pub struct Errors;
+
+impl utoipa::IntoResponses for Errors {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        [
+            ("400", "Malformed JSON body"),
+            ("401", "Missing, invalid or expired access token (`WWW-Authenticate: Bearer`)"),
+            ("403", "The resource is visible but the caller may not do this"),
+            ("404", "Unknown, or not visible to the caller"),
+            ("405", "Method not allowed on this path (`Allow` lists the allowed ones)"),
+            ("409", "Conflicts with the current state (e.g. already exists, timer already running)"),
+            ("412", "`If-Match` names a stale version"),
+            ("413", "Body over 1 MiB"),
+            ("415", "Body is not `application/json`"),
+            ("422", "Invalid fields or query parameters; `errors` names each field"),
+            ("429", "Rate limited (`Retry-After`, `RateLimit-*`)"),
+            ("503", "Database unavailable or overloaded (`Retry-After`)"),
+        ]
+        .into_iter()
+        .map(|(status, description)| (status.to_owned(), problem(description)))
+        .collect()
     }
 }

@@ -2,7 +2,7 @@
 
 /// Recently active users, for the active-users gauge.
 pub mod activity;
-/// Argon2 passwords, JWT access tokens, refresh-token sessions, the `AuthUser` extractor.
+/// Mechanisms: argon2, JWT, TOTP, the OIDC client, rate limits, the bearer-token extractor.
 pub mod auth;
 /// Read-through Redis cache with epoch invalidation, scoped per user.
 pub mod cache;
@@ -24,8 +24,6 @@ pub mod metrics;
 pub mod middleware;
 /// HTTP handlers.
 pub mod routes;
-/// Demo and staging seed data.
-pub mod seed;
 /// Use cases: one transaction as the caller, permission checks, db calls.
 pub mod service;
 /// The post-deploy smoke test (`taskflow smoke`).

@@ -112,14 +112,15 @@ pub async fn request_context(
     }
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
     if status == StatusCode::FORBIDDEN {
-        let user = res.request().extensions().get::<crate::auth::extractor::AuthUser>().cloned();
+        let user = res.request().extensions().get::<crate::domain::user::Caller>().cloned();
         if let (Some(state), Some(user)) = (state, user) {
             let event = crate::db::audit::Event::new("access.denied")
                 .actor(user.user_id.0)
                 .subject(user.user_id.0)
                 .details(serde_json::json!({ "method": method, "route": route }));
-            let recorded =
-                crate::db::audit::REQUEST.scope(meta, crate::service::audit::standalone(&state, &user, event)).await;
+            let recorded = crate::db::audit::REQUEST
+                .scope(meta, crate::service::audit::standalone(&state.pool, &user, event))
+                .await;
             if let Err(e) = recorded {
                 span.in_scope(|| tracing::warn!(error = %e, "could not audit a denied request"));
             }

@@ -23,7 +23,7 @@ pub struct Application {
     port: u16,
     metrics_port: Option<u16>,
     drain: std::time::Duration,
-    pool: sqlx::PgPool,
+    pool: crate::db::Pool,
     server: Server,
     /// The `/metrics`-only listener, when `application.metrics_port` is set.
     metrics_server: Option<Server>,
@@ -106,7 +106,10 @@ impl Application {
         tokio::task::spawn_blocking(password::warm_up);
 
         let shutting_down = Arc::new(AtomicBool::new(false));
-        let state = web::Data::new(AppState::new(&settings, pool.clone(), kv, shutting_down.clone())?);
+        // Process-global, so installed here (once) rather than by the state.
+        let metrics = crate::metrics::install();
+        let state = web::Data::new(AppState::new(&settings, pool.clone(), kv, metrics, shutting_down.clone())?);
+        let verifier = state.verifier.clone();
         let metrics_server = match metrics_listener {
             None => None,
             Some(l) => {
@@ -138,6 +141,7 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(from_fn(request_context))
                 .app_data(state.clone())
+                .app_data(verifier.clone())
                 .app_data(
                     web::JsonConfig::default().limit(limit).error_handler(move |e, _| json_error(e, limit).into()),
                 )
@@ -177,7 +181,7 @@ impl Application {
     }
 
     /// The app-role pool the server uses (tests exhaust it on purpose).
-    pub fn pool(&self) -> &sqlx::PgPool {
+    pub fn pool(&self) -> &crate::db::Pool {
         &self.pool
     }
 

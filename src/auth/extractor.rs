@@ -1,30 +1,26 @@
-//! `AuthUser`: a request's verified identity. A missing, malformed, expired,
-//! wrongly signed or revoked token is a 401, never an anonymous caller.
+//! The bearer-token extractor: a request's verified [`Caller`]. A missing,
+//! malformed, expired, wrongly signed or revoked token is a 401, never an
+//! anonymous caller.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use uuid::Uuid;
 
-use crate::db::Actor;
-use crate::domain::user::{GlobalRole, UserId};
+use super::jwt::JwtKeys;
+use super::rate_limit::RateLimiter;
+use crate::activity::Activity;
+use crate::domain::user::{Caller, UserId};
 use crate::error::ApiError;
-use crate::state::AppState;
 
-#[derive(Clone, Debug)]
-pub struct AuthUser {
-    pub user_id: UserId,
-    pub role: GlobalRole,
-    pub session_id: Uuid,
-    pub token_id: Uuid,
-    pub expires_at: i64,
-}
-
-impl AuthUser {
-    pub fn actor(&self) -> Actor {
-        Actor::Session { user_id: self.user_id, role: self.role, session_id: self.session_id }
-    }
+/// What the extractor needs, registered as its own app data so this module
+/// depends on three mechanisms rather than on the whole server state.
+pub struct Verifier {
+    pub jwt: Arc<JwtKeys>,
+    pub limits: Arc<RateLimiter>,
+    pub activity: Arc<Activity>,
 }
 
 /// Redis keys that revoke access tokens before they expire.
@@ -51,19 +47,19 @@ fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
     Ok(token.trim())
 }
 
-impl FromRequest for AuthUser {
+impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let verifier = req.app_data::<web::Data<Verifier>>().cloned();
         // The limit's numbers go back onto the request for RateLimit-* headers.
         let req = req.clone();
         let token = bearer_token(&req).map(str::to_owned);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
+            let v = verifier.ok_or_else(|| ApiError::internal(anyhow::anyhow!("Verifier is not registered")))?;
             let token = token.inspect_err(|_| crate::metrics::auth_failure("missing_token"))?;
-            let claims = state.jwt.verify(&token).map_err(|_| {
+            let claims = v.jwt.verify(&token).map_err(|_| {
                 crate::metrics::auth_failure("invalid_token");
                 ApiError::Unauthorized("the access token is invalid or expired")
             })?;
@@ -72,7 +68,7 @@ impl FromRequest for AuthUser {
             // and the per-user rate limit.
             let denylist = [denied_token_key(claims.jti), denied_session_key(claims.sid)];
             let (limit, revoked) =
-                state.limits.hit_and_check(&format!("user:{}", claims.sub), state.limits.per_user, &denylist).await;
+                v.limits.hit_and_check(&format!("user:{}", claims.sub), v.limits.per_user, &denylist).await;
             if revoked {
                 crate::metrics::auth_failure("revoked_token");
                 return Err(ApiError::Unauthorized("the access token has been revoked"));
@@ -81,9 +77,9 @@ impl FromRequest for AuthUser {
             if !limit.allowed {
                 return Err(ApiError::TooManyRequests(limit.info));
             }
-            state.activity.seen(claims.sub).await;
+            v.activity.seen(claims.sub).await;
             tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
-            let user = AuthUser {
+            let caller = Caller {
                 user_id: UserId(claims.sub),
                 role: claims.role,
                 session_id: claims.sid,
@@ -91,8 +87,8 @@ impl FromRequest for AuthUser {
                 expires_at: claims.exp,
             };
             // For the audit of a denied request, after the handler.
-            req.extensions_mut().insert(user.clone());
-            Ok(user)
+            req.extensions_mut().insert(caller.clone());
+            Ok(caller)
         })
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 
 tokio::task_local! {
     /// The request an event happens in: set by the request middleware so
@@ -91,7 +91,7 @@ pub async fn record(tx: &mut Tx, event: Event) -> Result<(), DbError> {
         event.details,
     )
     .execute(&mut **tx)
-    .await?;
+    .await.map_err(at("audit.record"))?;
     Ok(())
 }
 
@@ -153,7 +153,8 @@ pub async fn list(
         limit,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("audit.list"))?;
     Ok(rows)
 }
 
@@ -162,6 +163,7 @@ pub async fn prune(pool: &sqlx::PgPool, days: i32) -> Result<i64, DbError> {
     let _timer = crate::metrics::db_timer("audit.prune");
     let n = sqlx::query_scalar!(r#"select private.prune_audit_events(make_interval(days => $1)) as "n!""#, days)
         .fetch_one(pool)
-        .await?;
+        .await
+        .map_err(at("audit.prune"))?;
     Ok(n)
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::comment::CommentBody;
 use crate::domain::user::UserId;
 
@@ -41,7 +41,8 @@ pub async fn insert(
         body.as_str(),
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("comments.insert"))?;
     Ok(row)
 }
 
@@ -57,7 +58,8 @@ pub async fn find(tx: &mut Tx, task_id: Uuid, comment_id: Uuid) -> Result<Option
         task_id,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("comments.find"))?;
     Ok(row)
 }
 
@@ -85,7 +87,8 @@ pub async fn list(
         limit,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("comments.list"))?;
     Ok(rows)
 }
 
@@ -110,7 +113,8 @@ pub async fn update_body(
         body.as_str(),
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("comments.update_body"))?;
     Ok(row)
 }
 
@@ -118,6 +122,7 @@ pub async fn delete(tx: &mut Tx, task_id: Uuid, comment_id: Uuid) -> Result<bool
     let _timer = crate::metrics::db_timer("comments.delete");
     let r = sqlx::query!("delete from comments where comment_id = $1 and task_id = $2", comment_id, task_id)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("comments.delete"))?;
     Ok(r.rows_affected() == 1)
 }

@@ -1,7 +1,7 @@
 //! The `idempotency_keys` table: a create's key, its request fingerprint and
 //! its stored response, written in the create's own transaction.
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::user::UserId;
 
 pub struct StoredRow {
@@ -29,7 +29,8 @@ pub async fn claim(tx: &mut Tx, user: UserId, key: &str, request_hash: &[u8]) ->
         request_hash,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("idempotency.claim"))?;
     Ok(fresh.is_some())
 }
 
@@ -42,7 +43,8 @@ pub async fn find(tx: &mut Tx, user: UserId, key: &str) -> Result<Option<StoredR
         key,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("idempotency.find"))?;
     Ok(row)
 }
 
@@ -64,7 +66,8 @@ pub async fn complete(
         location,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("idempotency.complete"))?;
     Ok(())
 }
 
@@ -72,6 +75,9 @@ pub async fn complete(
 /// the `private.prune_idempotency_keys` door.
 pub async fn prune(pool: &sqlx::PgPool) -> Result<i64, DbError> {
     let _timer = crate::metrics::db_timer("idempotency.prune");
-    let n = sqlx::query_scalar!(r#"select private.prune_idempotency_keys() as "n!""#).fetch_one(pool).await?;
+    let n = sqlx::query_scalar!(r#"select private.prune_idempotency_keys() as "n!""#)
+        .fetch_one(pool)
+        .await
+        .map_err(at("idempotency.prune"))?;
     Ok(n)
 }

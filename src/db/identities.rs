@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::user::UserId;
 
 pub struct IdentityRow {
@@ -16,7 +16,8 @@ pub async fn owner(tx: &mut Tx, issuer: &str, subject: &str) -> Result<Option<Us
     let _timer = crate::metrics::db_timer("identities.owner");
     let id = sqlx::query_scalar!("select private.external_identity_user($1, $2)", issuer, subject)
         .fetch_one(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("identities.owner"))?;
     Ok(id.map(UserId))
 }
 
@@ -30,7 +31,8 @@ pub async fn link(tx: &mut Tx, issuer: &str, subject: &str, user: UserId, email:
         email
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("identities.link"))?;
     Ok(())
 }
 
@@ -43,7 +45,8 @@ pub async fn list(tx: &mut Tx, user: UserId) -> Result<Vec<IdentityRow>, DbError
         user.0
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("identities.list"))?;
     Ok(rows)
 }
 
@@ -52,6 +55,7 @@ pub async fn unlink(tx: &mut Tx, user: UserId, issuer: &str) -> Result<u64, DbEr
     let _timer = crate::metrics::db_timer("identities.unlink");
     let done = sqlx::query!("delete from external_identities where user_id = $1 and issuer = $2", user.0, issuer)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("identities.unlink"))?;
     Ok(done.rows_affected())
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::team::TeamRole;
 use crate::domain::user::Email;
 
@@ -52,7 +52,8 @@ pub async fn create(
         email.as_str(),
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("invitations.create"))?;
     let row = sqlx::query_as!(
         InvitationRow,
         r#"insert into team_invitations (invitation_id, team_id, email, role, invited_by, expires_at)
@@ -66,7 +67,8 @@ pub async fn create(
         expires_at,
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("invitations.create"))?;
     Ok(row)
 }
 
@@ -93,7 +95,8 @@ pub async fn list_for_team(
         limit,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("invitations.list_for_team"))?;
     Ok(rows)
 }
 
@@ -107,7 +110,8 @@ pub async fn find(tx: &mut Tx, invitation_id: Uuid) -> Result<Option<InvitationR
         invitation_id,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("invitations.find"))?;
     Ok(row)
 }
 
@@ -124,7 +128,8 @@ pub async fn find_open_for_me(tx: &mut Tx, invitation_id: Uuid) -> Result<Option
         invitation_id,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("invitations.find_open_for_me"))?;
     Ok(row)
 }
 
@@ -149,7 +154,8 @@ pub async fn mine(
         limit,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("invitations.mine"))?;
     Ok(rows)
 }
 
@@ -163,13 +169,17 @@ pub async fn respond(tx: &mut Tx, invitation_id: Uuid, status: &str) -> Result<b
         status,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("invitations.respond"))?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Erasure: every invitation addressed to the caller's email.
 pub async fn delete_mine(tx: &mut Tx) -> Result<u64, DbError> {
     let _timer = crate::metrics::db_timer("invitations.delete_mine");
-    let r = sqlx::query!("delete from team_invitations where email = private.my_email()").execute(&mut **tx).await?;
+    let r = sqlx::query!("delete from team_invitations where email = private.my_email()")
+        .execute(&mut **tx)
+        .await
+        .map_err(at("invitations.delete_mine"))?;
     Ok(r.rows_affected())
 }

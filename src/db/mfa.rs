@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::user::UserId;
 
 pub struct MfaRow {
@@ -22,7 +22,8 @@ pub async fn find(tx: &mut Tx, user: UserId) -> Result<Option<MfaRow>, DbError> 
         user.0,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("mfa.find"))?;
     Ok(row)
 }
 
@@ -47,7 +48,8 @@ pub async fn put_pending(
         ciphertext,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("mfa.put_pending"))?;
     Ok(())
 }
 
@@ -59,7 +61,8 @@ pub async fn enable(tx: &mut Tx, user: UserId, step: i64) -> Result<bool, DbErro
         step
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("mfa.enable"))?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -74,20 +77,30 @@ pub async fn advance_step(tx: &mut Tx, user: UserId, step: i64) -> Result<bool, 
         step
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("mfa.advance_step"))?;
     Ok(r.rows_affected() == 1)
 }
 
 pub async fn delete(tx: &mut Tx, user: UserId) -> Result<(), DbError> {
     let _timer = crate::metrics::db_timer("mfa.delete");
-    sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user.0).execute(&mut **tx).await?;
-    sqlx::query!("delete from user_mfa where user_id = $1", user.0).execute(&mut **tx).await?;
+    sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(at("mfa.delete"))?;
+    sqlx::query!("delete from user_mfa where user_id = $1", user.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(at("mfa.delete"))?;
     Ok(())
 }
 
 pub async fn replace_recovery_codes(tx: &mut Tx, user: UserId, hashes: &[Vec<u8>]) -> Result<(), DbError> {
     let _timer = crate::metrics::db_timer("mfa.replace_recovery_codes");
-    sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user.0).execute(&mut **tx).await?;
+    sqlx::query!("delete from mfa_recovery_codes where user_id = $1", user.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(at("mfa.replace_recovery_codes"))?;
     let users: Vec<Uuid> = vec![user.0; hashes.len()];
     sqlx::query!(
         "insert into mfa_recovery_codes (user_id, code_hash) select * from unnest($1::uuid[], $2::bytea[])",
@@ -95,7 +108,8 @@ pub async fn replace_recovery_codes(tx: &mut Tx, user: UserId, hashes: &[Vec<u8>
         hashes,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("mfa.replace_recovery_codes"))?;
     Ok(())
 }
 
@@ -112,7 +126,8 @@ pub async fn claim_login_token(tx: &mut Tx, user: UserId, jti: Uuid) -> Result<b
         jti
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("mfa.claim_login_token"))?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -125,6 +140,7 @@ pub async fn use_recovery_code(tx: &mut Tx, user: UserId, hash: &[u8]) -> Result
         hash
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("mfa.use_recovery_code"))?;
     Ok(r.rows_affected() == 1)
 }

@@ -15,14 +15,19 @@ pub mod teams;
 pub mod time_entries;
 pub mod users;
 
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres, Transaction};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::config::DatabaseSettings;
-use crate::domain::user::{GlobalRole, UserId};
+use crate::domain::user::{Caller, GlobalRole, UserId};
 
 pub type Tx = Transaction<'static, Postgres>;
+
+/// The app role's connection pool. Named here so no layer above this one
+/// needs to know it is sqlx's.
+pub type Pool = sqlx::PgPool;
 
 /// The migrations compiled into the binary; `taskflow migrate` and the test
 /// harness run these, and readiness compares against the newest.
@@ -48,8 +53,29 @@ pub enum DbError {
     /// 22P05 in JSON) or an instant out of its range (22008).
     #[error("a value the database cannot represent")]
     Unrepresentable,
-    #[error(transparent)]
-    Other(sqlx::Error),
+    /// Anything else, with the statement it came from (the db timer's
+    /// label), so a 500 in the log says which query failed.
+    #[error("{op} failed")]
+    Other {
+        op: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl DbError {
+    /// Names the statement an unexpected failure came from.
+    pub fn during(self, op: &'static str) -> Self {
+        match self {
+            DbError::Other { source, .. } => DbError::Other { op, source },
+            other => other,
+        }
+    }
+}
+
+/// `.map_err(at("tasks.insert"))`: converts and labels in one step.
+pub(crate) fn at<E: Into<DbError>>(op: &'static str) -> impl FnOnce(E) -> DbError {
+    move |e| e.into().during(op)
 }
 
 impl From<sqlx::Error> for DbError {
@@ -70,9 +96,9 @@ impl From<sqlx::Error> for DbError {
                 // admin_shutdown, crash_shutdown, cannot_connect_now: Postgres is
                 // restarting; query_canceled: the statement timeout fired under load.
                 Some("57P01") | Some("57P02") | Some("57P03") | Some("57014") => DbError::Unavailable(e),
-                _ => DbError::Other(e),
+                _ => DbError::Other { op: "unlabelled", source: e },
             },
-            _ => DbError::Other(e),
+            _ => DbError::Other { op: "unlabelled", source: e },
         }
     }
 }
@@ -89,9 +115,67 @@ pub enum Actor {
     Session { user_id: UserId, role: GlobalRole, session_id: Uuid },
 }
 
+impl From<&Caller> for Actor {
+    /// A request's caller acts through its session, so a revoked session
+    /// stops every transaction at `begin_as`.
+    fn from(c: &Caller) -> Self {
+        Actor::Session { user_id: c.user_id, role: c.role, session_id: c.session_id }
+    }
+}
+
+/// How to reach the database as each of the two roles (connection options
+/// are this layer's business, not the configuration's).
+impl DatabaseSettings {
+    fn options(&self, user: &str, password: Option<&SecretString>) -> PgConnectOptions {
+        let opts = PgConnectOptions::new()
+            .host(&self.host)
+            .port(self.port)
+            .username(user)
+            .database(&self.name)
+            .ssl_mode(if self.require_ssl { PgSslMode::Require } else { PgSslMode::Prefer });
+        match password {
+            Some(p) => opts.password(p.expose_secret()),
+            None => opts,
+        }
+    }
+
+    /// The runtime role: subject to RLS, DML only. A statement timeout keeps one
+    /// runaway query from holding a pooled connection forever.
+    pub fn app_options(&self) -> PgConnectOptions {
+        self.options(&self.app_username, self.app_password.as_ref())
+            .options([("statement_timeout", format!("{}ms", self.statement_timeout_ms))])
+            .application_name("taskflow")
+    }
+
+    /// The schema owner, for migrations only.
+    pub fn owner_options(&self) -> PgConnectOptions {
+        self.options(&self.owner_username, self.owner_password.as_ref()).application_name("taskflow-migrate")
+    }
+}
+
+/// The owner role's single connection, for migrations only.
+pub async fn migrate(settings: &DatabaseSettings) -> Result<(), MigrateError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(settings.acquire_timeout())
+        .connect_with(settings.owner_options())
+        .await
+        .map_err(DbError::from)?;
+    MIGRATOR.run(&pool).await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(transparent)]
+    Connect(#[from] DbError),
+    #[error("migrating failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
 /// A lazily connecting pool for the app role, so the server starts (and
 /// reports not-ready) while Postgres is down.
-pub fn app_pool(settings: &DatabaseSettings) -> PgPool {
+pub fn app_pool(settings: &DatabaseSettings) -> Pool {
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(0)
@@ -102,9 +186,9 @@ pub fn app_pool(settings: &DatabaseSettings) -> PgPool {
 /// The one chokepoint: begins a transaction and makes the caller's identity its
 /// first statement. `set_config(.., true)` is transaction-local, so nothing
 /// leaks to the next borrower of the pooled connection.
-pub async fn begin_as(pool: &PgPool, actor: &Actor) -> Result<Tx, DbError> {
+pub async fn begin_as(pool: &Pool, actor: &Actor) -> Result<Tx, DbError> {
     let _timer = crate::metrics::db_timer("begin_as");
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin().await.map_err(at("begin_as"))?;
     match *actor {
         Actor::Anonymous => {}
         Actor::Account { user_id, role } => {
@@ -114,7 +198,8 @@ pub async fn begin_as(pool: &PgPool, actor: &Actor) -> Result<Tx, DbError> {
                 role.as_str(),
             )
             .fetch_one(&mut *tx)
-            .await?;
+            .await
+            .map_err(at("begin_as"))?;
         }
         Actor::Session { user_id, role, session_id } => {
             let row = sqlx::query!(
@@ -127,7 +212,8 @@ pub async fn begin_as(pool: &PgPool, actor: &Actor) -> Result<Tx, DbError> {
                 user_id.0,
             )
             .fetch_one(&mut *tx)
-            .await?;
+            .await
+            .map_err(at("begin_as"))?;
             if !row.active {
                 return Err(DbError::SessionInactive);
             }
@@ -137,16 +223,21 @@ pub async fn begin_as(pool: &PgPool, actor: &Actor) -> Result<Tx, DbError> {
 }
 
 /// The newest migration compiled in, and whether the database has applied it.
-pub async fn migrations_current(pool: &PgPool) -> Result<bool, DbError> {
+pub async fn migrations_current(pool: &Pool) -> Result<bool, DbError> {
     let expected = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-    let applied: Option<i64> =
-        sqlx::query_scalar!("select max(version) from _sqlx_migrations where success").fetch_one(pool).await?;
+    let applied: Option<i64> = sqlx::query_scalar!("select max(version) from _sqlx_migrations where success")
+        .fetch_one(pool)
+        .await
+        .map_err(at("migrations_current"))?;
     Ok(applied.unwrap_or(0) >= expected)
 }
 
 /// Timers running across all users, through `private.running_timer_count`.
-pub async fn running_timer_count(pool: &PgPool) -> Result<i64, DbError> {
+pub async fn running_timer_count(pool: &Pool) -> Result<i64, DbError> {
     let _timer = crate::metrics::db_timer("running_timer_count");
-    let n = sqlx::query_scalar!(r#"select private.running_timer_count() as "n!""#).fetch_one(pool).await?;
+    let n = sqlx::query_scalar!(r#"select private.running_timer_count() as "n!""#)
+        .fetch_one(pool)
+        .await
+        .map_err(at("running_timer_count"))?;
     Ok(n)
 }

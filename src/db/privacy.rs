@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::user::UserId;
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -22,7 +22,8 @@ pub async fn consents(tx: &mut Tx, user: UserId) -> Result<Vec<ConsentRow>, DbEr
         user.0
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("privacy.consents"))?;
     Ok(rows)
 }
 
@@ -47,7 +48,8 @@ pub async fn set_consent(
         version
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("privacy.set_consent"))?;
     Ok(changed.is_some())
 }
 
@@ -84,7 +86,7 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
         user.0
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await.map_err(at("privacy.export"))?;
     Ok(doc)
 }
 
@@ -101,7 +103,7 @@ pub async fn solely_owned_teams(tx: &mut Tx, user: UserId) -> Result<Vec<String>
         user.0
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await.map_err(at("privacy.solely_owned_teams"))?;
     Ok(names)
 }
 
@@ -115,19 +117,25 @@ pub async fn delete_solo_teams(tx: &mut Tx, user: UserId) -> Result<u64, DbError
         user.0
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("privacy.delete_solo_teams"))?;
     Ok(r.rows_affected())
 }
 
 pub async fn pseudonymise_audit(tx: &mut Tx, pseudonym: Uuid) -> Result<i64, DbError> {
     let _timer = crate::metrics::db_timer("privacy.pseudonymise_audit");
-    let n =
-        sqlx::query_scalar!(r#"select private.pseudonymise_audit($1) as "n!""#, pseudonym).fetch_one(&mut **tx).await?;
+    let n = sqlx::query_scalar!(r#"select private.pseudonymise_audit($1) as "n!""#, pseudonym)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(at("privacy.pseudonymise_audit"))?;
     Ok(n)
 }
 
 pub async fn delete_user(tx: &mut Tx, user: UserId) -> Result<bool, DbError> {
     let _timer = crate::metrics::db_timer("privacy.delete_user");
-    let r = sqlx::query!("delete from users where user_id = $1", user.0).execute(&mut **tx).await?;
+    let r = sqlx::query!("delete from users where user_id = $1", user.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(at("privacy.delete_user"))?;
     Ok(r.rows_affected() == 1)
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 
 #[derive(Default)]
 pub struct Users {
@@ -78,7 +78,8 @@ pub async fn users(tx: &mut Tx, u: &Users) -> Result<u64, DbError> {
         &u.roles,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("seed.users"))?;
     Ok(r.rows_affected())
 }
 
@@ -93,7 +94,8 @@ pub async fn teams(tx: &mut Tx, t: &Teams) -> Result<u64, DbError> {
         &t.creators,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("seed.teams"))?;
     Ok(r.rows_affected())
 }
 
@@ -108,7 +110,8 @@ pub async fn members(tx: &mut Tx, m: &Members) -> Result<u64, DbError> {
         &m.roles,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("seed.members"))?;
     Ok(r.rows_affected())
 }
 
@@ -136,7 +139,8 @@ pub async fn tasks(tx: &mut Tx, t: &Tasks) -> Result<u64, DbError> {
         &t.created,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("seed.tasks"))?;
     Ok(r.rows_affected())
 }
 
@@ -155,7 +159,8 @@ pub async fn comments(tx: &mut Tx, c: &Comments) -> Result<u64, DbError> {
         &c.created,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("seed.comments"))?;
     Ok(r.rows_affected())
 }
 
@@ -173,14 +178,17 @@ pub async fn entries(tx: &mut Tx, e: &Entries) -> Result<u64, DbError> {
         &e.billable,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("seed.entries"))?;
     Ok(r.rows_affected())
 }
 
 /// The ids the given emails really have (an account may predate the seed).
 pub async fn user_ids_by_email(tx: &mut Tx, emails: &[String]) -> Result<Vec<(String, Uuid)>, DbError> {
     let _timer = crate::metrics::db_timer("seed.user_ids_by_email");
-    let rows =
-        sqlx::query!("select email, user_id from users where email = any($1)", emails).fetch_all(&mut **tx).await?;
+    let rows = sqlx::query!("select email, user_id from users where email = any($1)", emails)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(at("seed.user_ids_by_email"))?;
     Ok(rows.into_iter().map(|r| (r.email, r.user_id)).collect())
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::user::{GlobalRole, UserId};
 
 /// Why a session ended; the values of `sessions_revoked_reason_check`.
@@ -37,7 +37,8 @@ pub async fn create(tx: &mut Tx, session_id: Uuid, user_id: UserId, expires_at: 
         expires_at,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("sessions.create"))?;
     Ok(())
 }
 
@@ -57,7 +58,8 @@ pub async fn insert_refresh_token(
         expires_at,
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("sessions.insert_refresh_token"))?;
     Ok(())
 }
 
@@ -65,7 +67,10 @@ pub async fn insert_refresh_token(
 /// `private.refresh_token_owner` door (no identity exists yet).
 pub async fn refresh_token_owner(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<UserId>, DbError> {
     let _timer = crate::metrics::db_timer("sessions.refresh_token_owner");
-    let owner = sqlx::query_scalar!("select private.refresh_token_owner($1)", token_hash).fetch_one(&mut **tx).await?;
+    let owner = sqlx::query_scalar!("select private.refresh_token_owner($1)", token_hash)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(at("sessions.refresh_token_owner"))?;
     Ok(owner.map(UserId))
 }
 
@@ -94,7 +99,8 @@ pub async fn lock_refresh_token(tx: &mut Tx, token_hash: &[u8]) -> Result<Option
         token_hash,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("sessions.lock_refresh_token"))?;
     Ok(row.map(|r| RefreshTokenState {
         session_id: r.session_id,
         used: r.used,
@@ -107,10 +113,12 @@ pub async fn mark_used(tx: &mut Tx, token_hash: &[u8], session_id: Uuid) -> Resu
     let _timer = crate::metrics::db_timer("sessions.mark_used");
     sqlx::query!("update refresh_tokens set used_at = now() where token_hash = $1", token_hash)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("sessions.mark_used"))?;
     sqlx::query!("update sessions set last_used_at = now() where session_id = $1", session_id)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("sessions.mark_used"))?;
     Ok(())
 }
 
@@ -125,7 +133,8 @@ pub async fn signed_in_within(tx: &mut Tx, session_id: Uuid, seconds: i32) -> Re
         f64::from(seconds)
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("sessions.signed_in_within"))?;
     Ok(fresh)
 }
 
@@ -138,7 +147,8 @@ pub async fn revoke(tx: &mut Tx, session_id: Uuid, reason: RevokeReason) -> Resu
         reason.as_str(),
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("sessions.revoke"))?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -160,7 +170,8 @@ pub async fn revoke_others(
         reason.as_str(),
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("sessions.revoke_others"))?;
     Ok(ids)
 }
 
@@ -176,6 +187,7 @@ pub async fn revoke_all(tx: &mut Tx, user_id: UserId, reason: RevokeReason) -> R
         reason.as_str(),
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("sessions.revoke_all"))?;
     Ok(ids)
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::task::{NewTask, SortField, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::user::UserId;
 
@@ -49,7 +49,7 @@ pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId)
         task.labels.as_slice(),
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await.map_err(at("tasks.insert"))?;
     Ok(row)
 }
 
@@ -63,7 +63,8 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
         task_id,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("tasks.find"))?;
     Ok(row)
 }
 
@@ -106,13 +107,17 @@ pub async fn update(
         expected_version,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("tasks.update"))?;
     Ok(row)
 }
 
 pub async fn delete(tx: &mut Tx, task_id: Uuid) -> Result<bool, DbError> {
     let _timer = crate::metrics::db_timer("tasks.delete");
-    let r = sqlx::query!("delete from tasks where task_id = $1", task_id).execute(&mut **tx).await?;
+    let r = sqlx::query!("delete from tasks where task_id = $1", task_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(at("tasks.delete"))?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -288,7 +293,7 @@ pub async fn list(
         }
     }
 
-    let mut rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let mut rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut **tx).await.map_err(at("tasks.list"))?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::team::{TeamName, TeamRole};
 use crate::domain::user::{Email, UserId};
 
@@ -51,10 +51,12 @@ pub async fn create(tx: &mut Tx, team_id: Uuid, name: &TeamName, creator: UserId
         creator.0
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.create"))?;
     sqlx::query!("insert into team_members (team_id, user_id, role) values ($1, $2, 'owner')", team_id, creator.0)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("teams.create"))?;
     Ok(())
 }
 
@@ -72,7 +74,8 @@ pub async fn list_mine(tx: &mut Tx, me: UserId) -> Result<Vec<TeamRow>, DbError>
         me.0,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.list_mine"))?;
     Ok(rows)
 }
 
@@ -90,7 +93,8 @@ pub async fn find(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamR
         me.0,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.find"))?;
     Ok(row)
 }
 
@@ -98,13 +102,17 @@ pub async fn rename(tx: &mut Tx, team_id: Uuid, name: &TeamName) -> Result<bool,
     let _timer = crate::metrics::db_timer("teams.rename");
     let r = sqlx::query!("update teams set name = $2 where team_id = $1", team_id, name.as_str())
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("teams.rename"))?;
     Ok(r.rows_affected() == 1)
 }
 
 pub async fn delete(tx: &mut Tx, team_id: Uuid) -> Result<bool, DbError> {
     let _timer = crate::metrics::db_timer("teams.delete");
-    let r = sqlx::query!("delete from teams where team_id = $1", team_id).execute(&mut **tx).await?;
+    let r = sqlx::query!("delete from teams where team_id = $1", team_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(at("teams.delete"))?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -114,7 +122,8 @@ pub async fn my_role(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<Te
     let _timer = crate::metrics::db_timer("teams.my_role");
     let r = sqlx::query_scalar!("select role from team_members where team_id = $1 and user_id = $2", team_id, me.0)
         .fetch_optional(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("teams.my_role"))?;
     Ok(role(r))
 }
 
@@ -130,7 +139,8 @@ pub async fn members(tx: &mut Tx, team_id: Uuid) -> Result<Vec<MemberRow>, DbErr
         team_id,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.members"))?;
     Ok(rows)
 }
 
@@ -145,7 +155,8 @@ pub async fn member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<Option<
         user_id,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.member"))?;
     Ok(row)
 }
 
@@ -155,7 +166,8 @@ pub async fn visible_user_id_by_email(tx: &mut Tx, email: &Email) -> Result<Opti
     let _timer = crate::metrics::db_timer("teams.visible_user_id_by_email");
     let id = sqlx::query_scalar!("select user_id from users where email = $1", email.as_str())
         .fetch_optional(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("teams.visible_user_id_by_email"))?;
     Ok(id)
 }
 
@@ -168,7 +180,8 @@ pub async fn add_member(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRol
         role.as_str()
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.add_member"))?;
     Ok(())
 }
 
@@ -181,7 +194,8 @@ pub async fn set_role(tx: &mut Tx, team_id: Uuid, user_id: Uuid, role: TeamRole)
         role.as_str()
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.set_role"))?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -189,7 +203,8 @@ pub async fn remove_member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<
     let _timer = crate::metrics::db_timer("teams.remove_member");
     let r = sqlx::query!("delete from team_members where team_id = $1 and user_id = $2", team_id, user_id)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("teams.remove_member"))?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -226,6 +241,7 @@ pub async fn summary(tx: &mut Tx, team_id: Uuid) -> Result<Summary, DbError> {
         team_id,
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("teams.summary"))?;
     Ok(row)
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::time_entry::{Interval, Note, ReportGrouping};
 use crate::domain::user::UserId;
 
@@ -44,7 +44,8 @@ pub async fn insert(
         billable,
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.insert"))?;
     Ok(row)
 }
 
@@ -68,7 +69,8 @@ pub async fn start_timer(
         user.0,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.start_timer"))?;
     Ok(row)
 }
 
@@ -81,7 +83,8 @@ pub async fn running(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, DbEr
         user.0,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.running"))?;
     Ok(row)
 }
 
@@ -97,7 +100,8 @@ pub async fn stop_timer(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, D
         user.0,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.stop_timer"))?;
     Ok(row)
 }
 
@@ -110,7 +114,8 @@ pub async fn find(tx: &mut Tx, entry_id: Uuid) -> Result<Option<EntryRow>, DbErr
         entry_id,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.find"))?;
     Ok(row)
 }
 
@@ -134,13 +139,17 @@ pub async fn update(
         billable,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.update"))?;
     Ok(row)
 }
 
 pub async fn delete(tx: &mut Tx, entry_id: Uuid) -> Result<bool, DbError> {
     let _timer = crate::metrics::db_timer("time_entries.delete");
-    let r = sqlx::query!("delete from time_entries where entry_id = $1", entry_id).execute(&mut **tx).await?;
+    let r = sqlx::query!("delete from time_entries where entry_id = $1", entry_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(at("time_entries.delete"))?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -188,7 +197,8 @@ pub async fn list(
         limit,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.list"))?;
     Ok(rows)
 }
 
@@ -261,7 +271,8 @@ pub async fn report(
         group_name,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("time_entries.report"))?;
     let mut totals = ReportTotals { seconds: 0, billable_seconds: 0 };
     let mut groups = Vec::with_capacity(rows.len());
     for row in rows {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{DbError, Tx};
+use super::{at, DbError, Tx};
 use crate::domain::user::{DisplayName, Email, GlobalRole, UserId};
 
 pub struct UserRow {
@@ -53,7 +53,8 @@ pub async fn insert(
         role.as_str(),
     )
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.insert"))?;
     Ok(row)
 }
 
@@ -72,7 +73,8 @@ pub async fn insert_without_password(
         display_name.as_str(),
     )
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.insert_without_password"))?;
     Ok(())
 }
 
@@ -86,7 +88,8 @@ pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserR
         email.as_str(),
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.promote_to_admin"))?;
     Ok(row)
 }
 
@@ -99,7 +102,8 @@ pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credential
         email.as_str(),
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.credentials"))?;
     Ok(row.map(|r| Credentials {
         user_id: UserId(r.user_id),
         password_hash: r.password_hash,
@@ -118,7 +122,8 @@ pub async fn find(tx: &mut Tx, user_id: UserId) -> Result<Option<UserRow>, DbErr
         user_id.0,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.find"))?;
     Ok(row)
 }
 
@@ -126,7 +131,8 @@ pub async fn password_hash(tx: &mut Tx, user_id: UserId) -> Result<Option<String
     let _timer = crate::metrics::db_timer("users.password_hash");
     let hash = sqlx::query_scalar!("select password_hash from users where user_id = $1", user_id.0)
         .fetch_optional(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("users.password_hash"))?;
     Ok(hash.flatten())
 }
 
@@ -144,7 +150,8 @@ pub async fn update_display_name(
         display_name.as_str(),
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.update_display_name"))?;
     Ok(row)
 }
 
@@ -152,7 +159,8 @@ pub async fn set_password_hash(tx: &mut Tx, user_id: UserId, password_hash: &str
     let _timer = crate::metrics::db_timer("users.set_password_hash");
     let result = sqlx::query!("update users set password_hash = $2 where user_id = $1", user_id.0, password_hash,)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .map_err(at("users.set_password_hash"))?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -179,7 +187,8 @@ pub async fn list(
         limit,
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.list"))?;
     Ok(rows)
 }
 
@@ -205,6 +214,7 @@ pub async fn admin_update(
         disabled,
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+    .map_err(at("users.admin_update"))?;
     Ok(row)
 }

@@ -1,4 +1,4 @@
-//! Domain types: parsed, valid by construction, free of actix and sqlx.
+//! Domain types: parsed, valid by construction, free of the web framework and the database driver.
 
 pub mod comment;
 pub mod task;

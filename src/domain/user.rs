@@ -29,6 +29,26 @@ impl fmt::Display for UserId {
     }
 }
 
+/// Who is asking: the verified identity behind a request, as the use cases
+/// see it. The HTTP extractor (`auth::extractor`) builds it from a bearer
+/// token; services take it and nothing from actix.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub role: GlobalRole,
+    pub session_id: Uuid,
+    /// The access token's id and expiry (Unix seconds): logout denylists
+    /// exactly this token for as long as it could still be presented.
+    pub token_id: Uuid,
+    pub expires_at: i64,
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.role == GlobalRole::Admin
+    }
+}
+
 /// A normalised (trimmed, lower-case) syntactically valid address.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Email(String);
@@ -93,6 +113,11 @@ impl DisplayName {
 
     pub fn parse(raw: &str) -> Result<Self, String> {
         super::parse_name(raw, Self::MAX_CHARS).map(Self)
+    }
+
+    /// The name of an account whose sign-up offered none that parses.
+    pub fn placeholder() -> Self {
+        Self("TaskFlow user".to_owned())
     }
 
     pub fn as_str(&self) -> &str {

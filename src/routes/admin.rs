@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::me::UserResponse;
-use super::openapi::Errors;
 use super::params::{self, non_null};
-use crate::auth::extractor::AuthUser;
 use crate::domain::task::Limit;
+use crate::domain::user::Caller;
 use crate::domain::user::GlobalRole;
 use crate::error::ApiError;
+use crate::error::Errors;
 use crate::service::admin;
 use crate::state::AppState;
 
@@ -57,15 +57,11 @@ fn admin_user(row: crate::db::users::UserRow) -> AdminUser {
 
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", summary = "Accounts by email (global admins)", params(ListUsersQuery), responses((status = 200, description = "A page of accounts", body = UserPage), Errors))]
 #[tracing::instrument(name = "admin.users.list", skip_all)]
-pub async fn list_users(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_users(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: ListUsersQuery = params::query(&req)?;
     let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let search = q.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
-    let rows = admin::list_users(&state, &user, search.as_deref(), q.cursor.as_deref(), limit.0 + 1).await?;
+    let rows = admin::list_users(state.store(), &user, search.as_deref(), q.cursor.as_deref(), limit.0 + 1).await?;
     let (rows, next_cursor) = super::cursor::page(rows, limit.0, |r| r.email.clone());
     Ok(HttpResponse::Ok().json(UserPage { items: rows.into_iter().map(admin_user).collect(), next_cursor }))
 }
@@ -74,7 +70,7 @@ pub async fn list_users(
 #[tracing::instrument(name = "admin.users.update", skip_all)]
 pub async fn update_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
     body: web::Json<PatchUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -82,6 +78,6 @@ pub async fn update_user(
     if b.role.is_none() && b.disabled.is_none() {
         return Err(ApiError::validation("body", "name role and/or disabled"));
     }
-    let row = admin::update_user(&state, &user, path.into_inner(), b.role, b.disabled).await?;
+    let row = admin::update_user(state.store(), state.auth(), &user, path.into_inner(), b.role, b.disabled).await?;
     Ok(HttpResponse::Ok().json(admin_user(row)))
 }

@@ -4,12 +4,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::openapi::Errors;
 use super::{cursor, params};
-use crate::auth::extractor::AuthUser;
 use crate::db::audit::{EventRow, Filter};
 use crate::domain::task::Limit;
+use crate::domain::user::Caller;
 use crate::error::ApiError;
+use crate::error::Errors;
 use crate::service::audit;
 use crate::state::AppState;
 
@@ -56,21 +56,17 @@ fn page(rows: Vec<EventRow>, limit: i64) -> Page {
 
 #[utoipa::path(get, path = "/api/v1/me/audit-events", tag = "me", summary = "Your security events, newest first", params(MineQuery), responses((status = 200, description = "A page of events", body = Page), Errors))]
 #[tracing::instrument(name = "audit.mine", skip_all)]
-pub async fn my_events(state: web::Data<AppState>, user: AuthUser, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn my_events(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: MineQuery = params::query(&req)?;
     let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let rows = audit::mine(&state, &user, after, limit.0 + 1).await?;
+    let rows = audit::mine(state.store(), &user, after, limit.0 + 1).await?;
     Ok(HttpResponse::Ok().json(page(rows, limit.0)))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/audit-events", tag = "admin", summary = "The audit log (global admins)", params(AdminQuery), responses((status = 200, description = "A page of events", body = Page), Errors))]
 #[tracing::instrument(name = "audit.all", skip_all)]
-pub async fn all_events(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn all_events(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: AdminQuery = params::query(&req)?;
     let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
@@ -82,6 +78,6 @@ pub async fn all_events(
         from: q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?,
         to: q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?,
     };
-    let rows = audit::all(&state, &user, &filter, after, limit.0 + 1).await?;
+    let rows = audit::all(state.store(), &user, &filter, after, limit.0 + 1).await?;
     Ok(HttpResponse::Ok().json(page(rows, limit.0)))
 }

@@ -5,14 +5,13 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::me::UserResponse;
-use super::openapi::Errors;
-use crate::auth::account::{self, NewAccount};
-use crate::auth::extractor::AuthUser;
-use crate::auth::session::{LoginOutcome, TokenPair};
-use crate::auth::{mfa, session};
-use crate::domain::user::{DisplayName, Email, GlobalRole, Password};
+use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password};
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
+use crate::error::Errors;
+use crate::service::accounts::{self, NewAccount};
+use crate::service::mfa;
+use crate::service::sessions::{self, LoginOutcome, TokenPair};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -65,7 +64,7 @@ pub struct RefreshRequest {
 #[tracing::instrument(name = "auth.register", skip_all)]
 pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     let account = body.into_inner().parse()?;
-    let user = account::register(&state.pool, account, GlobalRole::Member).await?;
+    let user = accounts::register(&state.pool, account, GlobalRole::Member).await?;
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
 
@@ -78,21 +77,21 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let email = Email::parse(&body.email).map_err(|m| ApiError::validation("email", m))?;
-    let pair = session::login(&state, &email, body.password, &state.client_ip(&req)).await?;
+    let pair = sessions::login(state.auth(), &email, body.password, &state.client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", summary = "Trade a refresh token for a new pair (rotation; reuse revokes the family)", security(()), request_body = RefreshRequest, responses((status = 200, description = "A new token pair", body = TokenPair), Errors))]
 #[tracing::instrument(name = "auth.refresh", skip_all)]
 pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    let pair = session::refresh(&state, body.into_inner().refresh_token).await?;
+    let pair = sessions::refresh(state.auth(), body.into_inner().refresh_token).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", summary = "End this session", responses((status = 204, description = "Signed out"), Errors))]
 #[tracing::instrument(name = "auth.logout", skip_all)]
-pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    session::logout(&state, &user).await?;
+pub async fn logout(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    sessions::logout(state.auth(), &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -131,6 +130,6 @@ pub async fn verify_mfa(
         MfaVerifyRequest::Code(c) => (c.mfa_token, mfa::SecondFactor::Code(c.code)),
         MfaVerifyRequest::RecoveryCode(c) => (c.mfa_token, mfa::SecondFactor::RecoveryCode(c.recovery_code)),
     };
-    let pair = mfa::verify_login(&state, &mfa_token, factor, &state.client_ip(&req)).await?;
+    let pair = mfa::verify_login(state.auth(), &mfa_token, factor, &state.client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

@@ -1,20 +1,19 @@
 //! `/api/v1/tasks/{task_id}/comments`.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::openapi::Errors;
-use super::params::CreateBody;
+use super::params::{Created, Idempotent};
 use super::{cursor, params};
-use crate::auth::extractor::AuthUser;
 use crate::db::comments::CommentRow;
 use crate::domain::comment::CommentBody;
 use crate::domain::task::Limit;
+use crate::domain::user::Caller;
 use crate::error::ApiError;
-use crate::service::{comments, Outcome, Stored};
+use crate::error::Errors;
+use crate::service::comments;
 use crate::state::AppState;
 
 const ORDERING: &str = "comments";
@@ -84,14 +83,14 @@ fn body(raw: &str) -> Result<CommentBody, ApiError> {
 #[tracing::instrument(name = "comments.list", skip_all)]
 pub async fn list_comments(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let q: PageQuery = params::query(&req)?;
     let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let rows = comments::list(&state, &user, path.into_inner(), after, limit.0 + 1).await?;
+    let rows = comments::list(state.store(), &user, path.into_inner(), after, limit.0 + 1).await?;
     let (rows, next_cursor) =
         cursor::page(rows, limit.0, |r| cursor::encode_time(ORDERING, r.created_at, r.comment_id));
     Ok(HttpResponse::Ok()
@@ -102,37 +101,30 @@ pub async fn list_comments(
 #[tracing::instrument(name = "comments.create", skip_all)]
 pub async fn create_comment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
-    req: HttpRequest,
-    json: web::Json<serde_json::Value>,
+    request: Idempotent<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let task_id = path.into_inner();
-    let CreateBody { body: request, idempotency } = params::create_body::<CommentRequest>(&req, json.into_inner())?;
-    let location = |c: &CommentRow| format!("/api/v1/tasks/{task_id}/comments/{}", c.comment_id);
-    let render = |c: &CommentRow| Stored {
-        status: 201,
-        body: serde_json::to_value(CommentResponse::from(c.clone())).unwrap_or_default(),
-        location: Some(location(c)),
+    let created = Created {
+        location: |c: &CommentRow| format!("/api/v1/tasks/{task_id}/comments/{}", c.comment_id),
+        body: |c: &CommentRow| CommentResponse::from(c.clone()),
     };
-    match comments::create(&state, &user, task_id, body(&request.body)?, idempotency.as_ref(), render).await? {
-        Outcome::Replayed(stored) => Ok(params::replay(stored)),
-        Outcome::Created(row) => {
-            Ok(HttpResponse::Created().insert_header((LOCATION, location(&row))).json(CommentResponse::from(row)))
-        }
-    }
+    let text = body(&request.body.body)?;
+    let render = |c: &CommentRow| created.stored(c);
+    Ok(created.respond(comments::create(state.store(), &user, task_id, text, request.key.as_ref(), render).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/tasks/{task_id}/comments/{comment_id}", tag = "comments", summary = "Edit your comment", params(("task_id" = Uuid, Path, description = "Task id"), ("comment_id" = Uuid, Path, description = "Comment id")), request_body = CommentRequest, responses((status = 200, description = "The comment", body = CommentResponse), Errors))]
 #[tracing::instrument(name = "comments.update", skip_all)]
 pub async fn update_comment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<(Uuid, Uuid)>,
     req: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (task_id, comment_id) = path.into_inner();
-    let row = comments::edit(&state, &user, task_id, comment_id, body(&req.body)?).await?;
+    let row = comments::edit(state.store(), &user, task_id, comment_id, body(&req.body)?).await?;
     Ok(HttpResponse::Ok().json(CommentResponse::from(row)))
 }
 
@@ -140,10 +132,10 @@ pub async fn update_comment(
 #[tracing::instrument(name = "comments.delete", skip_all)]
 pub async fn delete_comment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (task_id, comment_id) = path.into_inner();
-    comments::delete(&state, &user, task_id, comment_id).await?;
+    comments::delete(state.store(), &user, task_id, comment_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

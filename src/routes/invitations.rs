@@ -6,15 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::openapi::Errors;
 use super::teams::TeamResponse;
 use super::{cursor, params};
-use crate::auth::extractor::AuthUser;
 use crate::db::invitations::{InvitationRow, OpenInvitationRow};
 use crate::domain::task::Limit;
 use crate::domain::team::TeamRole;
+use crate::domain::user::Caller;
 use crate::domain::user::Email;
 use crate::error::ApiError;
+use crate::error::Errors;
 use crate::service::invitations;
 use crate::state::AppState;
 
@@ -134,13 +134,13 @@ fn page_params(req: &HttpRequest, ordering: &str) -> Result<PageStart, ApiError>
 #[tracing::instrument(name = "invitations.create", skip_all)]
 pub async fn create_invitation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let email = Email::parse(&body.email).map_err(|m| ApiError::validation("email", m))?;
-    let row = invitations::invite(&state, &user, path.into_inner(), email, body.role).await?;
+    let row = invitations::invite(state.store(), &state.limits, &user, path.into_inner(), email, body.role).await?;
     Ok(HttpResponse::Accepted().json(InvitationResponse::from(row)))
 }
 
@@ -148,12 +148,12 @@ pub async fn create_invitation(
 #[tracing::instrument(name = "invitations.list", skip_all)]
 pub async fn list_invitations(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (after, limit) = page_params(&req, TEAM_ORDERING)?;
-    let rows = invitations::list_for_team(&state, &user, path.into_inner(), after, limit + 1).await?;
+    let rows = invitations::list_for_team(state.store(), &user, path.into_inner(), after, limit + 1).await?;
     let (rows, next_cursor) =
         cursor::page(rows, limit, |r| cursor::encode_time(TEAM_ORDERING, r.created_at, r.invitation_id));
     let items = rows.into_iter().map(InvitationResponse::from).collect();
@@ -164,11 +164,11 @@ pub async fn list_invitations(
 #[tracing::instrument(name = "invitations.revoke", skip_all)]
 pub async fn revoke_invitation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, invitation_id) = path.into_inner();
-    invitations::revoke(&state, &user, team_id, invitation_id).await?;
+    invitations::revoke(state.store(), &user, team_id, invitation_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -176,11 +176,11 @@ pub async fn revoke_invitation(
 #[tracing::instrument(name = "invitations.mine", skip_all)]
 pub async fn my_invitations(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (after, limit) = page_params(&req, MINE_ORDERING)?;
-    let rows = invitations::mine(&state, &user, after, limit + 1).await?;
+    let rows = invitations::mine(state.store(), &user, after, limit + 1).await?;
     let (rows, next_cursor) =
         cursor::page(rows, limit, |r| cursor::encode_time(MINE_ORDERING, r.created_at, r.invitation_id));
     let items = rows.into_iter().map(MyInvitationResponse::from).collect();
@@ -191,10 +191,10 @@ pub async fn my_invitations(
 #[tracing::instrument(name = "invitations.accept", skip_all)]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = invitations::accept(&state, &user, path.into_inner()).await?;
+    let team = invitations::accept(state.store(), &user, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Location", format!("/api/v1/teams/{}", team.team_id)))
         .json(TeamResponse::from(team)))
@@ -204,9 +204,9 @@ pub async fn accept_invitation(
 #[tracing::instrument(name = "invitations.decline", skip_all)]
 pub async fn decline_invitation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    invitations::decline(&state, &user, path.into_inner()).await?;
+    invitations::decline(state.store(), &user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

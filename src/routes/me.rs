@@ -6,13 +6,12 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::openapi::Errors;
-use crate::auth::extractor::AuthUser;
-use crate::auth::mfa::{Enrolment, RecoveryCodes};
-use crate::auth::{account, mfa};
-use crate::db::{self, begin_as, users::UserRow};
-use crate::domain::user::{DisplayName, GlobalRole, Password, UserId};
+use crate::db::users::UserRow;
+use crate::domain::user::{Caller, DisplayName, GlobalRole, Password};
 use crate::error::ApiError;
+use crate::error::Errors;
+use crate::service::accounts::{self, Profile};
+use crate::service::mfa::{self, Enrolment, RecoveryCodes};
 use crate::service::privacy;
 use crate::state::AppState;
 
@@ -52,12 +51,10 @@ pub struct MeResponse {
     mfa_enabled: bool,
 }
 
-/// Reads the account inside the caller's transaction.
-async fn me(tx: &mut db::Tx, row: UserRow) -> Result<MeResponse, ApiError> {
-    let user = UserId(row.user_id);
-    let has_password = db::users::password_hash(tx, user).await?.is_some();
-    let mfa_enabled = db::mfa::find(tx, user).await?.is_some_and(|m| m.enabled);
-    Ok(MeResponse { user: UserResponse::from(row), has_password, mfa_enabled })
+impl From<Profile> for MeResponse {
+    fn from(p: Profile) -> Self {
+        Self { user: UserResponse::from(p.user), has_password: p.has_password, mfa_enabled: p.mfa_enabled }
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -84,39 +81,33 @@ pub struct ChangePasswordRequest {
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", summary = "The signed-in account", responses((status = 200, description = "The account", body = MeResponse), Errors))]
 #[tracing::instrument(name = "me.get", skip_all)]
-pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    let row = db::users::find(&mut tx, user.user_id).await?.ok_or(ApiError::NotFound)?;
-    let body = me(&mut tx, row).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
-    Ok(HttpResponse::Ok().json(body))
+pub async fn get_me(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    let profile = accounts::profile(&state.pool, &user).await?.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(MeResponse::from(profile)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", summary = "Change the display name", request_body = PatchMeRequest, responses((status = 200, description = "The account", body = MeResponse), Errors))]
 #[tracing::instrument(name = "me.patch", skip_all)]
 pub async fn patch_me(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<PatchMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let name = DisplayName::parse(&body.display_name).map_err(|m| ApiError::validation("display_name", m))?;
-    let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    let row = db::users::update_display_name(&mut tx, user.user_id, &name).await?.ok_or(ApiError::NotFound)?;
-    let body = me(&mut tx, row).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
-    Ok(HttpResponse::Ok().json(body))
+    let profile = accounts::rename(&state.pool, &user, &name).await?.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(MeResponse::from(profile)))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", summary = "Change the password (ends other sessions)", request_body = ChangePasswordRequest, responses((status = 204, description = "Changed"), Errors))]
 #[tracing::instrument(name = "me.change_password", skip_all)]
 pub async fn change_password(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new = Password::parse(body.new_password).map_err(|m| ApiError::validation("new_password", m))?;
-    account::change_password(&state, &user, body.current_password, new).await?;
+    accounts::change_password(state.auth(), &user, body.current_password, new).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -139,29 +130,29 @@ pub struct ConfirmWithCodeRequest {
 
 #[utoipa::path(post, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Start TOTP enrolment", responses((status = 200, description = "Secret, otpauth URL and QR code", body = Enrolment), Errors))]
 #[tracing::instrument(name = "mfa.enroll", skip_all)]
-pub async fn enroll_totp(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(mfa::enroll(&state, &user).await?))
+pub async fn enroll_totp(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(mfa::enroll(state.auth(), &user).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/mfa/totp/confirm", tag = "me", summary = "Confirm enrolment with a first code; turns MFA on", request_body = CodeRequest, responses((status = 200, description = "Ten recovery codes, shown once", body = RecoveryCodes), Errors))]
 #[tracing::instrument(name = "mfa.confirm", skip_all)]
 pub async fn confirm_totp(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(mfa::confirm(&state, &user, &body.code).await?))
+    Ok(HttpResponse::Ok().json(mfa::confirm(state.auth(), &user, &body.code).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Turn MFA off", request_body = ConfirmWithCodeRequest, responses((status = 204, description = "MFA is off"), Errors))]
 #[tracing::instrument(name = "mfa.disable", skip_all)]
 pub async fn disable_totp(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<ConfirmWithCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    mfa::disable(&state, &user, body.password, &body.code).await?;
+    mfa::disable(state.auth(), &user, body.password, &body.code).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -169,11 +160,11 @@ pub async fn disable_totp(
 #[tracing::instrument(name = "mfa.recovery_codes", skip_all)]
 pub async fn regenerate_recovery_codes(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<ConfirmWithCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    Ok(HttpResponse::Ok().json(mfa::regenerate_codes(&state, &user, body.password, &body.code).await?))
+    Ok(HttpResponse::Ok().json(mfa::regenerate_codes(state.auth(), &user, body.password, &body.code).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -201,8 +192,8 @@ struct ConsentsResponse {
 
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", summary = "Everything TaskFlow holds about you (GDPR access)", responses((status = 200, description = "JSON download", body = Object), Errors))]
 #[tracing::instrument(name = "me.export", skip_all)]
-pub async fn export(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let doc = privacy::export(&state, &user).await?;
+pub async fn export(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    let doc = privacy::export(&state.pool, &user).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Disposition", "attachment; filename=\"taskflow-export.json\""))
         .json(doc))
@@ -212,18 +203,18 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 #[tracing::instrument(name = "me.erase", skip_all)]
 pub async fn erase(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<EraseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    privacy::erase(&state, &user, body.password, body.code.as_deref()).await?;
+    privacy::erase(state.auth(), state.erasure(), &user, body.password, body.code.as_deref()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(get, path = "/api/v1/me/consents", tag = "me", summary = "Consents per purpose", responses((status = 200, description = "Purposes and recorded consents", body = ConsentsResponse), Errors))]
 #[tracing::instrument(name = "me.consents.get", skip_all)]
-pub async fn get_consents(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let consents = privacy::consents(&state, &user).await?;
+pub async fn get_consents(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    let consents = privacy::consents(&state.pool, &user).await?;
     Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: privacy::PURPOSES, consents }))
 }
 
@@ -231,9 +222,9 @@ pub async fn get_consents(state: web::Data<AppState>, user: AuthUser) -> Result<
 #[tracing::instrument(name = "me.consents.put", skip_all)]
 pub async fn put_consents(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<ConsentsRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let consents = privacy::set_consents(&state, &user, &body.consents).await?;
+    let consents = privacy::set_consents(&state.pool, &user, &body.consents).await?;
     Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: privacy::PURPOSES, consents }))
 }

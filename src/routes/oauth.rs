@@ -8,12 +8,12 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::openapi::AuthorizationUrl;
-use super::openapi::Errors;
-use crate::auth::account;
-use crate::auth::extractor::AuthUser;
-use crate::auth::oauth::{provider_error, Authorization, LinkedIdentity, BINDING_COOKIE};
-use crate::auth::session::LoginOutcome;
+use crate::auth::oidc::{provider_error, Authorization, BINDING_COOKIE};
+use crate::domain::user::Caller;
 use crate::error::ApiError;
+use crate::error::Errors;
+use crate::service::identities::{self, LinkedIdentity};
+use crate::service::sessions::LoginOutcome;
 use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, utoipa::IntoParams)]
@@ -81,7 +81,7 @@ fn binding_cookie(state: &AppState, req: &HttpRequest, value: String) -> Cookie<
 #[tracing::instrument(name = "oauth.providers", skip_all)]
 pub async fn providers(state: web::Data<AppState>) -> HttpResponse {
     let providers = state
-        .oauth
+        .oidc
         .providers()
         .into_iter()
         .map(|(name, label)| SignInProvider {
@@ -103,7 +103,7 @@ pub async fn authorize(
 ) -> Result<HttpResponse, ApiError> {
     let provider = path.into_inner();
     let Authorization { url, binding } =
-        state.oauth.authorize(&state, &provider, redirect_uri(&state, &req, &provider), None).await?;
+        state.oidc.authorize(&provider, redirect_uri(&state, &req, &provider), None).await?;
     Ok(HttpResponse::Found().insert_header((LOCATION, url)).cookie(binding_cookie(&state, &req, binding)).finish())
 }
 
@@ -127,7 +127,8 @@ pub async fn callback(
         return Err(ApiError::BadRequest("the callback needs code and state".into()));
     };
     let binding = req.cookie(BINDING_COOKIE).map(|c| c.value().to_owned());
-    let outcome = state.oauth.callback(&state, &provider, &code, &state_token, binding.as_deref()).await?;
+    let outcome =
+        identities::sign_in(state.auth(), &state.oidc, &provider, &code, &state_token, binding.as_deref()).await?;
     let mut gone = binding_cookie(&state, &req, String::new());
     gone.make_removal();
     Ok(HttpResponse::Ok().cookie(gone).json(outcome))
@@ -139,7 +140,7 @@ pub async fn callback(
 /// calls the callback itself, from the same origin so the binding cookie
 /// travels.
 fn hand_to_web_app(state: &AppState, provider: &str, q: &CallbackQuery) -> Result<HttpResponse, ApiError> {
-    if !state.oauth.is_configured(provider) {
+    if !state.oidc.is_configured(provider) {
         return Err(ApiError::NotFound);
     }
     #[derive(Serialize)]
@@ -172,19 +173,16 @@ pub struct LinkRequest {
 #[tracing::instrument(name = "oauth.link", skip_all)]
 pub async fn link(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Json<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let provider = path.into_inner();
-    if !state.oauth.is_configured(&provider) {
-        return Err(ApiError::NotFound);
-    }
-    account::confirm_presence(&state, &user, body.into_inner().password, "password", account::Guarded::LinkProvider)
-        .await?;
+    let redirect = redirect_uri(&state, &req, &provider);
+    let password = body.into_inner().password;
     let Authorization { url, binding } =
-        state.oauth.authorize(&state, &provider, redirect_uri(&state, &req, &provider), Some(user.user_id.0)).await?;
+        identities::start_link(state.auth(), &state.oidc, &user, &provider, password, redirect).await?;
     Ok(HttpResponse::Ok()
         .cookie(binding_cookie(&state, &req, binding))
         .json(serde_json::json!({ "authorization_url": url })))
@@ -197,8 +195,8 @@ pub struct LinkedIdentities {
 
 #[utoipa::path(get, path = "/api/v1/me/identities", tag = "me", summary = "The identity-provider accounts linked to this account", responses((status = 200, description = "Linked identities, oldest first", body = LinkedIdentities), Errors))]
 #[tracing::instrument(name = "oauth.identities", skip_all)]
-pub async fn identities(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let identities = state.oauth.linked(&state, &user).await?;
+pub async fn identities(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    let identities = identities::linked(state.auth(), &state.oidc, &user).await?;
     Ok(HttpResponse::Ok().json(LinkedIdentities { identities }))
 }
 
@@ -206,9 +204,9 @@ pub async fn identities(state: web::Data<AppState>, user: AuthUser) -> Result<Ht
 #[tracing::instrument(name = "oauth.unlink", skip_all)]
 pub async fn unlink(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.oauth.unlink(&state, &user, &path.into_inner()).await?;
+    identities::unlink(state.auth(), &state.oidc, &user, &path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

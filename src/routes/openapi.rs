@@ -3,13 +3,11 @@
 //! `/api/v1/openapi.json`; Swagger UI at `/docs`, from assets compiled into
 //! the binary (no CDN).
 
-use std::collections::BTreeMap;
-
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
-use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{admin, audit, auth, comments, health, invitations, me, oauth, tasks, teams, time};
 use crate::error::Problem;
@@ -82,44 +80,6 @@ impl Modify for PatchBodiesNameAField {
                 object.min_properties = Some(1);
             }
         }
-    }
-}
-
-fn problem(description: &str) -> RefOr<Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/problem+json",
-            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-        )
-        .build()
-        .into()
-}
-
-/// The problem responses any authenticated endpoint can give. Listed once
-/// here and referenced by every operation, so the document names every status
-/// the server may answer with (schemathesis checks that it does).
-pub struct Errors;
-
-impl IntoResponses for Errors {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        [
-            ("400", "Malformed JSON body"),
-            ("401", "Missing, invalid or expired access token (`WWW-Authenticate: Bearer`)"),
-            ("403", "The resource is visible but the caller may not do this"),
-            ("404", "Unknown, or not visible to the caller"),
-            ("405", "Method not allowed on this path (`Allow` lists the allowed ones)"),
-            ("409", "Conflicts with the current state (e.g. already exists, timer already running)"),
-            ("412", "`If-Match` names a stale version"),
-            ("413", "Body over 1 MiB"),
-            ("415", "Body is not `application/json`"),
-            ("422", "Invalid fields or query parameters; `errors` names each field"),
-            ("429", "Rate limited (`Retry-After`, `RateLimit-*`)"),
-            ("503", "Database unavailable or overloaded (`Retry-After`)"),
-        ]
-        .into_iter()
-        .map(|(status, description)| (status.to_owned(), problem(description)))
-        .collect()
     }
 }
 

@@ -1,14 +1,16 @@
 //! Request parsing shared by handlers: query strings with repeated keys,
 //! RFC 3339 timestamps, explicit nulls in PATCH bodies, ETags.
 
-use actix_web::http::header::{HeaderMap, IF_MATCH, IF_NONE_MATCH};
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::http::header::{HeaderMap, IF_MATCH, IF_NONE_MATCH, LOCATION};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::ApiError;
-use crate::service::{Idempotency, Stored};
+use crate::service::{Idempotency, Outcome, Stored};
 
 /// Parses the query string; unlike `web::Query`, repeated keys fill a `Vec`
 /// (`?status=todo&status=done`). Unknown or malformed parameters are a 422.
@@ -106,22 +108,34 @@ pub fn if_none_match(headers: &HeaderMap, version: i64) -> Result<bool, ApiError
     })
 }
 
-/// A create's body, and the client's `Idempotency-Key` with the request's
-/// fingerprint when one was sent.
-pub struct CreateBody<T> {
+/// A create's body, parsed into `T`, and the client's `Idempotency-Key`
+/// with the request's fingerprint when one was sent: the extractor every
+/// retry-safe create takes instead of repeating the preamble.
+pub struct Idempotent<T> {
     pub body: T,
-    pub idempotency: Option<Idempotency>,
+    pub key: Option<Idempotency>,
 }
 
-/// Parses a create's JSON (already size- and type-checked by `web::Json`)
-/// into `T`, fingerprinting the canonical JSON so a reused key with another
-/// body is caught.
-pub fn create_body<T: DeserializeOwned>(
-    req: &HttpRequest,
-    value: serde_json::Value,
-) -> Result<CreateBody<T>, ApiError> {
+impl<T: DeserializeOwned + 'static> FromRequest for Idempotent<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // `web::Json` first: its size and content-type checks answer 413/415.
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            Ok(idempotent(&req, value)?)
+        })
+    }
+}
+
+/// Parses a create's JSON into `T`, fingerprinting the canonical JSON so a
+/// reused key with another body is caught.
+fn idempotent<T: DeserializeOwned>(req: &HttpRequest, value: serde_json::Value) -> Result<Idempotent<T>, ApiError> {
     use sha2::{Digest, Sha256};
-    let idempotency = match req.headers().get("idempotency-key") {
+    let key = match req.headers().get("idempotency-key") {
         None => None,
         Some(raw) => {
             let key = raw
@@ -140,16 +154,53 @@ pub fn create_body<T: DeserializeOwned>(
         }
     };
     let body = serde_json::from_value(value).map_err(|e| ApiError::validation("body", e.to_string()))?;
-    Ok(CreateBody { body, idempotency })
+    Ok(Idempotent { body, key })
+}
+
+/// How a create answers: the new resource's `Location` and JSON body. The
+/// same two functions render the first 201 and the copy stored with the
+/// idempotency key, so a replay cannot differ from the original.
+pub struct Created<L, B> {
+    pub location: L,
+    pub body: B,
+}
+
+impl<L, B> Created<L, B> {
+    /// The response as the service stores it, in the create's transaction.
+    pub fn stored<R, J: Serialize>(&self, row: &R) -> Stored
+    where
+        L: Fn(&R) -> String,
+        B: Fn(&R) -> J,
+    {
+        Stored {
+            status: 201,
+            body: serde_json::to_value((self.body)(row)).unwrap_or_default(),
+            location: Some((self.location)(row)),
+        }
+    }
+
+    /// The 201 for a new resource, or the stored response sent again.
+    pub fn respond<R, J: Serialize>(&self, outcome: Outcome<R>) -> HttpResponse
+    where
+        L: Fn(&R) -> String,
+        B: Fn(&R) -> J,
+    {
+        match outcome {
+            Outcome::Replayed(stored) => replay(stored),
+            Outcome::Created(row) => {
+                HttpResponse::Created().insert_header((LOCATION, (self.location)(&row))).json((self.body)(&row))
+            }
+        }
+    }
 }
 
 /// The response stored with an idempotency key, sent again.
-pub fn replay(stored: Stored) -> actix_web::HttpResponse {
+pub fn replay(stored: Stored) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::OK);
-    let mut resp = actix_web::HttpResponse::build(status);
+    let mut resp = HttpResponse::build(status);
     resp.insert_header(("Idempotent-Replayed", "true"));
     if let Some(location) = stored.location {
-        resp.insert_header((actix_web::http::header::LOCATION, location));
+        resp.insert_header((LOCATION, location));
     }
     resp.json(stored.body)
 }

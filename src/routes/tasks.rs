@@ -1,22 +1,22 @@
 //! `/api/v1/tasks`: create, list, read, patch, delete, with ETags.
 
-use actix_web::http::header::{ETAG, LOCATION};
+use actix_web::http::header::ETAG;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
-use super::openapi::Errors;
-use super::params::{self, double_option, etag, non_null, CreateBody};
-use crate::auth::extractor::AuthUser;
+use super::params::{self, double_option, etag, non_null, Created, Idempotent};
 use crate::db::tasks::TaskRow;
 use crate::domain::task::{
     Description, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort, TaskStatus, TaskTitle,
 };
+use crate::domain::user::Caller;
 use crate::domain::FieldErrors;
 use crate::error::ApiError;
-use crate::service::{tasks, Outcome, Stored};
+use crate::error::Errors;
+use crate::service::{tasks, Outcome};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -270,35 +270,30 @@ fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
 #[tracing::instrument(name = "tasks.create", skip_all)]
 pub async fn create_task(
     state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    body: web::Json<serde_json::Value>,
+    user: Caller,
+    request: Idempotent<CreateTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let CreateBody { body, idempotency } = params::create_body::<CreateTaskRequest>(&req, body.into_inner())?;
-    let location = |t: &TaskRow| format!("/api/v1/tasks/{}", t.task_id);
-    let render = |t: &TaskRow| Stored {
-        status: 201,
-        body: serde_json::to_value(TaskResponse::from(t.clone())).unwrap_or_default(),
-        location: Some(location(t)),
+    let created = Created {
+        location: |t: &TaskRow| format!("/api/v1/tasks/{}", t.task_id),
+        body: |t: &TaskRow| TaskResponse::from(t.clone()),
     };
-    match tasks::create(&state, &user, body.parse()?, idempotency.as_ref(), render).await? {
-        Outcome::Replayed(stored) => Ok(params::replay(stored)),
-        Outcome::Created(task) => {
-            let version = task.version;
-            let resp =
-                HttpResponse::Created().insert_header((LOCATION, location(&task))).json(TaskResponse::from(task));
-            Ok(with_etag(resp, version))
-        }
-    }
+    let render = |t: &TaskRow| created.stored(t);
+    let outcome = tasks::create(state.store(), &user, request.body.parse()?, request.key.as_ref(), render).await?;
+    // A new task's version is its ETag; a replay sends what was stored.
+    let version = match &outcome {
+        Outcome::Created(task) => Some(task.version),
+        Outcome::Replayed(_) => None,
+    };
+    let resp = created.respond(outcome);
+    Ok(match version {
+        Some(v) => with_etag(resp, v),
+        None => resp,
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", summary = "Tasks the caller can see, filtered and sorted", params(ListTasksQuery), responses((status = 200, description = "A page of tasks", body = TaskPage), Errors))]
 #[tracing::instrument(name = "tasks.list", skip_all)]
-pub async fn list_tasks(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_tasks(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: ListTasksQuery = params::query(&req)?;
     let mut e = FieldErrors::default();
     let statuses = e.check("status", q.status.iter().map(|s| s.parse::<TaskStatus>()).collect::<Result<Vec<_>, _>>());
@@ -344,7 +339,7 @@ pub async fn list_tasks(
     }
     let filter =
         TaskFilter { team_id: q.team_id, statuses, priority, assignee_id, label, due_before, due_after, q: text };
-    let (rows, next) = tasks::list(&state, &user, &filter, sort, after, limit.0).await?;
+    let (rows, next) = tasks::list(state.store(), &user, &filter, sort, after, limit.0).await?;
     Ok(HttpResponse::Ok().json(TaskPage {
         items: rows.into_iter().map(TaskResponse::from).collect(),
         next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&sort_raw, &key, id)),
@@ -355,11 +350,11 @@ pub async fn list_tasks(
 #[tracing::instrument(name = "tasks.get", skip_all)]
 pub async fn get_task(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let task = tasks::get(&state, &user, path.into_inner()).await?;
+    let task = tasks::get(state.store(), &user, path.into_inner()).await?;
     if params::if_none_match(req.headers(), task.version)? {
         return Ok(with_etag(HttpResponse::NotModified().finish(), task.version));
     }
@@ -371,14 +366,14 @@ pub async fn get_task(
 #[tracing::instrument(name = "tasks.update", skip_all)]
 pub async fn update_task(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     path: web::Path<Uuid>,
     body: web::Json<PatchTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = params::if_match(req.headers())?;
     let patch = body.into_inner().parse()?;
-    let task = tasks::update(&state, &user, path.into_inner(), patch, expected).await?;
+    let task = tasks::update(state.store(), &user, path.into_inner(), patch, expected).await?;
     let version = task.version;
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
@@ -387,11 +382,11 @@ pub async fn update_task(
 #[tracing::instrument(name = "tasks.delete", skip_all)]
 pub async fn delete_task(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = params::if_match(req.headers())?;
-    tasks::delete(&state, &user, path.into_inner(), expected).await?;
+    tasks::delete(state.store(), &user, path.into_inner(), expected).await?;
     Ok(HttpResponse::NoContent().finish())
 }

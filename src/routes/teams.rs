@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::openapi::Errors;
 use super::openapi::TeamSummary;
-use crate::auth::extractor::AuthUser;
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::domain::team::{TeamName, TeamRole};
+use crate::domain::user::Caller;
 use crate::domain::user::Email;
 use crate::error::ApiError;
+use crate::error::Errors;
 use crate::service::teams::{self, MemberRef};
 use crate::state::AppState;
 
@@ -119,10 +119,10 @@ fn team_name(raw: &str) -> Result<TeamName, ApiError> {
 #[tracing::instrument(name = "teams.create", skip_all)]
 pub async fn create_team(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     body: web::Json<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = teams::create(&state, &user, team_name(&body.name)?).await?;
+    let team = teams::create(state.store(), &user, team_name(&body.name)?).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/teams/{}", team.team_id)))
         .json(TeamResponse::from(team)))
@@ -130,8 +130,8 @@ pub async fn create_team(
 
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", summary = "The caller's teams", responses((status = 200, description = "Teams", body = Items<TeamResponse>), Errors))]
 #[tracing::instrument(name = "teams.list", skip_all)]
-pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let items = teams::list(&state, &user).await?.into_iter().map(TeamResponse::from).collect();
+pub async fn list_teams(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    let items = teams::list(state.store(), &user).await?.into_iter().map(TeamResponse::from).collect();
     Ok(HttpResponse::Ok().json(Items::<TeamResponse> { items }))
 }
 
@@ -139,10 +139,10 @@ pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> Result<Ht
 #[tracing::instrument(name = "teams.get", skip_all)]
 pub async fn get_team(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = teams::get(&state, &user, path.into_inner()).await?;
+    let team = teams::get(state.store(), &user, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
 }
 
@@ -150,11 +150,11 @@ pub async fn get_team(
 #[tracing::instrument(name = "teams.update", skip_all)]
 pub async fn update_team(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
     body: web::Json<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = teams::rename(&state, &user, path.into_inner(), team_name(&body.name)?).await?;
+    let team = teams::rename(state.store(), &user, path.into_inner(), team_name(&body.name)?).await?;
     Ok(HttpResponse::Ok().json(TeamResponse::from(team)))
 }
 
@@ -162,10 +162,10 @@ pub async fn update_team(
 #[tracing::instrument(name = "teams.delete", skip_all)]
 pub async fn delete_team(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    teams::delete(&state, &user, path.into_inner()).await?;
+    teams::delete(state.store(), &user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -173,10 +173,10 @@ pub async fn delete_team(
 #[tracing::instrument(name = "teams.members.list", skip_all)]
 pub async fn list_members(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = teams::members(&state, &user, path.into_inner()).await?;
+    let items = teams::members(state.store(), &user, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(Items { items: items.into_iter().map(MemberResponse::from).collect() }))
 }
 
@@ -184,7 +184,7 @@ pub async fn list_members(
 #[tracing::instrument(name = "teams.members.add", skip_all)]
 pub async fn add_member(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
     body: web::Json<AddMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -195,7 +195,7 @@ pub async fn add_member(
         AddMemberRequest::ByUserId(m) => (MemberRef::UserId(m.user_id), m.role),
     };
     let team_id = path.into_inner();
-    let member = teams::add_member(&state, &user, team_id, who, role).await?;
+    let member = teams::add_member(state.store(), &user, team_id, who, role).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/teams/{team_id}/members/{}", member.user_id)))
         .json(MemberResponse::from(member)))
@@ -205,12 +205,12 @@ pub async fn add_member(
 #[tracing::instrument(name = "teams.members.update", skip_all)]
 pub async fn update_member(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<RoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, user_id) = path.into_inner();
-    let member = teams::change_role(&state, &user, team_id, user_id, body.role).await?;
+    let member = teams::change_role(state.store(), &user, team_id, user_id, body.role).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
@@ -218,11 +218,11 @@ pub async fn update_member(
 #[tracing::instrument(name = "teams.members.remove", skip_all)]
 pub async fn remove_member(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, user_id) = path.into_inner();
-    teams::remove_member(&state, &user, team_id, user_id).await?;
+    teams::remove_member(state.store(), &user, team_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -230,9 +230,9 @@ pub async fn remove_member(
 #[tracing::instrument(name = "teams.summary", skip_all)]
 pub async fn team_summary(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = teams::summary(&state, &user, path.into_inner()).await?;
+    let body = teams::summary(state.store(), &user, path.into_inner()).await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }

@@ -1,22 +1,21 @@
 //! Time tracking: entries, the timer, and reports (JSON or CSV).
 
-use actix_web::http::header::{self, LOCATION};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
-use super::openapi::Errors;
 use super::openapi::TimerResponse;
-use super::params::{self, double_option, non_null, CreateBody};
-use crate::auth::extractor::AuthUser;
+use super::params::{self, double_option, non_null, Created, Idempotent};
 use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::domain::task::Limit;
 use crate::domain::time_entry::{Interval, Note, ReportGrouping};
+use crate::domain::user::Caller;
 use crate::error::ApiError;
+use crate::error::Errors;
 use crate::service::time::{self, EntryPatch, ManualEntry, TimerStart};
-use crate::service::{Outcome, Stored};
 use crate::state::AppState;
 
 const ORDERING: &str = "time_entries";
@@ -154,12 +153,11 @@ fn note(raw: &str) -> Result<Note, ApiError> {
 #[tracing::instrument(name = "time_entries.create", skip_all)]
 pub async fn create_entry(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
-    req: HttpRequest,
-    body: web::Json<serde_json::Value>,
+    request: Idempotent<CreateEntryRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let CreateBody { body: b, idempotency } = params::create_body::<CreateEntryRequest>(&req, body.into_inner())?;
+    let Idempotent { body: b, key } = request;
     let started_at = params::timestamp("started_at", &b.started_at)?;
     let now = Utc::now();
     let interval = match (b.ended_at.as_deref(), b.duration_seconds) {
@@ -171,28 +169,22 @@ pub async fn create_entry(
         _ => return Err(ApiError::validation("ended_at", "give exactly one of ended_at or duration_seconds")),
     };
     let entry = ManualEntry { interval, note: b.note.as_deref().map(note).transpose()?, billable: b.billable };
-    let location = |e: &EntryRow| format!("/api/v1/time-entries/{}", e.entry_id);
-    let render = |e: &EntryRow| Stored {
-        status: 201,
-        body: serde_json::to_value(EntryResponse::from(e.clone())).unwrap_or_default(),
-        location: Some(location(e)),
+    let created = Created {
+        location: |e: &EntryRow| format!("/api/v1/time-entries/{}", e.entry_id),
+        body: |e: &EntryRow| EntryResponse::from(e.clone()),
     };
-    match time::create(&state, &user, path.into_inner(), entry, idempotency.as_ref(), render).await? {
-        Outcome::Replayed(stored) => Ok(params::replay(stored)),
-        Outcome::Created(row) => {
-            Ok(HttpResponse::Created().insert_header((LOCATION, location(&row))).json(EntryResponse::from(row)))
-        }
-    }
+    let render = |e: &EntryRow| created.stored(e);
+    Ok(created.respond(time::create(state.store(), &user, path.into_inner(), entry, key.as_ref(), render).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "A task's entries the caller may see", params(("task_id" = Uuid, Path, description = "Task id")), responses((status = 200, description = "Entries", body = EntryPage), Errors))]
 #[tracing::instrument(name = "time_entries.list_for_task", skip_all)]
 pub async fn list_task_entries(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = time::list_for_task(&state, &user, path.into_inner(), Limit::MAX).await?;
+    let rows = time::list_for_task(state.store(), &user, path.into_inner(), Limit::MAX).await?;
     Ok(HttpResponse::Ok()
         .json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor: None }))
 }
@@ -201,7 +193,7 @@ pub async fn list_task_entries(
 #[tracing::instrument(name = "time_entries.list", skip_all)]
 pub async fn list_entries(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let q: ListQuery = params::query(&req)?;
@@ -220,7 +212,7 @@ pub async fn list_entries(
         billable: q.billable,
     };
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let rows = time::list(&state, &user, &filter, after, limit.0 + 1).await?;
+    let rows = time::list(state.store(), &user, &filter, after, limit.0 + 1).await?;
     let (rows, next_cursor) = cursor::page(rows, limit.0, |r| cursor::encode_time(ORDERING, r.started_at, r.entry_id));
     Ok(HttpResponse::Ok().json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor }))
 }
@@ -229,7 +221,7 @@ pub async fn list_entries(
 #[tracing::instrument(name = "time_entries.update", skip_all)]
 pub async fn update_entry(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
     body: web::Json<PatchEntryRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -243,7 +235,7 @@ pub async fn update_entry(
         note: b.note.map(|n| n.as_deref().map(note).transpose()).transpose()?,
         billable: b.billable,
     };
-    let row = time::update(&state, &user, path.into_inner(), patch).await?;
+    let row = time::update(state.store(), &user, path.into_inner(), patch).await?;
     Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
 }
 
@@ -251,10 +243,10 @@ pub async fn update_entry(
 #[tracing::instrument(name = "time_entries.delete", skip_all)]
 pub async fn delete_entry(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    time::delete(&state, &user, path.into_inner()).await?;
+    time::delete(state.store(), &user, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -262,10 +254,10 @@ pub async fn delete_entry(
 #[tracing::instrument(name = "timer.start", skip_all)]
 pub async fn start_timer(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    match time::start_timer(&state, &user, path.into_inner()).await? {
+    match time::start_timer(state.store(), &user, path.into_inner()).await? {
         TimerStart::Started(row) => Ok(HttpResponse::Created().json(EntryResponse::from(row))),
         TimerStart::AlreadyRunning(row) => Err(ApiError::Conflict(format!(
             "a timer is already running: entry {} on task {}; stop it first",
@@ -276,15 +268,15 @@ pub async fn start_timer(
 
 #[utoipa::path(post, path = "/api/v1/timer/stop", tag = "time", summary = "Stop the running timer", responses((status = 200, description = "The finished entry", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "timer.stop", skip_all)]
-pub async fn stop_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let row = time::stop_timer(&state, &user).await?;
+pub async fn stop_timer(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    let row = time::stop_timer(state.store(), &user).await?;
     Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
 }
 
 #[utoipa::path(get, path = "/api/v1/timer", tag = "time", summary = "The running timer, if any", responses((status = 200, description = "`timer` is null when none runs", body = TimerResponse), Errors))]
 #[tracing::instrument(name = "timer.get", skip_all)]
-pub async fn get_timer(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let running = time::running(&state, &user).await?;
+pub async fn get_timer(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
+    let running = time::running(state.store(), &user).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "timer": running.map(EntryResponse::from) })))
 }
 
@@ -304,11 +296,7 @@ fn csv_cell(raw: &str) -> String {
 
 #[utoipa::path(get, path = "/api/v1/reports/time", tag = "time", summary = "Tracked time grouped by user, task, day or label", params(ReportQuery), responses((status = 200, description = "The report (JSON, or CSV with `Accept: text/csv`)", content((ReportResponse = "application/json"), (String = "text/csv"))), Errors))]
 #[tracing::instrument(name = "reports.time", skip_all)]
-pub async fn time_report(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: ReportQuery = params::query(&req)?;
     let fixed_range = q.from.is_some() && q.to.is_some();
     let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?.unwrap_or_else(Utc::now);
@@ -320,7 +308,7 @@ pub async fn time_report(
         return Err(ApiError::validation("from", "a report spans at most 366 days"));
     }
     let group = q.group_by.unwrap_or(ReportGrouping::User);
-    let report = time::report(&state, &user, q.team_id, from, to, group, fixed_range).await?;
+    let report = time::report(state.store(), &user, q.team_id, from, to, group, fixed_range).await?;
     let group_name = group.as_str();
     if wants_csv(&req) {
         let mut out = String::from("key,label,seconds,billable_seconds\r\n");

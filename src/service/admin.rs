@@ -2,31 +2,31 @@
 
 use uuid::Uuid;
 
+use super::sessions::deny_session;
 use super::{begin, commit, Result, ServiceError};
-use crate::auth::extractor::AuthUser;
-use crate::auth::session::deny_session;
+use super::{Auth, Store};
 use crate::db::sessions::RevokeReason;
 use crate::db::users::UserRow;
 use crate::db::{self};
+use crate::domain::user::Caller;
 use crate::domain::user::{GlobalRole, UserId};
-use crate::state::AppState;
 
-fn require_admin(user: &AuthUser) -> Result<()> {
-    if user.role != GlobalRole::Admin {
+fn require_admin(user: &Caller) -> Result<()> {
+    if !user.is_admin() {
         return Err(ServiceError::Forbidden("this needs a global admin"));
     }
     Ok(())
 }
 
 pub async fn list_users(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     q: Option<&str>,
     after_email: Option<&str>,
     limit: i64,
 ) -> Result<Vec<UserRow>> {
     require_admin(user)?;
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let rows = db::users::list(&mut tx, q, after_email, limit).await?;
     commit(tx).await?;
     Ok(rows)
@@ -35,8 +35,9 @@ pub async fn list_users(
 /// Changes a role or disables an account. Either ends the account's sessions,
 /// so no token keeps powers it no longer has.
 pub async fn update_user(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    auth: Auth<'_>,
+    user: &Caller,
     target: Uuid,
     role: Option<GlobalRole>,
     disabled: Option<bool>,
@@ -45,7 +46,7 @@ pub async fn update_user(
     if target == user.user_id.0 && (disabled == Some(true) || role == Some(GlobalRole::Member)) {
         return Err(ServiceError::Conflict("admins cannot disable or demote themselves".into()));
     }
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let before = db::users::find(&mut tx, UserId(target)).await?.ok_or(ServiceError::NotFound)?;
     let row = db::users::admin_update(&mut tx, UserId(target), role, disabled).await?.ok_or(ServiceError::NotFound)?;
     let role_changed = row.role != before.role;
@@ -65,8 +66,8 @@ pub async fn update_user(
     };
     commit(tx).await?;
     for session_id in revoked {
-        deny_session(state, session_id).await;
+        deny_session(auth, session_id).await;
     }
-    state.cache.user_changed(target).await;
+    store.cache.user_changed(target).await;
     Ok(row)
 }

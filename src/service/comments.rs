@@ -4,21 +4,21 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::tasks::visible;
+use super::Store;
 use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, ServiceError, Stored};
-use crate::auth::extractor::AuthUser;
 use crate::db;
 use crate::db::comments::CommentRow;
 use crate::domain::comment::CommentBody;
-use crate::state::AppState;
+use crate::domain::user::Caller;
 
 pub async fn list(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     task_id: Uuid,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<CommentRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let rows = db::comments::list(&mut tx, task_id, after, limit).await?;
     commit(tx).await?;
@@ -27,14 +27,14 @@ pub async fn list(
 
 /// Anyone who can see the task may comment, viewers included.
 pub async fn create(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     task_id: Uuid,
     body: CommentBody,
     idem: Option<&Idempotency>,
     render: impl FnOnce(&CommentRow) -> Stored,
 ) -> Result<Outcome<CommentRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     if let Some(i) = idem {
         if let Some(stored) = claim(&mut tx, user, i).await? {
             commit(tx).await?;
@@ -53,13 +53,13 @@ pub async fn create(
 
 /// Only the author edits.
 pub async fn edit(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     task_id: Uuid,
     comment_id: Uuid,
     body: CommentBody,
 ) -> Result<CommentRow> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let comment = db::comments::find(&mut tx, task_id, comment_id).await?.ok_or(ServiceError::NotFound)?;
     if comment.author_id != Some(user.user_id.0) {
         return Err(ServiceError::Forbidden("only the author edits a comment"));
@@ -70,8 +70,8 @@ pub async fn edit(
 }
 
 /// The author, a team owner or admin of the task's team, or a global admin.
-pub async fn delete(state: &AppState, user: &AuthUser, task_id: Uuid, comment_id: Uuid) -> Result<()> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn delete(store: Store<'_>, user: &Caller, task_id: Uuid, comment_id: Uuid) -> Result<()> {
+    let mut tx = begin(store.pool, user).await?;
     let comment = db::comments::find(&mut tx, task_id, comment_id).await?.ok_or(ServiceError::NotFound)?;
     if comment.author_id != Some(user.user_id.0) && !visible(&mut tx, user, task_id).await?.1.moderate {
         return Err(ServiceError::Forbidden("only the author or a team admin deletes a comment"));

@@ -5,15 +5,16 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use super::Store;
 use super::{begin, commit, team_role, Result, ServiceError};
-use crate::auth::extractor::AuthUser;
+use crate::auth::rate_limit::RateLimiter;
 use crate::db::audit::Event;
 use crate::db::invitations::{InvitationRow, OpenInvitationRow};
 use crate::db::teams::TeamRow;
 use crate::db::{self, Tx};
 use crate::domain::team::TeamRole;
+use crate::domain::user::Caller;
 use crate::domain::user::Email;
-use crate::state::AppState;
 
 /// How long an invitation stays open.
 pub const VALID_FOR_DAYS: i64 = 7;
@@ -21,7 +22,7 @@ pub const VALID_FOR_DAYS: i64 = 7;
 const PER_INVITER_PER_HOUR: u64 = 100;
 
 /// The caller must manage the team (owner or admin); outsiders get 404.
-async fn require_manager(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Result<TeamRole> {
+async fn require_manager(tx: &mut Tx, user: &Caller, team_id: Uuid) -> Result<TeamRole> {
     let role = team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)?;
     if !role.can_moderate() {
         return Err(ServiceError::Forbidden("only team owners and admins manage invitations"));
@@ -30,8 +31,9 @@ async fn require_manager(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Result<
 }
 
 pub async fn invite(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    limits: &RateLimiter,
+    user: &Caller,
     team_id: Uuid,
     email: Email,
     role: TeamRole,
@@ -40,11 +42,11 @@ pub async fn invite(
         return Err(ServiceError::invalid("role", "invite as admin, member or viewer; owners are made from members"));
     }
     // Counted before the transaction, so no pooled connection waits on Redis.
-    let budget = state.limits.hit(&format!("invite:{}", user.user_id), (PER_INVITER_PER_HOUR, hour())).await;
+    let budget = limits.hit(&format!("invite:{}", user.user_id), (PER_INVITER_PER_HOUR, hour())).await;
     if !budget.allowed {
         return Err(ServiceError::TooMany(budget.info));
     }
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     require_manager(&mut tx, user, team_id).await?;
     let expires_at = Utc::now() + Duration::days(VALID_FOR_DAYS);
     let row =
@@ -61,21 +63,21 @@ fn hour() -> std::time::Duration {
 }
 
 pub async fn list_for_team(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     team_id: Uuid,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<InvitationRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     require_manager(&mut tx, user, team_id).await?;
     let rows = db::invitations::list_for_team(&mut tx, team_id, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
 }
 
-pub async fn revoke(state: &AppState, user: &AuthUser, team_id: Uuid, invitation_id: Uuid) -> Result<()> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn revoke(store: Store<'_>, user: &Caller, team_id: Uuid, invitation_id: Uuid) -> Result<()> {
+    let mut tx = begin(store.pool, user).await?;
     require_manager(&mut tx, user, team_id).await?;
     let row = db::invitations::find(&mut tx, invitation_id)
         .await?
@@ -91,20 +93,20 @@ pub async fn revoke(state: &AppState, user: &AuthUser, team_id: Uuid, invitation
 }
 
 pub async fn mine(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<OpenInvitationRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let rows = db::invitations::mine(&mut tx, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
 }
 
 /// Joins the team with the invitation's role.
-pub async fn accept(state: &AppState, user: &AuthUser, invitation_id: Uuid) -> Result<TeamRow> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn accept(store: Store<'_>, user: &Caller, invitation_id: Uuid) -> Result<TeamRow> {
+    let mut tx = begin(store.pool, user).await?;
     // Someone else's (a team's, as its admin sees it), answered or expired: not found.
     let inv = db::invitations::find_open_for_me(&mut tx, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     let role: TeamRole = inv.role.parse().map_err(|_| ServiceError::NotFound)?;
@@ -124,13 +126,13 @@ pub async fn accept(state: &AppState, user: &AuthUser, invitation_id: Uuid) -> R
     }
     let team = db::teams::find(&mut tx, inv.team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
-    state.cache.team_changed(inv.team_id).await;
-    state.cache.user_changed(me).await;
+    store.cache.team_changed(inv.team_id).await;
+    store.cache.user_changed(me).await;
     Ok(team)
 }
 
-pub async fn decline(state: &AppState, user: &AuthUser, invitation_id: Uuid) -> Result<()> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn decline(store: Store<'_>, user: &Caller, invitation_id: Uuid) -> Result<()> {
+    let mut tx = begin(store.pool, user).await?;
     let inv = db::invitations::find_open_for_me(&mut tx, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     db::invitations::respond(&mut tx, invitation_id, "declined").await?;
     let me = user.user_id.0;

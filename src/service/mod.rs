@@ -1,22 +1,120 @@
-//! Use cases: each opens one transaction as the caller, checks what the caller
-//! may do (to choose 403 over 404), and calls the db layer. RLS enforces the
-//! same rules underneath.
+//! The one use-case layer: each use case opens its transaction as the
+//! caller, checks what the caller may do (to choose 403 over 404), calls the
+//! db layer, audits, commits, and then does what must follow a commit (cache
+//! epochs, denylists). RLS enforces the same rules underneath. Nothing here
+//! knows about HTTP: callers are `domain::user::Caller`s, dependencies come
+//! as the narrow views [`Store`] and [`Auth`].
 
+pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod comments;
+pub mod identities;
 pub mod invitations;
+pub mod mfa;
 pub mod privacy;
+pub mod seed;
+pub mod sessions;
 pub mod tasks;
 pub mod teams;
 pub mod time;
 
-use crate::auth::extractor::AuthUser;
-use crate::db::{self, DbError, Tx};
+use crate::db::Pool;
+
+use crate::auth::jwt::{JwtError, JwtKeys};
+use crate::auth::oidc::OidcError;
+use crate::auth::password::HashError;
+use crate::auth::rate_limit::{Locked, RateLimitInfo, RateLimiter};
+use crate::auth::totp::{SecretBox, TotpError};
+use crate::cache::Cache;
+use crate::db::{self, Actor, DbError, Tx};
 use crate::domain::team::TeamRole;
-use crate::domain::user::GlobalRole;
+use crate::domain::user::Caller;
 use crate::domain::FieldError;
-use crate::error::ApiError;
+use crate::kv::Kv;
+
+/// What the task, team, comment and time use cases need: the pool and the
+/// read cache whose epochs a write bumps.
+#[derive(Clone, Copy)]
+pub struct Store<'a> {
+    pub pool: &'a Pool,
+    pub cache: &'a Cache,
+}
+
+/// What sign-in and account-security use cases need.
+#[derive(Clone, Copy)]
+pub struct Auth<'a> {
+    pub pool: &'a Pool,
+    /// Denylists, the MFA token's single use, the refresh grace pair.
+    pub kv: &'a Kv,
+    pub limits: &'a RateLimiter,
+    pub jwt: &'a JwtKeys,
+    /// Seals TOTP secrets at rest and the refresh grace pair in Redis.
+    pub sealer: &'a SecretBox,
+    pub refresh_token_ttl: chrono::Duration,
+    pub refresh_reuse_grace: std::time::Duration,
+}
+
+/// Why a sign-in or an account-security action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("this account is disabled")]
+    AccountDisabled,
+    #[error("the refresh token is invalid, expired or revoked")]
+    InvalidRefreshToken,
+    #[error("the refresh token was already used; the whole session is revoked")]
+    RefreshTokenReused,
+    #[error("the password is wrong")]
+    WrongPassword { field: &'static str },
+    #[error("the password is required")]
+    PasswordRequired { field: &'static str },
+    #[error("sign in with the identity provider again, then retry")]
+    SignInAgain,
+    #[error("too many failed attempts")]
+    Locked(RateLimitInfo),
+    #[error("multi-factor authentication is already on")]
+    MfaAlreadyEnabled,
+    #[error("multi-factor authentication is not on")]
+    MfaNotEnabled,
+    #[error("start enrolment first (POST /api/v1/me/mfa/totp)")]
+    MfaNotPending,
+    #[error("the code is wrong, expired or already used")]
+    InvalidMfaCode,
+    #[error("the sign-in attempt is invalid or expired; sign in again")]
+    InvalidMfaToken,
+    #[error("the second factor is wrong, expired or already used")]
+    WrongSecondFactor,
+    #[error("the provider shared no email address it has verified; TaskFlow needs one for a new account")]
+    NoVerifiedEmail,
+    #[error("an account with this email exists: sign in with its password, then link this provider")]
+    EmailTaken,
+    #[error("this external identity is already linked to another account")]
+    AlreadyLinked,
+    #[error("this account is not linked to that provider")]
+    NotLinked,
+    #[error("this provider is the only way into the account: set a password or link another provider first")]
+    LastWayIn,
+    #[error(transparent)]
+    Oidc(#[from] OidcError),
+    /// Signing a token failed: a key problem, never the client's.
+    #[error("issuing a token failed: {0}")]
+    Token(#[from] JwtError),
+    #[error(transparent)]
+    Totp(#[from] TotpError),
+    #[error(transparent)]
+    Hashing(#[from] HashError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A lock in force answers 429, saying how long it lasts.
+impl From<Locked> for AuthError {
+    fn from(lock: Locked) -> Self {
+        AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: lock.seconds })
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -31,7 +129,9 @@ pub enum ServiceError {
     #[error("invalid fields")]
     Invalid(Vec<FieldError>),
     #[error("too many requests")]
-    TooMany(crate::auth::rate_limit::RateLimitInfo),
+    TooMany(RateLimitInfo),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -42,25 +142,11 @@ impl ServiceError {
     }
 }
 
-impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::NotFound => ApiError::NotFound,
-            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
-            ServiceError::PreconditionFailed => ApiError::PreconditionFailed,
-            ServiceError::Conflict(m) => ApiError::Conflict(m),
-            ServiceError::Invalid(errors) => ApiError::Validation(errors),
-            ServiceError::TooMany(info) => ApiError::TooManyRequests(info),
-            ServiceError::Db(e) => e.into(),
-        }
-    }
-}
-
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
 /// Begins the caller's transaction.
-pub(crate) async fn begin(pool: &sqlx::PgPool, user: &AuthUser) -> Result<Tx> {
-    Ok(db::begin_as(pool, &user.actor()).await?)
+pub(crate) async fn begin(pool: &Pool, user: &Caller) -> Result<Tx> {
+    Ok(db::begin_as(pool, &Actor::from(user)).await?)
 }
 
 pub(crate) async fn commit(tx: Tx) -> Result<()> {
@@ -70,8 +156,8 @@ pub(crate) async fn commit(tx: Tx) -> Result<()> {
 
 /// The caller's power in a team: their membership role, or owner-equivalent
 /// for a global admin (who sees and manages everything).
-pub(crate) async fn team_role(tx: &mut Tx, user: &AuthUser, team_id: uuid::Uuid) -> Result<Option<TeamRole>> {
-    if user.role == GlobalRole::Admin {
+pub(crate) async fn team_role(tx: &mut Tx, user: &Caller, team_id: uuid::Uuid) -> Result<Option<TeamRole>> {
+    if user.is_admin() {
         return Ok(Some(TeamRole::Owner));
     }
     Ok(db::teams::my_role(tx, team_id, user.user_id).await?)
@@ -98,7 +184,7 @@ pub enum Outcome<T> {
 }
 
 /// Claims the key in the create's transaction; `Some` means replay this instead.
-pub(crate) async fn claim(tx: &mut Tx, user: &AuthUser, idem: &Idempotency) -> Result<Option<Stored>> {
+pub(crate) async fn claim(tx: &mut Tx, user: &Caller, idem: &Idempotency) -> Result<Option<Stored>> {
     if db::idempotency::claim(tx, user.user_id, &idem.key, &idem.fingerprint).await? {
         return Ok(None);
     }
@@ -116,7 +202,7 @@ pub(crate) async fn claim(tx: &mut Tx, user: &AuthUser, idem: &Idempotency) -> R
 }
 
 /// Stores the response next to the row it describes, in the same transaction.
-pub(crate) async fn complete(tx: &mut Tx, user: &AuthUser, idem: &Idempotency, stored: &Stored) -> Result<()> {
+pub(crate) async fn complete(tx: &mut Tx, user: &Caller, idem: &Idempotency, stored: &Stored) -> Result<()> {
     db::idempotency::complete(
         tx,
         user.user_id,

@@ -2,14 +2,14 @@
 
 use uuid::Uuid;
 
+use super::Store;
 use super::{begin, claim, commit, complete, team_role, Idempotency, Outcome, Result, ServiceError, Stored};
-use crate::auth::extractor::AuthUser;
 use crate::db::tasks::{Reach, SortKey, TaskRow};
 use crate::db::{self, Tx};
 use crate::domain::task::{NewTask, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::team::TeamRole;
+use crate::domain::user::Caller;
 use crate::domain::user::GlobalRole;
-use crate::state::AppState;
 
 /// What the caller may do with a task they can see.
 pub struct Access {
@@ -22,7 +22,7 @@ pub struct Access {
     pub moderate: bool,
 }
 
-pub(crate) async fn access(tx: &mut Tx, user: &AuthUser, task: &TaskRow) -> Result<Access> {
+pub(crate) async fn access(tx: &mut Tx, user: &Caller, task: &TaskRow) -> Result<Access> {
     let me = Some(user.user_id.0);
     let admin = user.role == GlobalRole::Admin;
     Ok(match task.team_id {
@@ -51,7 +51,7 @@ pub(crate) async fn access(tx: &mut Tx, user: &AuthUser, task: &TaskRow) -> Resu
 }
 
 /// A task the caller can see, with what they may do with it.
-pub(crate) async fn visible(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Result<(TaskRow, Access)> {
+pub(crate) async fn visible(tx: &mut Tx, user: &Caller, task_id: Uuid) -> Result<(TaskRow, Access)> {
     let task = db::tasks::find(tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let access = access(tx, user, &task).await?;
     Ok((task, access))
@@ -59,7 +59,7 @@ pub(crate) async fn visible(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Resu
 
 /// The caller must be able to write tasks in `team_id`; unknown and
 /// invisible teams look the same.
-async fn require_team_writer(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Result<()> {
+async fn require_team_writer(tx: &mut Tx, user: &Caller, team_id: Uuid) -> Result<()> {
     match team_role(tx, user, team_id).await? {
         None => Err(ServiceError::invalid("team_id", "no such team, or you are not a member")),
         Some(r) if !r.can_write_tasks() => Err(ServiceError::Forbidden("viewers cannot create or move tasks")),
@@ -68,13 +68,13 @@ async fn require_team_writer(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Res
 }
 
 pub async fn create(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     task: NewTask,
     idem: Option<&Idempotency>,
     render: impl FnOnce(&TaskRow) -> Stored,
 ) -> Result<Outcome<TaskRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     if let Some(i) = idem {
         if let Some(stored) = claim(&mut tx, user, i).await? {
             commit(tx).await?;
@@ -91,27 +91,27 @@ pub async fn create(
     commit(tx).await?;
     crate::metrics::task_created();
     if let Some(team) = row.team_id {
-        state.cache.team_changed(team).await;
+        store.cache.team_changed(team).await;
     }
     Ok(Outcome::Created(row))
 }
 
-pub async fn get(state: &AppState, user: &AuthUser, task_id: Uuid) -> Result<TaskRow> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn get(store: Store<'_>, user: &Caller, task_id: Uuid) -> Result<TaskRow> {
+    let mut tx = begin(store.pool, user).await?;
     let task = db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(task)
 }
 
 pub async fn list(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     filter: &TaskFilter,
     sort: TaskSort,
     after: Option<(SortKey, Uuid)>,
     limit: i64,
 ) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>)> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let reach = if user.role == GlobalRole::Admin { Reach::Everything } else { Reach::Member };
     let page = db::tasks::list(&mut tx, reach, filter, sort, after, limit).await?;
     commit(tx).await?;
@@ -119,13 +119,13 @@ pub async fn list(
 }
 
 pub async fn update(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     task_id: Uuid,
     patch: TaskPatch,
     if_match: Option<i64>,
 ) -> Result<TaskRow> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let (task, access) = visible(&mut tx, user, task_id).await?;
     if !access.edit {
         return Err(ServiceError::Forbidden("you may read this task but not change it"));
@@ -157,13 +157,13 @@ pub async fn update(
         .ok_or(ServiceError::PreconditionFailed)?;
     commit(tx).await?;
     for team in [task.team_id, row.team_id].into_iter().flatten() {
-        state.cache.team_changed(team).await;
+        store.cache.team_changed(team).await;
     }
     Ok(row)
 }
 
-pub async fn delete(state: &AppState, user: &AuthUser, task_id: Uuid, if_match: Option<i64>) -> Result<()> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn delete(store: Store<'_>, user: &Caller, task_id: Uuid, if_match: Option<i64>) -> Result<()> {
+    let mut tx = begin(store.pool, user).await?;
     let (task, access) = visible(&mut tx, user, task_id).await?;
     if !access.delete {
         return Err(ServiceError::Forbidden("you may not delete this task"));
@@ -174,7 +174,7 @@ pub async fn delete(state: &AppState, user: &AuthUser, task_id: Uuid, if_match: 
     db::tasks::delete(&mut tx, task_id).await?;
     commit(tx).await?;
     if let Some(team) = task.team_id {
-        state.cache.team_changed(team).await;
+        store.cache.team_changed(team).await;
     }
     Ok(())
 }

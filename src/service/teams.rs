@@ -2,15 +2,15 @@
 
 use uuid::Uuid;
 
+use super::Store;
 use super::{begin, commit, team_role, Result, ServiceError};
-use crate::auth::extractor::AuthUser;
 use crate::cache::CacheName;
 use crate::db::audit::Event;
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::db::{self, Tx};
 use crate::domain::team::{may_change_role, TeamName, TeamRole};
+use crate::domain::user::Caller;
 use crate::domain::user::{Email, GlobalRole};
-use crate::state::AppState;
 
 /// Who to add: by account id or by email.
 pub enum MemberRef {
@@ -19,12 +19,12 @@ pub enum MemberRef {
 }
 
 /// The team if the caller is in it (or a global admin); 404 otherwise.
-async fn visible_role(tx: &mut Tx, user: &AuthUser, team_id: Uuid) -> Result<TeamRole> {
+async fn visible_role(tx: &mut Tx, user: &Caller, team_id: Uuid) -> Result<TeamRole> {
     team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)
 }
 
-pub async fn create(state: &AppState, user: &AuthUser, name: TeamName) -> Result<TeamRow> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn create(store: Store<'_>, user: &Caller, name: TeamName) -> Result<TeamRow> {
+    let mut tx = begin(store.pool, user).await?;
     let team_id = Uuid::now_v7();
     db::teams::create(&mut tx, team_id, &name, user.user_id).await?;
     db::audit::record(&mut tx, Event::new("team.created").actor(user.user_id.0).team(team_id)).await?;
@@ -33,23 +33,23 @@ pub async fn create(state: &AppState, user: &AuthUser, name: TeamName) -> Result
     Ok(team)
 }
 
-pub async fn list(state: &AppState, user: &AuthUser) -> Result<Vec<TeamRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn list(store: Store<'_>, user: &Caller) -> Result<Vec<TeamRow>> {
+    let mut tx = begin(store.pool, user).await?;
     let teams = db::teams::list_mine(&mut tx, user.user_id).await?;
     commit(tx).await?;
     Ok(teams)
 }
 
-pub async fn get(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<TeamRow> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn get(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<TeamRow> {
+    let mut tx = begin(store.pool, user).await?;
     visible_role(&mut tx, user, team_id).await?;
     let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(team)
 }
 
-pub async fn rename(state: &AppState, user: &AuthUser, team_id: Uuid, name: TeamName) -> Result<TeamRow> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn rename(store: Store<'_>, user: &Caller, team_id: Uuid, name: TeamName) -> Result<TeamRow> {
+    let mut tx = begin(store.pool, user).await?;
     if !visible_role(&mut tx, user, team_id).await?.can_moderate() {
         return Err(ServiceError::Forbidden("only team owners and admins rename a team"));
     }
@@ -59,8 +59,8 @@ pub async fn rename(state: &AppState, user: &AuthUser, team_id: Uuid, name: Team
     Ok(team)
 }
 
-pub async fn delete(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<()> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn delete(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<()> {
+    let mut tx = begin(store.pool, user).await?;
     if visible_role(&mut tx, user, team_id).await? != TeamRole::Owner {
         return Err(ServiceError::Forbidden("only team owners delete a team"));
     }
@@ -69,18 +69,18 @@ pub async fn delete(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<
     }
     db::audit::record(&mut tx, Event::new("team.deleted").actor(user.user_id.0).team(team_id)).await?;
     commit(tx).await?;
-    state.cache.team_changed(team_id).await;
+    store.cache.team_changed(team_id).await;
     Ok(())
 }
 
 /// Membership changed: the team's cached views and the member's access both go stale.
-async fn membership_changed(state: &AppState, team_id: Uuid, user_id: Uuid) {
-    state.cache.team_changed(team_id).await;
-    state.cache.user_changed(user_id).await;
+async fn membership_changed(store: Store<'_>, team_id: Uuid, user_id: Uuid) {
+    store.cache.team_changed(team_id).await;
+    store.cache.user_changed(user_id).await;
 }
 
-pub async fn members(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<Vec<MemberRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn members(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<Vec<MemberRow>> {
+    let mut tx = begin(store.pool, user).await?;
     visible_role(&mut tx, user, team_id).await?;
     let members = db::teams::members(&mut tx, team_id).await?;
     commit(tx).await?;
@@ -88,8 +88,8 @@ pub async fn members(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result
 }
 
 pub async fn add_member(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     team_id: Uuid,
     who: MemberRef,
     role: TeamRole,
@@ -102,7 +102,7 @@ pub async fn add_member(
             "people join by invitation: POST /api/v1/teams/{team_id}/invitations (direct adds are for instance administrators)",
         ));
     }
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     visible_role(&mut tx, user, team_id).await?;
     let target = match who {
         MemberRef::UserId(id) => id,
@@ -115,18 +115,18 @@ pub async fn add_member(
     db::audit::record(&mut tx, event.details(serde_json::json!({ "role": role.as_str() }))).await?;
     let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
-    membership_changed(state, team_id, target).await;
+    membership_changed(store, team_id, target).await;
     Ok(member)
 }
 
 pub async fn change_role(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     team_id: Uuid,
     target: Uuid,
     role: TeamRole,
 ) -> Result<MemberRow> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let mine = visible_role(&mut tx, user, team_id).await?;
     let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     may_change_role(mine, target == user.user_id.0, current.role(), role).map_err(ServiceError::Forbidden)?;
@@ -136,13 +136,13 @@ pub async fn change_role(
     db::audit::record(&mut tx, event.details(details)).await?;
     let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
-    membership_changed(state, team_id, target).await;
+    membership_changed(store, team_id, target).await;
     Ok(member)
 }
 
 /// Removes a member, or lets the caller leave.
-pub async fn remove_member(state: &AppState, user: &AuthUser, team_id: Uuid, target: Uuid) -> Result<()> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn remove_member(store: Store<'_>, user: &Caller, team_id: Uuid, target: Uuid) -> Result<()> {
+    let mut tx = begin(store.pool, user).await?;
     let mine = visible_role(&mut tx, user, team_id).await?;
     let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     if target != user.user_id.0 {
@@ -158,17 +158,17 @@ pub async fn remove_member(state: &AppState, user: &AuthUser, team_id: Uuid, tar
     let event = Event::new(action).actor(user.user_id.0).subject(target).team(team_id);
     db::audit::record(&mut tx, event.details(serde_json::json!({ "role": current.role().as_str() }))).await?;
     commit(tx).await?;
-    membership_changed(state, team_id, target).await;
+    membership_changed(store, team_id, target).await;
     Ok(())
 }
 
 /// The team at a glance, cached per user (what a user sees depends on RLS).
-pub async fn summary(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result<String> {
-    let lookup = state.cache.get(CacheName::TeamSummary, user.user_id.0, team_id, "v1").await;
+pub async fn summary(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<String> {
+    let lookup = store.cache.get(CacheName::TeamSummary, user.user_id.0, team_id, "v1").await;
     if let Some(hit) = lookup.value.clone() {
         return Ok(hit);
     }
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     visible_role(&mut tx, user, team_id).await?;
     let s = db::teams::summary(&mut tx, team_id).await?;
     commit(tx).await?;
@@ -182,6 +182,6 @@ pub async fn summary(state: &AppState, user: &AuthUser, team_id: Uuid) -> Result
         "generated_at": chrono::Utc::now(),
     })
     .to_string();
-    state.cache.put(&lookup, &body).await;
+    store.cache.put(&lookup, &body).await;
     Ok(body)
 }

@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::tasks::visible;
+use super::Store;
 use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, ServiceError, Stored};
-use crate::auth::extractor::AuthUser;
 use crate::cache::CacheName;
 use crate::db::time_entries::{EntryFilter, EntryRow, ReportRow, ReportTotals};
 use crate::db::{self, Tx};
 use crate::domain::time_entry::{Interval, Note, ReportGrouping};
-use crate::state::AppState;
+use crate::domain::user::Caller;
 
 pub struct ManualEntry {
     pub interval: Interval,
@@ -28,7 +28,7 @@ pub struct EntryPatch {
 }
 
 /// The task's team, when the caller may track time on it.
-async fn require_trackable(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Result<Option<Uuid>> {
+async fn require_trackable(tx: &mut Tx, user: &Caller, task_id: Uuid) -> Result<Option<Uuid>> {
     let (task, access) = visible(tx, user, task_id).await?;
     if !access.track {
         return Err(ServiceError::Forbidden("viewers cannot track time on this task"));
@@ -37,9 +37,9 @@ async fn require_trackable(tx: &mut Tx, user: &AuthUser, task_id: Uuid) -> Resul
 }
 
 /// Cached team reports and summaries include time; tell the cache.
-async fn time_changed(state: &AppState, team: Option<Uuid>) {
+async fn time_changed(store: Store<'_>, team: Option<Uuid>) {
     if let Some(team) = team {
-        state.cache.team_changed(team).await;
+        store.cache.team_changed(team).await;
     }
 }
 
@@ -48,14 +48,14 @@ async fn team_of(tx: &mut Tx, task_id: Uuid) -> Result<Option<Uuid>> {
 }
 
 pub async fn create(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     task_id: Uuid,
     entry: ManualEntry,
     idem: Option<&Idempotency>,
     render: impl FnOnce(&EntryRow) -> Stored,
 ) -> Result<Outcome<EntryRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     if let Some(i) = idem {
         if let Some(stored) = claim(&mut tx, user, i).await? {
             commit(tx).await?;
@@ -78,12 +78,12 @@ pub async fn create(
     }
     commit(tx).await?;
     crate::metrics::time_tracked((entry.interval.ended_at() - entry.interval.started_at()).num_seconds());
-    time_changed(state, team).await;
+    time_changed(store, team).await;
     Ok(Outcome::Created(row))
 }
 
-pub async fn list_for_task(state: &AppState, user: &AuthUser, task_id: Uuid, limit: i64) -> Result<Vec<EntryRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn list_for_task(store: Store<'_>, user: &Caller, task_id: Uuid, limit: i64) -> Result<Vec<EntryRow>> {
+    let mut tx = begin(store.pool, user).await?;
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let filter = EntryFilter { task_id: Some(task_id), ..Default::default() };
     let rows = db::time_entries::list(&mut tx, &filter, None, limit).await?;
@@ -92,21 +92,21 @@ pub async fn list_for_task(state: &AppState, user: &AuthUser, task_id: Uuid, lim
 }
 
 pub async fn list(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     filter: &EntryFilter,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<EntryRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     let rows = db::time_entries::list(&mut tx, filter, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
 }
 
 /// Own entries only; a running timer is changed by stopping it.
-pub async fn update(state: &AppState, user: &AuthUser, entry_id: Uuid, patch: EntryPatch) -> Result<EntryRow> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn update(store: Store<'_>, user: &Caller, entry_id: Uuid, patch: EntryPatch) -> Result<EntryRow> {
+    let mut tx = begin(store.pool, user).await?;
     let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
     if entry.user_id != user.user_id.0 {
         return Err(ServiceError::Forbidden("only the person who tracked an entry edits it"));
@@ -130,8 +130,8 @@ pub async fn update(state: &AppState, user: &AuthUser, entry_id: Uuid, patch: En
 }
 
 /// Own entries, or any entry on a task the caller moderates.
-pub async fn delete(state: &AppState, user: &AuthUser, entry_id: Uuid) -> Result<()> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn delete(store: Store<'_>, user: &Caller, entry_id: Uuid) -> Result<()> {
+    let mut tx = begin(store.pool, user).await?;
     let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
     if entry.user_id != user.user_id.0 && !visible(&mut tx, user, entry.task_id).await?.1.moderate {
         return Err(ServiceError::Forbidden("only the owner or a team admin deletes an entry"));
@@ -139,7 +139,7 @@ pub async fn delete(state: &AppState, user: &AuthUser, entry_id: Uuid) -> Result
     db::time_entries::delete(&mut tx, entry_id).await?;
     let team = team_of(&mut tx, entry.task_id).await?;
     commit(tx).await?;
-    time_changed(state, team).await;
+    time_changed(store, team).await;
     Ok(())
 }
 
@@ -148,8 +148,8 @@ pub enum TimerStart {
     AlreadyRunning(EntryRow),
 }
 
-pub async fn start_timer(state: &AppState, user: &AuthUser, task_id: Uuid) -> Result<TimerStart> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn start_timer(store: Store<'_>, user: &Caller, task_id: Uuid) -> Result<TimerStart> {
+    let mut tx = begin(store.pool, user).await?;
     let team = require_trackable(&mut tx, user, task_id).await?;
     let started = db::time_entries::start_timer(&mut tx, Uuid::now_v7(), task_id, user.user_id).await?;
     let outcome = match started {
@@ -162,25 +162,25 @@ pub async fn start_timer(state: &AppState, user: &AuthUser, task_id: Uuid) -> Re
     };
     commit(tx).await?;
     if matches!(outcome, TimerStart::Started(_)) {
-        time_changed(state, team).await;
+        time_changed(store, team).await;
     }
     Ok(outcome)
 }
 
-pub async fn stop_timer(state: &AppState, user: &AuthUser) -> Result<EntryRow> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn stop_timer(store: Store<'_>, user: &Caller) -> Result<EntryRow> {
+    let mut tx = begin(store.pool, user).await?;
     let row = db::time_entries::stop_timer(&mut tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
     let team = team_of(&mut tx, row.task_id).await?;
     commit(tx).await?;
-    time_changed(state, team).await;
+    time_changed(store, team).await;
     if let Some(ended) = row.ended_at {
         crate::metrics::time_tracked((ended - row.started_at).num_seconds());
     }
     Ok(row)
 }
 
-pub async fn running(state: &AppState, user: &AuthUser) -> Result<Option<EntryRow>> {
-    let mut tx = begin(&state.pool, user).await?;
+pub async fn running(store: Store<'_>, user: &Caller) -> Result<Option<EntryRow>> {
+    let mut tx = begin(store.pool, user).await?;
     let row = db::time_entries::running(&mut tx, user.user_id).await?;
     commit(tx).await?;
     Ok(row)
@@ -193,8 +193,8 @@ pub struct Report {
 }
 
 pub async fn report(
-    state: &AppState,
-    user: &AuthUser,
+    store: Store<'_>,
+    user: &Caller,
     team_id: Option<Uuid>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -205,7 +205,7 @@ pub async fn report(
     let lookup = match team_id {
         Some(team) if fixed_range => {
             let what = format!("{}:{}:{group:?}", from.timestamp_micros(), to.timestamp_micros());
-            Some(state.cache.get(CacheName::TimeReport, user.user_id.0, team, &what).await)
+            Some(store.cache.get(CacheName::TimeReport, user.user_id.0, team, &what).await)
         }
         _ => None,
     };
@@ -214,7 +214,7 @@ pub async fn report(
             return Ok(report);
         }
     }
-    let mut tx = begin(&state.pool, user).await?;
+    let mut tx = begin(store.pool, user).await?;
     if let Some(team) = team_id {
         super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
     }
@@ -222,7 +222,7 @@ pub async fn report(
     commit(tx).await?;
     let report = Report { totals, groups };
     if let (Some(lookup), Ok(json)) = (lookup, serde_json::to_string(&report)) {
-        state.cache.put(&lookup, &json).await;
+        store.cache.put(&lookup, &json).await;
     }
     Ok(report)
 }

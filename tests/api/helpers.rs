@@ -110,8 +110,9 @@ impl TestDatabase {
         loop {
             match conn.execute(format!(r#"create database "{name}" template "{template}""#).as_str()).await {
                 Ok(_) => break,
-                // Another test may be cloning the same template this instant.
-                Err(e) if attempts < 20 && e.to_string().contains("is being accessed by other users") => {
+                // Another test may be cloning the same template this instant:
+                // object_in_use ("source database is being accessed by other users").
+                Err(e) if attempts < 20 && sqlstate(&e).as_deref() == Some("55006") => {
                     attempts += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
@@ -329,12 +330,12 @@ impl TestApp {
     /// Makes `user` a global admin through the CLI's code path and returns a
     /// fresh access token that carries the role.
     pub async fn promote_to_admin(&self, user: &TestUser) -> String {
-        let account = taskflow::auth::account::NewAccount {
+        let account = taskflow::service::accounts::NewAccount {
             email: taskflow::domain::user::Email::parse(&user.email).expect("email"),
             password: taskflow::domain::user::Password::parse(user.password.clone().into()).expect("password"),
             display_name: taskflow::domain::user::DisplayName::parse("Admin").expect("name"),
         };
-        let (_, created) = taskflow::auth::account::ensure_admin(&self.pool, account).await.expect("promote");
+        let (_, created) = taskflow::service::accounts::ensure_admin(&self.pool, account).await.expect("promote");
         assert!(!created, "the account already existed");
         let login = self.login(&user.email, &user.password).await;
         login.json["access_token"].as_str().expect("access_token").to_owned()
@@ -473,4 +474,9 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The SQLSTATE of a database error, if it is one.
+pub fn sqlstate(e: &sqlx::Error) -> Option<String> {
+    e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())
 }

@@ -3,11 +3,11 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn staging_seed_is_idempotent_and_its_logins_work() {
     let app = spawn_app().await;
-    let first = taskflow::seed::run(&app.pool, "staging").await.unwrap();
+    let first = taskflow::service::seed::run(&app.pool, "staging").await.unwrap();
     let [users, teams, members, tasks, comments, entries] = first.inserted;
     assert!(users >= 50 && teams >= 20 && tasks >= 100, "{first}");
     assert!(members > teams && comments > 0 && entries > 0, "{first}");
-    let second = taskflow::seed::run(&app.pool, "staging").await.unwrap();
+    let second = taskflow::service::seed::run(&app.pool, "staging").await.unwrap();
     assert_eq!(second.inserted, [0; 6], "a second run added rows: {second}");
 
     let (email, _) = &first.logins[1];
@@ -26,7 +26,7 @@ async fn demo_seed_keeps_accounts_that_already_exist() {
     // Bob registered before anyone seeded.
     let r = app.register("bob@demo.taskflow.test", "bob's own passphrase").await;
     assert_eq!(r.status, 201);
-    let report = taskflow::seed::run(&app.pool, "demo").await.unwrap();
+    let report = taskflow::service::seed::run(&app.pool, "demo").await.unwrap();
     assert!(report.inserted[3] > 0, "{report}");
     let login = app.login("bob@demo.taskflow.test", "bob's own passphrase").await;
     let token = login.json["access_token"].as_str().unwrap();

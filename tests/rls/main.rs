@@ -10,7 +10,7 @@ mod matrix;
 
 use sqlx::{Connection, PgConnection, Row};
 
-use helpers::{spawn_app, TestApp};
+use helpers::{spawn_app, sqlstate, TestApp};
 
 async fn app_role_connection(app: &TestApp) -> PgConnection {
     PgConnection::connect_with(&app.db.app_options()).await.expect("connect as taskflow_app")
@@ -136,7 +136,7 @@ async fn a_user_cannot_write_another_users_rows() {
             .execute(&mut *tx)
             .await
             .expect_err("insert for another user must fail");
-    assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+    assert_eq!(sqlstate(&err).as_deref(), Some("42501"));
 }
 
 #[tokio::test]
@@ -150,7 +150,7 @@ async fn only_an_admin_context_can_grant_the_admin_role() {
         .execute(&mut *tx)
         .await
         .expect_err("self-promotion must fail");
-    assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+    assert_eq!(sqlstate(&err).as_deref(), Some("42501"));
 }
 
 #[tokio::test]
@@ -162,10 +162,6 @@ async fn the_identity_does_not_leak_to_the_next_transaction() {
     tx.commit().await.unwrap();
     let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&mut conn).await.unwrap();
     assert_eq!(n, 0, "app.user_id survived its transaction on the same connection");
-}
-
-fn sqlstate(err: &sqlx::Error) -> Option<String> {
-    err.as_database_error().and_then(|e| e.code()).map(|c| c.into_owned())
 }
 
 #[tokio::test]

@@ -299,7 +299,7 @@ async fn every_forbidden_task_write_fails_in_the_api_and_in_postgres() {
         .execute(&mut *tx)
         .await
         .expect_err("a viewer's insert must fail");
-    assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+    assert_eq!(crate::helpers::sqlstate(&err).as_deref(), Some("42501"));
 }
 
 #[tokio::test]

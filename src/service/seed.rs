@@ -3,10 +3,10 @@
 //! counts; the rest is generated from a fixed random seed, with ids derived
 //! from it, so every run produces the same rows and a second run adds none.
 
+use crate::db::Pool;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::password;
@@ -14,8 +14,8 @@ use crate::db::seed::{Comments, Entries, Members, Tasks, Teams, Users};
 use crate::db::{self, begin_as, Actor};
 use crate::domain::user::{Email, GlobalRole, Password, UserId};
 
-const DEMO: &str = include_str!("../seeds/demo.yaml");
-const STAGING: &str = include_str!("../seeds/staging.yaml");
+const DEMO: &str = include_str!("../../seeds/demo.yaml");
+const STAGING: &str = include_str!("../../seeds/staging.yaml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -302,7 +302,7 @@ fn remap_existing_accounts(data: &mut Dataset, actual: &[(String, Uuid)]) {
     data.entries.users.iter_mut().for_each(fix);
 }
 
-pub async fn run(pool: &PgPool, profile_name: &str) -> anyhow::Result<Report> {
+pub async fn run(pool: &Pool, profile_name: &str) -> anyhow::Result<Report> {
     let p = profile(profile_name)?;
     Password::parse(SecretString::from(p.password.clone())).map_err(|m| anyhow::anyhow!("seed password {m}"))?;
     // One hash for every seeded account: seeding stays fast, and these are

@@ -1,4 +1,5 @@
-//! Sessions: login, refresh-token rotation with reuse detection, logout.
+//! Sessions: login, refresh-token rotation with reuse detection, logout, and
+//! the denylist that ends a session's access tokens early.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -10,14 +11,16 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 use uuid::Uuid;
 
-use super::extractor::{denied_session_key, denied_token_key, AuthUser};
-use super::rate_limit::{Locked, Throttle};
-use super::{password, AuthError};
+use super::accounts::commit;
+use super::{Auth, AuthError};
+use crate::auth::extractor::{denied_session_key, denied_token_key};
+use crate::auth::password;
+use crate::auth::rate_limit::{Locked, Throttle};
+use crate::auth::totp::Sealed;
 use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
 use crate::db::{self, begin_as, Actor, Tx};
-use crate::domain::user::{Email, GlobalRole, UserId};
-use crate::state::AppState;
+use crate::domain::user::{Caller, Email, GlobalRole, UserId};
 use crate::telemetry::mask_email;
 
 /// Refresh tokens carry a prefix so secret scanners can recognise a leaked one.
@@ -54,27 +57,27 @@ fn refresh_token_digest(token: &str) -> Vec<u8> {
 }
 
 async fn issue_pair(
-    state: &AppState,
+    auth: Auth<'_>,
     tx: &mut Tx,
     user_id: UserId,
     role: GlobalRole,
     session_id: Uuid,
 ) -> Result<TokenPair, AuthError> {
     let (refresh_token, digest) = new_refresh_token();
-    let expires_at = Utc::now() + state.refresh_token_ttl;
+    let expires_at = Utc::now() + auth.refresh_token_ttl;
     db::sessions::insert_refresh_token(tx, &digest, session_id, user_id, expires_at).await?;
-    let access_token = state.jwt.issue(user_id, role, session_id).map_err(|e| AuthError::Hashing(e.to_string()))?;
-    Ok(TokenPair { access_token, refresh_token, token_type: "Bearer", expires_in: state.jwt.ttl_seconds() })
+    let access_token = auth.jwt.issue(user_id, role, session_id)?;
+    Ok(TokenPair { access_token, refresh_token, token_type: "Bearer", expires_in: auth.jwt.ttl_seconds() })
 }
 
 /// Starts a new session for an account whose credentials were just proven.
-pub async fn start(state: &AppState, user_id: UserId, role: GlobalRole) -> Result<TokenPair, AuthError> {
-    let mut tx = begin_as(&state.pool, &Actor::Account { user_id, role }).await?;
+pub async fn start(auth: Auth<'_>, user_id: UserId, role: GlobalRole) -> Result<TokenPair, AuthError> {
+    let mut tx = begin_as(auth.pool, &Actor::Account { user_id, role }).await?;
     let session_id = Uuid::new_v4();
-    db::sessions::create(&mut tx, session_id, user_id, Utc::now() + state.refresh_token_ttl).await?;
-    let pair = issue_pair(state, &mut tx, user_id, role, session_id).await?;
+    db::sessions::create(&mut tx, session_id, user_id, Utc::now() + auth.refresh_token_ttl).await?;
+    let pair = issue_pair(auth, &mut tx, user_id, role, session_id).await?;
     db::audit::record(&mut tx, Event::new("auth.login").actor(user_id.0).subject(user_id.0).target(session_id)).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+    commit(tx).await?;
     Ok(pair)
 }
 
@@ -82,21 +85,16 @@ pub async fn start(state: &AppState, user_id: UserId, role: GlobalRole) -> Resul
 /// end in the same error. Failures are counted per (account, address), per
 /// address and per account (a high ceiling), so a guesser at one address
 /// never locks the owner out from another.
-pub async fn login(
-    state: &AppState,
-    email: &Email,
-    password: SecretString,
-    ip: &str,
-) -> Result<LoginOutcome, AuthError> {
+pub async fn login(auth: Auth<'_>, email: &Email, password: SecretString, ip: &str) -> Result<LoginOutcome, AuthError> {
     let throttles = Throttle::sign_in(email.as_str(), ip);
     // Locked pairs, addresses and accounts are refused before argon2 runs.
-    if let Some(lock) = state.limits.locked(&throttles).await {
+    if let Some(lock) = auth.limits.locked(&throttles).await {
         crate::metrics::auth_failure("locked_out");
         return Err(lock.into());
     }
-    let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
+    let mut tx = begin_as(auth.pool, &Actor::Anonymous).await?;
     let credentials = db::users::credentials(&mut tx, email).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+    commit(tx).await?;
 
     let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
     let valid = password::verify(password, stored).await?;
@@ -105,36 +103,35 @@ pub async fn login(
         _ => {
             tracing::info!(email = %mask_email(email.as_str()), "login failed");
             crate::metrics::auth_failure("invalid_credentials");
-            let locked = state.limits.record_failure(&throttles).await;
+            let locked = auth.limits.record_failure(&throttles).await;
             if let Some(lock) = locked {
                 tracing::warn!(email = %mask_email(email.as_str()), scope = lock.scope, wait_seconds = lock.seconds, "sign-in locked after repeated failures");
             }
             let subject = credentials.as_ref().map(|c| c.user_id.0);
-            audit_failure(state, subject, email, locked).await;
+            audit_failure(auth, subject, email, locked).await;
             return Err(AuthError::InvalidCredentials);
         }
     };
-    state.limits.forget(&throttles[..1]).await;
+    auth.limits.forget(&throttles[..1]).await;
     if credentials.disabled {
         crate::metrics::auth_failure("account_disabled");
         return Err(AuthError::AccountDisabled);
     }
     tracing::Span::current().record("user_id", tracing::field::display(credentials.user_id));
     if credentials.mfa_enabled {
-        let (mfa_token, claims) =
-            state.jwt.issue_mfa(credentials.user_id).map_err(|e| AuthError::Hashing(e.to_string()))?;
+        let (mfa_token, claims) = auth.jwt.issue_mfa(credentials.user_id)?;
         return Ok(LoginOutcome::MfaRequired { mfa_required: true, mfa_token, expires_in: claims.exp - claims.iat });
     }
-    Ok(LoginOutcome::Tokens(start(state, credentials.user_id, credentials.role).await?))
+    Ok(LoginOutcome::Tokens(start(auth, credentials.user_id, credentials.role).await?))
 }
 
 /// A failed sign-in (and a lockout it caused), in its own anonymous
 /// transaction: nothing else is written. The email is kept masked, its
 /// domain too: the log must not say where a person has an account.
-pub(crate) async fn audit_failure(state: &AppState, subject: Option<Uuid>, email: &Email, locked: Option<Locked>) {
+pub(crate) async fn audit_failure(auth: Auth<'_>, subject: Option<Uuid>, email: &Email, locked: Option<Locked>) {
     let details = serde_json::json!({ "email": crate::telemetry::mask_email_fully(email.as_str()) });
     let outcome = async {
-        let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
+        let mut tx = begin_as(auth.pool, &Actor::Anonymous).await?;
         let failed = Event::new("auth.login_failed").details(details.clone());
         db::audit::record(&mut tx, if let Some(s) = subject { failed.subject(s) } else { failed }).await?;
         if let Some(lock) = locked {
@@ -146,7 +143,7 @@ pub(crate) async fn audit_failure(state: &AppState, subject: Option<Uuid>, email
             }
             db::audit::record(&mut tx, event).await?;
         }
-        tx.commit().await.map_err(db::DbError::from)
+        commit(tx).await
     }
     .await;
     if let Err(e) = outcome {
@@ -156,11 +153,11 @@ pub(crate) async fn audit_failure(state: &AppState, subject: Option<Uuid>, email
 
 /// Rotates a refresh token. Presenting one that was already used revokes its
 /// whole family: either the client or a thief replayed it, and we cannot tell which.
-pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair, AuthError> {
+pub async fn refresh(auth: Auth<'_>, token: SecretString) -> Result<TokenPair, AuthError> {
     let digest = refresh_token_digest(token.expose_secret());
-    let mut tx = begin_as(&state.pool, &Actor::Anonymous).await?;
+    let mut tx = begin_as(auth.pool, &Actor::Anonymous).await?;
     let owner = db::sessions::refresh_token_owner(&mut tx, &digest).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+    commit(tx).await?;
     let user_id = owner.ok_or_else(|| {
         crate::metrics::auth_failure("invalid_refresh_token");
         AuthError::InvalidRefreshToken
@@ -168,14 +165,14 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
 
     // The role is re-read from the row below; Member here only lets the
     // account see its own rows while we look.
-    let mut tx = begin_as(&state.pool, &Actor::Account { user_id, role: GlobalRole::Member }).await?;
+    let mut tx = begin_as(auth.pool, &Actor::Account { user_id, role: GlobalRole::Member }).await?;
     let token_state =
         db::sessions::lock_refresh_token(&mut tx, &digest).await?.ok_or(AuthError::InvalidRefreshToken)?;
     if token_state.used && token_state.usable {
         // A second tab refreshing with the same token a moment after the
         // first: it gets the pair the first one got, and nothing is revoked.
-        if let Some(pair) = grace_pair(state, &digest).await {
-            tx.commit().await.map_err(db::DbError::from)?;
+        if let Some(pair) = grace_pair(auth, &digest).await {
+            commit(tx).await?;
             return Ok(pair);
         }
     }
@@ -185,10 +182,10 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
             let event = Event::new("auth.refresh_reuse").subject(user_id.0).target(token_state.session_id);
             db::audit::record(&mut tx, event).await?;
         }
-        tx.commit().await.map_err(db::DbError::from)?;
+        commit(tx).await?;
         if was_live {
             tracing::warn!(user_id = %user_id, session_id = %token_state.session_id, "refresh token reused; session revoked");
-            deny_session(state, token_state.session_id).await;
+            deny_session(auth, token_state.session_id).await;
         }
         crate::metrics::auth_failure("refresh_token_reuse");
         return Err(AuthError::RefreshTokenReused);
@@ -198,11 +195,11 @@ pub async fn refresh(state: &AppState, token: SecretString) -> Result<TokenPair,
         return Err(AuthError::InvalidRefreshToken);
     }
     db::sessions::mark_used(&mut tx, &digest, token_state.session_id).await?;
-    let pair = issue_pair(state, &mut tx, user_id, token_state.role, token_state.session_id).await?;
+    let pair = issue_pair(auth, &mut tx, user_id, token_state.role, token_state.session_id).await?;
     // Stored while the row lock is held, so a concurrent refresh waiting on
     // it finds the pair when it gets the row.
-    remember_for_grace(state, &digest, &pair).await;
-    tx.commit().await.map_err(db::DbError::from)?;
+    remember_for_grace(auth, &digest, &pair).await;
+    commit(tx).await?;
     Ok(pair)
 }
 
@@ -215,61 +212,61 @@ fn grace_key(digest: &[u8]) -> String {
 /// old token's digest) so Redis never holds a usable token in clear, for
 /// `auth.refresh_reuse_grace_seconds`. Without Redis there is no grace: a
 /// reuse revokes, the safe side.
-async fn remember_for_grace(state: &AppState, digest: &[u8], pair: &TokenPair) {
-    if state.refresh_reuse_grace.is_zero() {
+async fn remember_for_grace(auth: Auth<'_>, digest: &[u8], pair: &TokenPair) {
+    if auth.refresh_reuse_grace.is_zero() {
         return;
     }
     let plain = format!("{}\n{}", pair.access_token, pair.refresh_token);
-    let Ok(sealed) = state.mfa.seal(plain.as_bytes(), digest) else { return };
+    let Ok(sealed) = auth.sealer.seal(plain.as_bytes(), digest) else { return };
     let value = format!(
         "{}:{}:{}",
         sealed.key_id,
         URL_SAFE_NO_PAD.encode(&sealed.nonce),
         URL_SAFE_NO_PAD.encode(&sealed.ciphertext)
     );
-    let _ = state.kv.set_with_ttl(&grace_key(digest), &value, state.refresh_reuse_grace).await;
+    let _ = auth.kv.set_with_ttl(&grace_key(digest), &value, auth.refresh_reuse_grace).await;
 }
 
-async fn grace_pair(state: &AppState, digest: &[u8]) -> Option<TokenPair> {
-    if state.refresh_reuse_grace.is_zero() {
+async fn grace_pair(auth: Auth<'_>, digest: &[u8]) -> Option<TokenPair> {
+    if auth.refresh_reuse_grace.is_zero() {
         return None;
     }
-    let value = state.kv.get(&grace_key(digest)).await.ok()??;
+    let value = auth.kv.get(&grace_key(digest)).await.ok()??;
     let mut parts = value.splitn(3, ':');
     let (key_id, nonce, ciphertext) = (parts.next()?, parts.next()?, parts.next()?);
-    let sealed = super::totp::Sealed {
+    let sealed = Sealed {
         key_id: key_id.to_owned(),
         nonce: URL_SAFE_NO_PAD.decode(nonce).ok()?,
         ciphertext: URL_SAFE_NO_PAD.decode(ciphertext).ok()?,
     };
-    let plain = String::from_utf8(state.mfa.open(&sealed, digest).ok()?).ok()?;
+    let plain = String::from_utf8(auth.sealer.open(&sealed, digest).ok()?).ok()?;
     let (access_token, refresh_token) = plain.split_once('\n')?;
     tracing::info!("refresh token presented again within the grace period; same pair returned");
     Some(TokenPair {
         access_token: access_token.to_owned(),
         refresh_token: refresh_token.to_owned(),
         token_type: "Bearer",
-        expires_in: state.jwt.ttl_seconds(),
+        expires_in: auth.jwt.ttl_seconds(),
     })
 }
 
 /// Ends the caller's session: its refresh family in Postgres and its access
 /// tokens in the Redis denylist.
-pub async fn logout(state: &AppState, user: &AuthUser) -> Result<(), AuthError> {
-    let mut tx = begin_as(&state.pool, &user.actor()).await?;
+pub async fn logout(auth: Auth<'_>, user: &Caller) -> Result<(), AuthError> {
+    let mut tx = begin_as(auth.pool, &Actor::from(user)).await?;
     db::sessions::revoke(&mut tx, user.session_id, RevokeReason::Logout).await?;
     let event = Event::new("auth.logout").actor(user.user_id.0).subject(user.user_id.0).target(user.session_id);
     db::audit::record(&mut tx, event).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+    commit(tx).await?;
     let ttl = Duration::from_secs((user.expires_at - Utc::now().timestamp()).max(1) as u64);
     // Failing soft is safe: begin_as consults the revoked session in Postgres.
-    let _ = state.kv.set_with_ttl(&denied_token_key(user.token_id), "1", ttl).await;
-    deny_session(state, user.session_id).await;
+    let _ = auth.kv.set_with_ttl(&denied_token_key(user.token_id), "1", ttl).await;
+    deny_session(auth, user.session_id).await;
     Ok(())
 }
 
 /// Denylists every access token of a session for as long as one could live.
-pub async fn deny_session(state: &AppState, session_id: Uuid) {
-    let ttl = Duration::from_secs(state.jwt.ttl_seconds().max(1) as u64);
-    let _ = state.kv.set_with_ttl(&denied_session_key(session_id), "1", ttl).await;
+pub async fn deny_session(auth: Auth<'_>, session_id: Uuid) {
+    let ttl = Duration::from_secs(auth.jwt.ttl_seconds().max(1) as u64);
+    let _ = auth.kv.set_with_ttl(&denied_session_key(session_id), "1", ttl).await;
 }

@@ -1,15 +1,19 @@
-//! Account lifecycle: registration, password change, the first admin.
+//! Accounts: registration, the first admin, the profile, password change,
+//! and the proof of presence that sensitive actions demand.
 
-use super::extractor::AuthUser;
-use super::rate_limit::Throttle;
-use super::session::deny_session;
-use super::{password, AuthError};
+use secrecy::SecretString;
+
+use super::sessions::deny_session;
+use super::{Auth, AuthError};
+use crate::auth::password;
+use crate::auth::rate_limit::Throttle;
 use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
 use crate::db::users::UserRow;
-use crate::db::{self, begin_as, Actor};
-use crate::domain::user::{DisplayName, Email, GlobalRole, Password, UserId};
-use crate::state::AppState;
+use crate::db::{self, begin_as, Actor, DbError, Tx};
+use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password, UserId};
+
+type Result<T> = std::result::Result<T, AuthError>;
 
 pub struct NewAccount {
     pub email: Email,
@@ -17,27 +21,66 @@ pub struct NewAccount {
     pub display_name: DisplayName,
 }
 
+pub(crate) async fn commit(tx: Tx) -> Result<()> {
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
 /// Creates an account. The transaction acts as the new user, so the RLS insert
 /// policy admits exactly this row and `returning` can read it back.
-pub async fn register(pool: &sqlx::PgPool, account: NewAccount, role: GlobalRole) -> Result<UserRow, AuthError> {
+pub async fn register(pool: &crate::db::Pool, account: NewAccount, role: GlobalRole) -> Result<UserRow> {
     let hash = password::hash(account.password.secret().clone()).await?;
     let user_id = UserId::new();
     let mut tx = begin_as(pool, &Actor::Account { user_id, role }).await?;
     let row = db::users::insert(&mut tx, user_id, &account.email, &account.display_name, &hash, role).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+    commit(tx).await?;
     Ok(row)
 }
 
 /// Promotes an existing account, or creates one, as a global admin (CLI only).
-pub async fn ensure_admin(pool: &sqlx::PgPool, account: NewAccount) -> Result<(UserRow, bool), AuthError> {
+pub async fn ensure_admin(pool: &crate::db::Pool, account: NewAccount) -> Result<(UserRow, bool)> {
     let admin_context = Actor::Account { user_id: UserId::new(), role: GlobalRole::Admin };
     let mut tx = begin_as(pool, &admin_context).await?;
     let promoted = db::users::promote_to_admin(&mut tx, &account.email).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+    commit(tx).await?;
     match promoted {
         Some(row) => Ok((row, false)),
         None => Ok((register(pool, account, GlobalRole::Admin).await?, true)),
     }
+}
+
+/// The account as its holder sees it.
+pub struct Profile {
+    pub user: UserRow,
+    /// False for an account made through an identity provider until it sets
+    /// a password.
+    pub has_password: bool,
+    pub mfa_enabled: bool,
+}
+
+async fn profile_of(tx: &mut Tx, user: UserRow) -> Result<Profile> {
+    let id = UserId(user.user_id);
+    let has_password = db::users::password_hash(tx, id).await?.is_some();
+    let mfa_enabled = db::mfa::find(tx, id).await?.is_some_and(|m| m.enabled);
+    Ok(Profile { user, has_password, mfa_enabled })
+}
+
+/// `None` only when the account vanished under a live session (erased by
+/// another request a moment ago).
+pub async fn profile(pool: &crate::db::Pool, caller: &Caller) -> Result<Option<Profile>> {
+    let mut tx = begin_as(pool, &Actor::from(caller)).await?;
+    let Some(row) = db::users::find(&mut tx, caller.user_id).await? else { return Ok(None) };
+    let profile = profile_of(&mut tx, row).await?;
+    commit(tx).await?;
+    Ok(Some(profile))
+}
+
+pub async fn rename(pool: &crate::db::Pool, caller: &Caller, name: &DisplayName) -> Result<Option<Profile>> {
+    let mut tx = begin_as(pool, &Actor::from(caller)).await?;
+    let Some(row) = db::users::update_display_name(&mut tx, caller.user_id, name).await? else { return Ok(None) };
+    let profile = profile_of(&mut tx, row).await?;
+    commit(tx).await?;
+    Ok(Some(profile))
 }
 
 /// How recent a sign-in through an identity provider must be to stand in for
@@ -77,8 +120,8 @@ impl Guarded {
 }
 
 /// Refuses the action while its back-off lasts (before any hashing).
-pub(crate) async fn guard(state: &AppState, user: UserId, action: Guarded) -> Result<(), AuthError> {
-    match state.limits.locked(std::slice::from_ref(&action.throttle(user))).await {
+pub(crate) async fn guard(auth: Auth<'_>, user: UserId, action: Guarded) -> Result<()> {
+    match auth.limits.locked(std::slice::from_ref(&action.throttle(user))).await {
         Some(lock) => {
             crate::metrics::auth_failure("locked_out");
             Err(lock.into())
@@ -88,9 +131,9 @@ pub(crate) async fn guard(state: &AppState, user: UserId, action: Guarded) -> Re
 }
 
 /// Counts a wrong password or code for the action; audited when it locks.
-pub(crate) async fn count_failure(state: &AppState, user: UserId, action: Guarded) {
+pub(crate) async fn count_failure(auth: Auth<'_>, user: UserId, action: Guarded) {
     crate::metrics::auth_failure("reauthentication_failed");
-    let Some(lock) = state.limits.record_failure(std::slice::from_ref(&action.throttle(user))).await else {
+    let Some(lock) = auth.limits.record_failure(std::slice::from_ref(&action.throttle(user))).await else {
         return;
     };
     tracing::warn!(user_id = %user, action = action.as_str(), wait_seconds = lock.seconds, "action locked after repeated wrong passwords or codes");
@@ -99,9 +142,9 @@ pub(crate) async fn count_failure(state: &AppState, user: UserId, action: Guarde
         .subject(user.0)
         .details(serde_json::json!({ "action": action.as_str(), "seconds": lock.seconds }));
     let outcome = async {
-        let mut tx = begin_as(&state.pool, &Actor::Account { user_id: user, role: GlobalRole::Member }).await?;
+        let mut tx = begin_as(auth.pool, &Actor::Account { user_id: user, role: GlobalRole::Member }).await?;
         db::audit::record(&mut tx, event).await?;
-        tx.commit().await.map_err(db::DbError::from)
+        commit(tx).await
     }
     .await;
     if let Err(e) = outcome {
@@ -115,23 +158,23 @@ pub(crate) async fn count_failure(state: &AppState, user: UserId, action: Guarde
 /// provider within the last ten minutes. Wrong passwords count against
 /// `action` (see [`Guarded`]).
 pub async fn confirm_presence(
-    state: &AppState,
-    user: &AuthUser,
-    given: Option<secrecy::SecretString>,
+    auth: Auth<'_>,
+    caller: &Caller,
+    given: Option<SecretString>,
     field: &'static str,
     action: Guarded,
-) -> Result<(), AuthError> {
-    guard(state, user.user_id, action).await?;
-    let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    let stored = db::users::password_hash(&mut tx, user.user_id).await?;
-    let fresh = db::sessions::signed_in_within(&mut tx, user.session_id, FRESH_SIGN_IN_SECONDS).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+) -> Result<()> {
+    guard(auth, caller.user_id, action).await?;
+    let mut tx = begin_as(auth.pool, &Actor::from(caller)).await?;
+    let stored = db::users::password_hash(&mut tx, caller.user_id).await?;
+    let fresh = db::sessions::signed_in_within(&mut tx, caller.session_id, FRESH_SIGN_IN_SECONDS).await?;
+    commit(tx).await?;
     match (stored, given) {
         (Some(_), None) => Err(AuthError::PasswordRequired { field }),
         (Some(hash), Some(given)) => match password::verify(given, Some(hash)).await? {
             true => Ok(()),
             false => {
-                count_failure(state, user.user_id, action).await;
+                count_failure(auth, caller.user_id, action).await;
                 Err(AuthError::WrongPassword { field })
             }
         },
@@ -144,25 +187,25 @@ pub async fn confirm_presence(
 /// of an account made through an identity provider), and ends every other
 /// session of the account.
 pub async fn change_password(
-    state: &AppState,
-    user: &AuthUser,
-    current: Option<secrecy::SecretString>,
+    auth: Auth<'_>,
+    caller: &Caller,
+    current: Option<SecretString>,
     new: Password,
-) -> Result<(), AuthError> {
-    confirm_presence(state, user, current, "current_password", Guarded::PasswordChange).await?;
+) -> Result<()> {
+    confirm_presence(auth, caller, current, "current_password", Guarded::PasswordChange).await?;
     let hash = password::hash(new.secret().clone()).await?;
-    let mut tx = begin_as(&state.pool, &user.actor()).await?;
-    db::users::set_password_hash(&mut tx, user.user_id, &hash).await?;
+    let mut tx = begin_as(auth.pool, &Actor::from(caller)).await?;
+    db::users::set_password_hash(&mut tx, caller.user_id, &hash).await?;
     let revoked =
-        db::sessions::revoke_others(&mut tx, user.user_id, user.session_id, RevokeReason::PasswordChange).await?;
+        db::sessions::revoke_others(&mut tx, caller.user_id, caller.session_id, RevokeReason::PasswordChange).await?;
     let event = Event::new("account.password_changed")
-        .actor(user.user_id.0)
-        .subject(user.user_id.0)
+        .actor(caller.user_id.0)
+        .subject(caller.user_id.0)
         .details(serde_json::json!({ "sessions_revoked": revoked.len() }));
     db::audit::record(&mut tx, event).await?;
-    tx.commit().await.map_err(db::DbError::from)?;
+    commit(tx).await?;
     for session_id in revoked {
-        deny_session(state, session_id).await;
+        deny_session(auth, session_id).await;
     }
     Ok(())
 }
