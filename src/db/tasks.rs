@@ -5,7 +5,7 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::task::{NewTask, SortField, TaskFilter, TaskPatch, TaskSort};
+use crate::domain::task::{Assignee, NewTask, SortField, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::user::UserId;
 
 #[derive(Clone, sqlx::FromRow)]
@@ -230,8 +230,14 @@ fn push_conditions(
     if let Some(p) = filter.priority {
         qb.push(" and t.priority = ").push_bind(p.as_str());
     }
-    if let Some(a) = filter.assignee_id {
-        qb.push(" and t.assignee_id = ").push_bind(a);
+    match filter.assignee {
+        None => {}
+        Some(Assignee::Me) => {
+            qb.push(" and t.assignee_id = (select app.current_user_id())");
+        }
+        Some(Assignee::User(a)) => {
+            qb.push(" and t.assignee_id = ").push_bind(a);
+        }
     }
     if let Some(label) = &filter.label {
         qb.push(" and t.labels @> array[").push_bind(label.clone()).push("]::text[]");

@@ -50,27 +50,64 @@ impl FieldError {
     }
 }
 
-/// Collects per-field parse failures so a client learns about all of them at once.
-#[derive(Debug, Default)]
-pub struct FieldErrors(Vec<FieldError>);
+/// Names the field a parse failure belongs to.
+pub fn field<T>(name: &'static str, parsed: Result<T, String>) -> Result<T, FieldError> {
+    parsed.map_err(|message| FieldError::new(name, message))
+}
 
-impl FieldErrors {
-    /// Returns the parsed value, or records the error under `field`.
-    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
-        match parsed {
-            Ok(v) => Some(v),
-            Err(message) => {
-                self.0.push(FieldError::new(field, message));
-                None
+/// Every field of a request parsed at once: `(field(..), field(..)).all()`
+/// is all the values, or every failure, so a client learns about all of them
+/// in one answer. No state is kept between the parses and their use, so there
+/// is nothing to get out of sync.
+pub trait AllFields {
+    type Output;
+    fn all(self) -> Result<Self::Output, Vec<FieldError>>;
+}
+
+macro_rules! all_fields {
+    ($($t:ident $v:ident),+) => {
+        impl<$($t),+> AllFields for ($(Result<$t, FieldError>,)+) {
+            type Output = ($($t,)+);
+
+            fn all(self) -> Result<Self::Output, Vec<FieldError>> {
+                match self {
+                    ($(Ok($v),)+) => Ok(($($v,)+)),
+                    ($($v,)+) => Err([$($v.err()),+].into_iter().flatten().collect()),
+                }
             }
         }
+    };
+}
+
+all_fields!(A a);
+all_fields!(A a, B b);
+all_fields!(A a, B b, C c);
+all_fields!(A a, B b, C c, D d);
+all_fields!(A a, B b, C c, D d, E e);
+all_fields!(A a, B b, C c, D d, E e, F f);
+all_fields!(A a, B b, C c, D d, E e, F f, G g);
+all_fields!(A a, B b, C c, D d, E e, F f, G g, H h);
+all_fields!(A a, B b, C c, D d, E e, F f, G g, H h, I i);
+all_fields!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_fields_gives_every_value_when_each_parses() {
+        let parsed = (field("a", Ok::<_, String>(1)), field("b", Ok::<_, String>("x"))).all();
+        assert_eq!(parsed, Ok((1, "x")));
     }
 
-    pub fn into_result(self) -> Result<(), Vec<FieldError>> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(self.0)
-        }
+    #[test]
+    fn all_fields_reports_every_failure_in_field_order() {
+        let parsed = (
+            field("a", Err::<i32, _>("bad a".to_owned())),
+            field("b", Ok::<_, String>(2)),
+            field("c", Err::<i32, _>("bad c".to_owned())),
+        )
+            .all();
+        assert_eq!(parsed, Err(vec![FieldError::new("a", "bad a"), FieldError::new("c", "bad c")]));
     }
 }

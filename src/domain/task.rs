@@ -219,11 +219,30 @@ pub struct TaskFilter {
     pub team_id: Option<Uuid>,
     pub statuses: Vec<TaskStatus>,
     pub priority: Option<Priority>,
-    pub assignee_id: Option<Uuid>,
+    pub assignee: Option<Assignee>,
     pub label: Option<String>,
     pub due_before: Option<DateTime<Utc>>,
     pub due_after: Option<DateTime<Utc>>,
     pub q: Option<String>,
+}
+
+/// Whose tasks a list asks for: the caller's own (`me`, resolved by the
+/// database as the transaction's identity) or a named user's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assignee {
+    Me,
+    User(Uuid),
+}
+
+impl std::str::FromStr for Assignee {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "me" => Ok(Assignee::Me),
+            _ => raw.parse().map(Assignee::User).map_err(|_| "must be a UUID or `me`".to_owned()),
+        }
+    }
 }
 
 /// Page size: default 50, at most 200.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::me::UserResponse;
 use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password};
-use crate::domain::FieldErrors;
+use crate::domain::{field, AllFields};
 use crate::error::ApiError;
 use crate::error::Errors;
 use crate::service::accounts::{self, NewAccount};
@@ -31,15 +31,14 @@ pub struct RegisterRequest {
 
 impl RegisterRequest {
     fn parse(self) -> Result<NewAccount, ApiError> {
-        let mut errors = FieldErrors::default();
-        let email = errors.check("email", Email::parse(&self.email));
-        let password = errors.check("password", Password::parse(self.password));
-        let display_name = errors.check("display_name", DisplayName::parse(&self.display_name));
-        errors.into_result().map_err(ApiError::Validation)?;
-        match (email, password, display_name) {
-            (Some(email), Some(password), Some(display_name)) => Ok(NewAccount { email, password, display_name }),
-            _ => Err(ApiError::internal(anyhow::anyhow!("field parse state out of sync"))),
-        }
+        let (email, password, display_name) = (
+            field("email", Email::parse(&self.email)),
+            field("password", Password::parse(self.password)),
+            field("display_name", DisplayName::parse(&self.display_name)),
+        )
+            .all()
+            .map_err(ApiError::Validation)?;
+        Ok(NewAccount { email, password, display_name })
     }
 }
 

@@ -32,9 +32,14 @@ pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
 }
 
 pub fn timestamp(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
+    instant(raw).map_err(|m| ApiError::validation(field, m))
+}
+
+/// An RFC 3339 instant, for a field parsed among others (`domain::field`).
+pub fn instant(raw: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| ApiError::validation(field, "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z"))
+        .map_err(|_| "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z".to_owned())
 }
 
 /// For PATCH: absent -> `None`, `null` -> `Some(None)`, value -> `Some(Some(v))`.

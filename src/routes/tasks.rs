@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use super::cursor;
 use super::params::{self, double_option, etag, non_null, Created, Idempotent};
-use crate::db::tasks::TaskRow;
+use crate::db::tasks::{SortKey, TaskRow};
 use crate::domain::task::{
-    Description, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort, TaskStatus, TaskTitle,
+    Assignee, Description, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort, TaskStatus, TaskTitle,
 };
 use crate::domain::user::Caller;
-use crate::domain::FieldErrors;
+use crate::domain::{field, AllFields};
 use crate::error::ApiError;
 use crate::error::Errors;
 use crate::service::{tasks, Outcome};
@@ -105,35 +105,27 @@ impl utoipa::ToSchema for Label {}
 
 impl CreateTaskRequest {
     fn parse(self) -> Result<NewTask, ApiError> {
-        let mut e = FieldErrors::default();
-        let title = e.check("title", TaskTitle::parse(&self.title));
-        let description = e.check("description", self.description.as_deref().map(Description::parse).transpose());
-        let status = e.check("status", self.status.as_deref().map(str::parse).transpose());
-        let priority = e.check("priority", self.priority.as_deref().map(str::parse).transpose());
-        let due_at = e.check(
-            "due_at",
-            self.due_at.as_deref().map(|d| params::timestamp("due_at", d).map_err(|_| rfc3339())).transpose(),
-        );
-        let labels = e.check("labels", Labels::parse(self.labels.as_deref().unwrap_or_default()));
-        e.into_result().map_err(ApiError::Validation)?;
-        match (title, description, status, priority, due_at, labels) {
-            (Some(title), Some(description), Some(status), Some(priority), Some(due_at), Some(labels)) => Ok(NewTask {
-                title,
-                description,
-                status: status.unwrap_or(TaskStatus::Todo),
-                priority: priority.unwrap_or(Priority::Medium),
-                due_at,
-                team_id: self.team_id,
-                assignee_id: self.assignee_id,
-                labels,
-            }),
-            _ => Err(ApiError::internal(anyhow::anyhow!("task field parse state out of sync"))),
-        }
+        let (title, description, status, priority, due_at, labels) = (
+            field("title", TaskTitle::parse(&self.title)),
+            field("description", self.description.as_deref().map(Description::parse).transpose()),
+            field("status", self.status.as_deref().map(str::parse).transpose()),
+            field("priority", self.priority.as_deref().map(str::parse).transpose()),
+            field("due_at", self.due_at.as_deref().map(params::instant).transpose()),
+            field("labels", Labels::parse(self.labels.as_deref().unwrap_or_default())),
+        )
+            .all()
+            .map_err(ApiError::Validation)?;
+        Ok(NewTask {
+            title,
+            description,
+            status: status.unwrap_or(TaskStatus::Todo),
+            priority: priority.unwrap_or(Priority::Medium),
+            due_at,
+            team_id: self.team_id,
+            assignee_id: self.assignee_id,
+            labels,
+        })
     }
-}
-
-fn rfc3339() -> String {
-    "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z".into()
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -170,32 +162,26 @@ pub struct PatchTaskRequest {
 
 impl PatchTaskRequest {
     fn parse(self) -> Result<TaskPatch, ApiError> {
-        let mut e = FieldErrors::default();
+        let (title, description, status, priority, due_at, labels) = (
+            field("title", self.title.as_deref().map(TaskTitle::parse).transpose()),
+            field("description", self.description.map(|d| d.as_deref().map(Description::parse).transpose()).transpose()),
+            field("status", self.status.as_deref().map(str::parse::<TaskStatus>).transpose()),
+            field("priority", self.priority.as_deref().map(str::parse::<Priority>).transpose()),
+            field("due_at", self.due_at.map(|d| d.as_deref().map(params::instant).transpose()).transpose()),
+            field("labels", self.labels.as_deref().map(Labels::parse).transpose()),
+        )
+            .all()
+            .map_err(ApiError::Validation)?;
         let patch = TaskPatch {
-            title: e.check("title", self.title.as_deref().map(TaskTitle::parse).transpose()).flatten(),
-            description: e
-                .check(
-                    "description",
-                    self.description.map(|d| d.as_deref().map(Description::parse).transpose()).transpose(),
-                )
-                .flatten(),
-            status: e.check("status", self.status.as_deref().map(str::parse::<TaskStatus>).transpose()).flatten(),
-            priority: e.check("priority", self.priority.as_deref().map(str::parse::<Priority>).transpose()).flatten(),
-            due_at: e
-                .check(
-                    "due_at",
-                    self.due_at
-                        .map(|d| {
-                            d.as_deref().map(|d| params::timestamp("due_at", d).map_err(|_| rfc3339())).transpose()
-                        })
-                        .transpose(),
-                )
-                .flatten(),
+            title,
+            description,
+            status,
+            priority,
+            due_at,
             team_id: self.team_id,
             assignee_id: self.assignee_id,
-            labels: e.check("labels", self.labels.as_deref().map(Labels::parse).transpose()).flatten(),
+            labels,
         };
-        e.into_result().map_err(ApiError::Validation)?;
         if patch.is_empty() {
             return Err(ApiError::validation("body", "name at least one field to change"));
         }
@@ -294,56 +280,49 @@ pub async fn create_task(
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", summary = "Tasks the caller can see, filtered and sorted", params(ListTasksQuery), responses((status = 200, description = "A page of tasks", body = TaskPage), Errors))]
 #[tracing::instrument(name = "tasks.list", skip_all)]
 pub async fn list_tasks(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let q: ListTasksQuery = params::query(&req)?;
-    let mut e = FieldErrors::default();
-    let statuses = e.check("status", q.status.iter().map(|s| s.parse::<TaskStatus>()).collect::<Result<Vec<_>, _>>());
-    let priority = e.check("priority", q.priority.as_deref().map(str::parse::<Priority>).transpose());
-    let assignee = e.check(
-        "assignee_id",
-        match q.assignee_id.as_deref() {
-            None => Ok(None),
-            Some("me") => Ok(Some(user.user_id.0)),
-            Some(raw) => raw.parse::<Uuid>().map(Some).map_err(|_| "must be a UUID or `me`".to_owned()),
-        },
-    );
-    let label = e.check("label", q.label.as_deref().map(Labels::parse_one).transpose());
-    let due_before = e.check(
-        "due_before",
-        q.due_before.as_deref().map(|d| params::timestamp("due_before", d).map_err(|_| rfc3339())).transpose(),
-    );
-    let due_after = e.check(
-        "due_after",
-        q.due_after.as_deref().map(|d| params::timestamp("due_after", d).map_err(|_| rfc3339())).transpose(),
-    );
-    let sort_raw = q.sort.clone().unwrap_or_else(|| "-created_at".into());
-    let sort = e.check("sort", TaskSort::parse(&sort_raw));
-    let limit = e.check("limit", Limit::parse(q.limit));
-    e.into_result().map_err(ApiError::Validation)?;
-    let (
-        Some(statuses),
-        Some(priority),
-        Some(assignee_id),
-        Some(label),
-        Some(due_before),
-        Some(due_after),
-        Some(sort),
-        Some(limit),
-    ) = (statuses, priority, assignee, label, due_before, due_after, sort, limit)
-    else {
-        return Err(ApiError::internal(anyhow::anyhow!("query parse state out of sync")));
-    };
-    let after = q.cursor.as_deref().map(|c| cursor::decode_sort_key(c, &sort_raw)).transpose()?;
-    let text = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    if text.as_ref().is_some_and(|s| s.chars().count() > 200) {
-        return Err(ApiError::validation("q", "must be at most 200 characters"));
-    }
-    let filter =
-        TaskFilter { team_id: q.team_id, statuses, priority, assignee_id, label, due_before, due_after, q: text };
-    let (rows, next) = tasks::list(state.store(), &user, &filter, sort, after, limit.0).await?;
+    let l = TaskListing::try_from(params::query::<ListTasksQuery>(&req)?)?;
+    let (rows, next) = tasks::list(state.store(), &user, &l.filter, l.sort, l.after, l.limit.0).await?;
     Ok(HttpResponse::Ok().json(TaskPage {
         items: rows.into_iter().map(TaskResponse::from).collect(),
-        next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&sort_raw, &key, id)),
+        next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&l.ordering, &key, id)),
     }))
+}
+
+/// A task list request, parsed: what to show, in which order, from where.
+struct TaskListing {
+    filter: TaskFilter,
+    sort: TaskSort,
+    /// The `sort` parameter as given; a cursor is only valid for the ordering it was made in.
+    ordering: String,
+    after: Option<(SortKey, Uuid)>,
+    limit: Limit,
+}
+
+impl TryFrom<ListTasksQuery> for TaskListing {
+    type Error = ApiError;
+
+    fn try_from(q: ListTasksQuery) -> Result<Self, ApiError> {
+        let ordering = q.sort.unwrap_or_else(|| "-created_at".into());
+        let (statuses, priority, assignee, label, due_before, due_after, sort, limit) = (
+            field("status", q.status.iter().map(|s| s.parse::<TaskStatus>()).collect::<Result<Vec<_>, _>>()),
+            field("priority", q.priority.as_deref().map(str::parse::<Priority>).transpose()),
+            field("assignee_id", q.assignee_id.as_deref().map(str::parse::<Assignee>).transpose()),
+            field("label", q.label.as_deref().map(Labels::parse_one).transpose()),
+            field("due_before", q.due_before.as_deref().map(params::instant).transpose()),
+            field("due_after", q.due_after.as_deref().map(params::instant).transpose()),
+            field("sort", TaskSort::parse(&ordering)),
+            field("limit", Limit::parse(q.limit)),
+        )
+            .all()
+            .map_err(ApiError::Validation)?;
+        let after = q.cursor.as_deref().map(|c| cursor::decode_sort_key(c, &ordering)).transpose()?;
+        let text = q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        if text.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(ApiError::validation("q", "must be at most 200 characters"));
+        }
+        let filter = TaskFilter { team_id: q.team_id, statuses, priority, assignee, label, due_before, due_after, q: text };
+        Ok(TaskListing { filter, sort, ordering, after, limit })
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]

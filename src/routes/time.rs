@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -11,7 +11,7 @@ use super::openapi::TimerResponse;
 use super::params::{self, double_option, non_null, Created, Idempotent};
 use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::domain::task::Limit;
-use crate::domain::time_entry::{Interval, Note, ReportGrouping};
+use crate::domain::time_entry::{Interval, Note, ReportGrouping, ReportRange};
 use crate::domain::user::Caller;
 use crate::error::ApiError;
 use crate::error::Errors;
@@ -298,17 +298,12 @@ fn csv_cell(raw: &str) -> String {
 #[tracing::instrument(name = "reports.time", skip_all)]
 pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: ReportQuery = params::query(&req)?;
-    let fixed_range = q.from.is_some() && q.to.is_some();
-    let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?.unwrap_or_else(Utc::now);
-    let from = q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?.unwrap_or(to - Duration::days(30));
-    if from >= to {
-        return Err(ApiError::validation("from", "must be before `to`"));
-    }
-    if to - from > Duration::days(366) {
-        return Err(ApiError::validation("from", "a report spans at most 366 days"));
-    }
+    let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?;
+    let from = q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?;
+    let range = ReportRange::new(from, to, Utc::now()).map_err(|m| ApiError::validation("from", m))?;
     let group = q.group_by.unwrap_or(ReportGrouping::User);
-    let report = time::report(state.store(), &user, q.team_id, from, to, group, fixed_range).await?;
+    let report = time::report(state.store(), &user, q.team_id, range, group).await?;
+    let ReportRange { from, to, .. } = range;
     let group_name = group.as_str();
     if wants_csv(&req) {
         let mut out = String::from("key,label,seconds,billable_seconds\r\n");

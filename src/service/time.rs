@@ -9,7 +9,7 @@ use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, Servic
 use crate::cache::CacheName;
 use crate::db::time_entries::{EntryFilter, EntryRow, ReportRow, ReportTotals};
 use crate::db::{self, Tx};
-use crate::domain::time_entry::{Interval, Note, ReportGrouping};
+use crate::domain::time_entry::{Interval, Note, ReportGrouping, ReportRange};
 use crate::domain::user::Caller;
 
 pub struct ManualEntry {
@@ -196,14 +196,13 @@ pub async fn report(
     store: Store<'_>,
     user: &Caller,
     team_id: Option<Uuid>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    range: ReportRange,
     group: ReportGrouping,
-    fixed_range: bool,
 ) -> Result<Report> {
+    let ReportRange { from, to, fixed } = range;
     // Team reports over an explicit range are cached; "up to now" never repeats.
     let lookup = match team_id {
-        Some(team) if fixed_range => {
+        Some(team) if fixed => {
             let what = format!("{}:{}:{group:?}", from.timestamp_micros(), to.timestamp_micros());
             Some(store.cache.get(CacheName::TimeReport, user.user_id.0, team, &what).await)
         }
