@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::team::TeamRole;
+use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::user::Email;
 
 /// An invitation as a team's owners and admins see it.
@@ -13,9 +13,9 @@ pub struct InvitationRow {
     pub invitation_id: Uuid,
     pub team_id: Uuid,
     pub email: String,
-    pub role: String,
+    pub role: TeamRole,
     pub invited_by: Option<Uuid>,
-    pub status: String,
+    pub status: InvitationStatus,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub responded_at: Option<DateTime<Utc>>,
@@ -27,7 +27,7 @@ pub struct OpenInvitationRow {
     pub invitation_id: Uuid,
     pub team_id: Uuid,
     pub team_name: String,
-    pub role: String,
+    pub role: TeamRole,
     pub invited_by_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -58,7 +58,7 @@ pub async fn create(
         InvitationRow,
         r#"insert into team_invitations (invitation_id, team_id, email, role, invited_by, expires_at)
            values ($1, $2, $3, $4, $5, $6)
-           returning invitation_id, team_id, email, role, invited_by, status, created_at, expires_at, responded_at"#,
+           returning invitation_id, team_id, email, role as "role: _", invited_by, status as "status: _", created_at, expires_at, responded_at"#,
         invitation_id,
         team_id,
         email.as_str(),
@@ -83,7 +83,7 @@ pub async fn list_for_team(
     let (after_time, after_id) = after.unzip();
     let rows = sqlx::query_as!(
         InvitationRow,
-        r#"select invitation_id, team_id, email, role, invited_by, status, created_at, expires_at, responded_at
+        r#"select invitation_id, team_id, email, role as "role: _", invited_by, status as "status: _", created_at, expires_at, responded_at
            from team_invitations
            where team_id = $1
              and ($2::timestamptz is null or (created_at, invitation_id) < ($2, $3))
@@ -104,7 +104,7 @@ pub async fn find(tx: &mut Tx, invitation_id: Uuid) -> Result<Option<InvitationR
     let _timer = crate::metrics::db_timer("invitations.find");
     let row = sqlx::query_as!(
         InvitationRow,
-        r#"select invitation_id, team_id, email, role, invited_by, status, created_at, expires_at, responded_at
+        r#"select invitation_id, team_id, email, role as "role: _", invited_by, status as "status: _", created_at, expires_at, responded_at
            from team_invitations where invitation_id = $1
            for update"#,
         invitation_id,
@@ -121,7 +121,7 @@ pub async fn find_open_for_me(tx: &mut Tx, invitation_id: Uuid) -> Result<Option
     let _timer = crate::metrics::db_timer("invitations.find_open_for_me");
     let row = sqlx::query_as!(
         InvitationRow,
-        r#"select invitation_id, team_id, email, role, invited_by, status, created_at, expires_at, responded_at
+        r#"select invitation_id, team_id, email, role as "role: _", invited_by, status as "status: _", created_at, expires_at, responded_at
            from team_invitations
            where invitation_id = $1 and email = private.my_email() and status = 'pending' and expires_at > now()
            for update"#,
@@ -144,7 +144,7 @@ pub async fn mine(
     let rows = sqlx::query_as!(
         OpenInvitationRow,
         r#"select invitation_id as "invitation_id!", team_id as "team_id!", team_name as "team_name!",
-                  role as "role!", invited_by_name, created_at as "created_at!", expires_at as "expires_at!"
+                  role as "role!: _", invited_by_name, created_at as "created_at!", expires_at as "expires_at!"
            from private.my_open_invitations()
            where $1::timestamptz is null or (created_at, invitation_id) < ($1, $2)
            order by created_at desc, invitation_id desc
@@ -160,13 +160,13 @@ pub async fn mine(
 }
 
 /// Answers or revokes a pending invitation; false when it was no longer pending.
-pub async fn respond(tx: &mut Tx, invitation_id: Uuid, status: &str) -> Result<bool, DbError> {
+pub async fn respond(tx: &mut Tx, invitation_id: Uuid, status: InvitationStatus) -> Result<bool, DbError> {
     let _timer = crate::metrics::db_timer("invitations.respond");
     let r = sqlx::query!(
         r#"update team_invitations set status = $2, responded_at = now()
            where invitation_id = $1 and status = 'pending'"#,
         invitation_id,
-        status,
+        status.as_str(),
     )
     .execute(&mut **tx)
     .await

@@ -13,6 +13,7 @@ pub mod sessions;
 pub mod tasks;
 pub mod teams;
 pub mod time_entries;
+pub mod types;
 pub mod users;
 
 use secrecy::{ExposeSecret, SecretString};

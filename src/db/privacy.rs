@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::user::UserId;
+use crate::domain::user::{ConsentPurpose, UserId};
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ConsentRow {
-    pub purpose: String,
+    pub purpose: ConsentPurpose,
     pub granted: bool,
     pub policy_version: String,
     pub updated_at: DateTime<Utc>,
@@ -18,7 +18,7 @@ pub async fn consents(tx: &mut Tx, user: UserId) -> Result<Vec<ConsentRow>, DbEr
     let _timer = crate::metrics::db_timer("privacy.consents");
     let rows = sqlx::query_as!(
         ConsentRow,
-        "select purpose, granted, policy_version, updated_at from consents where user_id = $1 order by purpose",
+        r#"select purpose as "purpose: _", granted, policy_version, updated_at from consents where user_id = $1 order by purpose"#,
         user.0
     )
     .fetch_all(&mut **tx)
@@ -31,7 +31,7 @@ pub async fn consents(tx: &mut Tx, user: UserId) -> Result<Vec<ConsentRow>, DbEr
 pub async fn set_consent(
     tx: &mut Tx,
     user: UserId,
-    purpose: &str,
+    purpose: ConsentPurpose,
     granted: bool,
     version: &str,
 ) -> Result<bool, DbError> {
@@ -43,7 +43,7 @@ pub async fn set_consent(
                where consents.granted <> excluded.granted or consents.policy_version <> excluded.policy_version
            returning true as "changed!""#,
         user.0,
-        purpose,
+        purpose.as_str(),
         granted,
         version
     )

@@ -90,7 +90,7 @@ pub async fn lock_refresh_token(tx: &mut Tx, token_hash: &[u8]) -> Result<Option
                   rt.used_at is not null as "used!",
                   (rt.expires_at > now() and s.revoked_at is null and s.expires_at > now()
                      and u.disabled_at is null) as "usable!",
-                  u.role
+                  u.role as "role: GlobalRole"
            from refresh_tokens rt
            join sessions s on s.session_id = rt.session_id
            join users u on u.user_id = rt.user_id
@@ -105,7 +105,7 @@ pub async fn lock_refresh_token(tx: &mut Tx, token_hash: &[u8]) -> Result<Option
         session_id: r.session_id,
         used: r.used,
         usable: r.usable,
-        role: r.role.parse().unwrap_or(GlobalRole::Member),
+        role: r.role,
     }))
 }
 

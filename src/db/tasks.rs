@@ -5,7 +5,7 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::task::{Assignee, NewTask, SortField, TaskFilter, TaskPatch, TaskSort};
+use crate::domain::task::{Assignee, NewTask, Priority, TaskStatus, SortField, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::user::UserId;
 
 #[derive(Clone, sqlx::FromRow)]
@@ -16,8 +16,8 @@ pub struct TaskRow {
     pub assignee_id: Option<Uuid>,
     pub title: String,
     pub description: Option<String>,
-    pub status: String,
-    pub priority: String,
+    pub status: TaskStatus,
+    pub priority: Priority,
     pub due_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub labels: Vec<String>,
@@ -35,7 +35,8 @@ pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId)
         TaskRow,
         r#"insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at, labels)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           returning task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+           returning task_id, team_id, created_by, assignee_id, title, description, status as "status: _",
+                     priority as "priority: _", due_at,
                      completed_at, labels, version, created_at, updated_at"#,
         task_id,
         task.team_id,
@@ -57,7 +58,8 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
     let _timer = crate::metrics::db_timer("tasks.find");
     let row = sqlx::query_as!(
         TaskRow,
-        r#"select task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+        r#"select task_id, team_id, created_by, assignee_id, title, description, status as "status: _",
+                  priority as "priority: _", due_at,
                   completed_at, labels, version, created_at, updated_at
            from tasks where task_id = $1"#,
         task_id,
@@ -89,7 +91,8 @@ pub async fn update(
                assignee_id = case when $11 then $12 else assignee_id end,
                labels = coalesce($13, labels)
            where task_id = $1 and ($14::bigint is null or version = $14)
-           returning task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+           returning task_id, team_id, created_by, assignee_id, title, description, status as "status: _",
+                     priority as "priority: _", due_at,
                      completed_at, labels, version, created_at, updated_at"#,
         task_id,
         patch.title.as_ref().map(|t| t.as_str()),

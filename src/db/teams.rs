@@ -11,7 +11,7 @@ pub struct TeamRow {
     pub team_id: Uuid,
     pub name: String,
     /// The caller's role; None for a global admin who is not a member.
-    pub my_role: Option<String>,
+    pub my_role: Option<TeamRole>,
     pub member_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -21,24 +21,8 @@ pub struct MemberRow {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: TeamRole,
     pub joined_at: DateTime<Utc>,
-}
-
-fn role(raw: Option<String>) -> Option<TeamRole> {
-    raw.and_then(|r| r.parse().ok())
-}
-
-impl TeamRow {
-    pub fn my_role(&self) -> Option<TeamRole> {
-        role(self.my_role.clone())
-    }
-}
-
-impl MemberRow {
-    pub fn role(&self) -> TeamRole {
-        self.role.parse().unwrap_or(TeamRole::Viewer)
-    }
 }
 
 /// Creates a team and makes its creator the first owner, in the caller's transaction.
@@ -65,7 +49,7 @@ pub async fn list_mine(tx: &mut Tx, me: UserId) -> Result<Vec<TeamRow>, DbError>
     let _timer = crate::metrics::db_timer("teams.list_mine");
     let rows = sqlx::query_as!(
         TeamRow,
-        r#"select t.team_id, t.name, tm.role as "my_role?",
+        r#"select t.team_id, t.name, tm.role as "my_role?: _",
                   (select count(*) from team_members c where c.team_id = t.team_id) as "member_count!",
                   t.created_at, t.updated_at
            from teams t
@@ -84,7 +68,7 @@ pub async fn find(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamR
     let row = sqlx::query_as!(
         TeamRow,
         r#"select t.team_id, t.name,
-                  (select tm.role from team_members tm where tm.team_id = t.team_id and tm.user_id = $2) as "my_role?",
+                  (select tm.role from team_members tm where tm.team_id = t.team_id and tm.user_id = $2) as "my_role?: _",
                   (select count(*) from team_members c where c.team_id = t.team_id) as "member_count!",
                   t.created_at, t.updated_at
            from teams t
@@ -120,18 +104,18 @@ pub async fn delete(tx: &mut Tx, team_id: Uuid) -> Result<bool, DbError> {
 /// RLS that would demand the update policy, which plain members do not pass.)
 pub async fn my_role(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamRole>, DbError> {
     let _timer = crate::metrics::db_timer("teams.my_role");
-    let r = sqlx::query_scalar!("select role from team_members where team_id = $1 and user_id = $2", team_id, me.0)
+    let r = sqlx::query_scalar!(r#"select role as "role: TeamRole" from team_members where team_id = $1 and user_id = $2"#, team_id, me.0)
         .fetch_optional(&mut **tx)
         .await
         .map_err(at("teams.my_role"))?;
-    Ok(role(r))
+    Ok(r)
 }
 
 pub async fn members(tx: &mut Tx, team_id: Uuid) -> Result<Vec<MemberRow>, DbError> {
     let _timer = crate::metrics::db_timer("teams.members");
     let rows = sqlx::query_as!(
         MemberRow,
-        r#"select tm.user_id, u.email, u.display_name, tm.role, tm.created_at as joined_at
+        r#"select tm.user_id, u.email, u.display_name, tm.role as "role: _", tm.created_at as joined_at
            from team_members tm join users u on u.user_id = tm.user_id
            where tm.team_id = $1
            order by case tm.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end,
@@ -148,7 +132,7 @@ pub async fn member(tx: &mut Tx, team_id: Uuid, user_id: Uuid) -> Result<Option<
     let _timer = crate::metrics::db_timer("teams.member");
     let row = sqlx::query_as!(
         MemberRow,
-        r#"select tm.user_id, u.email, u.display_name, tm.role, tm.created_at as joined_at
+        r#"select tm.user_id, u.email, u.display_name, tm.role as "role: _", tm.created_at as joined_at
            from team_members tm join users u on u.user_id = tm.user_id
            where tm.team_id = $1 and tm.user_id = $2"#,
         team_id,

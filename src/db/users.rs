@@ -10,18 +10,12 @@ pub struct UserRow {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: GlobalRole,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl UserRow {
-    pub fn role(&self) -> GlobalRole {
-        // The check constraint admits only the two values GlobalRole knows.
-        self.role.parse().unwrap_or(GlobalRole::Member)
-    }
-}
 
 /// What login needs to decide, read through the `private.login_credentials` door.
 pub struct Credentials {
@@ -45,7 +39,7 @@ pub async fn insert(
         UserRow,
         r#"insert into users (user_id, email, display_name, password_hash, role)
            values ($1, $2, $3, $4, $5)
-           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
         user_id.0,
         email.as_str(),
         display_name.as_str(),
@@ -84,7 +78,7 @@ pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserR
     let row = sqlx::query_as!(
         UserRow,
         r#"update users set role = 'admin' where email = $1
-           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
         email.as_str(),
     )
     .fetch_optional(&mut **tx)
@@ -96,7 +90,7 @@ pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserR
 pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credentials>, DbError> {
     let _timer = crate::metrics::db_timer("users.credentials");
     let row = sqlx::query!(
-        r#"select user_id as "user_id!", password_hash, role as "role!", disabled as "disabled!",
+        r#"select user_id as "user_id!", password_hash, role as "role!: GlobalRole", disabled as "disabled!",
                   mfa_enabled as "mfa_enabled!"
            from private.login_credentials($1)"#,
         email.as_str(),
@@ -107,7 +101,7 @@ pub async fn credentials(tx: &mut Tx, email: &Email) -> Result<Option<Credential
     Ok(row.map(|r| Credentials {
         user_id: UserId(r.user_id),
         password_hash: r.password_hash,
-        role: r.role.parse().unwrap_or(GlobalRole::Member),
+        role: r.role,
         disabled: r.disabled,
         mfa_enabled: r.mfa_enabled,
     }))
@@ -117,7 +111,7 @@ pub async fn find(tx: &mut Tx, user_id: UserId) -> Result<Option<UserRow>, DbErr
     let _timer = crate::metrics::db_timer("users.find");
     let row = sqlx::query_as!(
         UserRow,
-        r#"select user_id, email, display_name, role, disabled_at, created_at, updated_at
+        r#"select user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at
            from users where user_id = $1"#,
         user_id.0,
     )
@@ -145,7 +139,7 @@ pub async fn update_display_name(
     let row = sqlx::query_as!(
         UserRow,
         r#"update users set display_name = $2 where user_id = $1
-           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
         user_id.0,
         display_name.as_str(),
     )
@@ -176,7 +170,7 @@ pub async fn list(
     let pattern = q.map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let rows = sqlx::query_as!(
         UserRow,
-        r#"select user_id, email, display_name, role, disabled_at, created_at, updated_at
+        r#"select user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at
            from users
            where ($1::text is null or email like $1)
              and ($2::text is null or email > $2)
@@ -208,7 +202,7 @@ pub async fn admin_update(
                                   when $3 then coalesce(disabled_at, now())
                                   else null end
            where user_id = $1
-           returning user_id, email, display_name, role, disabled_at, created_at, updated_at"#,
+           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
         user_id.0,
         role.map(|r| r.as_str()),
         disabled,

@@ -62,6 +62,41 @@ impl std::str::FromStr for TeamRole {
     }
 }
 
+/// Where an invitation stands; only a pending one can be answered or revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Declined,
+    Revoked,
+}
+
+impl InvitationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Accepted => "accepted",
+            InvitationStatus::Declined => "declined",
+            InvitationStatus::Revoked => "revoked",
+        }
+    }
+}
+
+impl std::str::FromStr for InvitationStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "accepted" => Ok(Self::Accepted),
+            "declined" => Ok(Self::Declined),
+            "revoked" => Ok(Self::Revoked),
+            other => Err(format!("unknown invitation status '{other}'")),
+        }
+    }
+}
+
 /// Who may set `target`'s role from `current` to `new`, as `actor` with
 /// `actor_role`: the rules the database guard enforces, stated once more so the
 /// API can answer 403 before trying.

@@ -153,6 +153,39 @@ impl std::str::FromStr for GlobalRole {
     }
 }
 
+/// What a person can consent to (GDPR Art. 7), one record per purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentPurpose {
+    ProductUpdates,
+    UsageAnalytics,
+    MarketingEmails,
+}
+
+impl ConsentPurpose {
+    pub const ALL: [ConsentPurpose; 3] =
+        [ConsentPurpose::ProductUpdates, ConsentPurpose::UsageAnalytics, ConsentPurpose::MarketingEmails];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentPurpose::ProductUpdates => "product_updates",
+            ConsentPurpose::UsageAnalytics => "usage_analytics",
+            ConsentPurpose::MarketingEmails => "marketing_emails",
+        }
+    }
+}
+
+impl std::str::FromStr for ConsentPurpose {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| {
+            let all: Vec<&str> = Self::ALL.iter().map(|p| p.as_str()).collect();
+            format!("unknown purpose '{s}'; use one of {all:?}")
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

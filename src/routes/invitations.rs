@@ -10,7 +10,7 @@ use super::teams::TeamResponse;
 use super::{cursor, params};
 use crate::db::invitations::{InvitationRow, OpenInvitationRow};
 use crate::domain::task::Limit;
-use crate::domain::team::TeamRole;
+use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::user::Caller;
 use crate::domain::user::Email;
 use crate::error::ApiError;
@@ -29,9 +29,8 @@ pub struct InvitationResponse {
     /// The address invited, as the inviter typed it (normalised).
     pub email: String,
     #[schema(value_type = String, pattern = "^(admin|member|viewer)$")]
-    pub role: String,
-    #[schema(value_type = String, pattern = "^(pending|accepted|declined|revoked)$")]
-    pub status: String,
+    pub role: TeamRole,
+    pub status: InvitationStatus,
     pub invited_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -61,7 +60,7 @@ pub struct MyInvitationResponse {
     pub team_id: Uuid,
     pub team_name: String,
     #[schema(value_type = String, pattern = "^(admin|member|viewer)$")]
-    pub role: String,
+    pub role: TeamRole,
     /// Null once the inviter's account is gone.
     pub invited_by_name: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::users::UserRow;
-use crate::domain::user::{Caller, DisplayName, GlobalRole, Password};
+use crate::domain::user::{Caller, ConsentPurpose, DisplayName, GlobalRole, Password};
 use crate::error::ApiError;
 use crate::error::Errors;
 use crate::service::accounts::{self, Profile};
@@ -28,7 +28,7 @@ pub struct UserResponse {
 impl From<UserRow> for UserResponse {
     fn from(row: UserRow) -> Self {
         Self {
-            role: row.role(),
+            role: row.role,
             user_id: row.user_id,
             email: row.email,
             display_name: row.display_name,
@@ -186,7 +186,7 @@ pub struct ConsentsRequest {
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct ConsentsResponse {
-    purposes: &'static [&'static str],
+    purposes: &'static [ConsentPurpose],
     consents: Vec<crate::db::privacy::ConsentRow>,
 }
 
@@ -215,7 +215,7 @@ pub async fn erase(
 #[tracing::instrument(name = "me.consents.get", skip_all)]
 pub async fn get_consents(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
     let consents = privacy::consents(&state.pool, &user).await?;
-    Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: privacy::PURPOSES, consents }))
+    Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: &ConsentPurpose::ALL, consents }))
 }
 
 #[utoipa::path(put, path = "/api/v1/me/consents", tag = "me", summary = "Grant or withdraw consents", request_body = ConsentsRequest, responses((status = 200, description = "Purposes and recorded consents", body = ConsentsResponse), Errors))]
@@ -226,5 +226,5 @@ pub async fn put_consents(
     body: web::Json<ConsentsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let consents = privacy::set_consents(&state.pool, &user, &body.consents).await?;
-    Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: privacy::PURPOSES, consents }))
+    Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: &ConsentPurpose::ALL, consents }))
 }

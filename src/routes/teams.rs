@@ -29,7 +29,7 @@ pub struct TeamResponse {
 impl From<TeamRow> for TeamResponse {
     fn from(r: TeamRow) -> Self {
         Self {
-            my_role: r.my_role(),
+            my_role: r.my_role,
             team_id: r.team_id,
             name: r.name,
             member_count: r.member_count,
@@ -51,7 +51,7 @@ pub struct MemberResponse {
 impl From<MemberRow> for MemberResponse {
     fn from(r: MemberRow) -> Self {
         Self {
-            role: r.role(),
+            role: r.role,
             user_id: r.user_id,
             email: r.email,
             display_name: r.display_name,

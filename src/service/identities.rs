@@ -127,7 +127,7 @@ pub async fn sign_in(
         let (mfa_token, c) = auth.jwt.issue_mfa(user)?;
         return Ok(LoginOutcome::MfaRequired { mfa_required: true, mfa_token, expires_in: c.exp - c.iat });
     }
-    Ok(LoginOutcome::Tokens(start(auth, user, row.role()).await?))
+    Ok(LoginOutcome::Tokens(start(auth, user, row.role).await?))
 }
 
 /// The display name a new account gets: the provider's `name`, else the

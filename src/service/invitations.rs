@@ -12,7 +12,7 @@ use crate::db::audit::Event;
 use crate::db::invitations::{InvitationRow, OpenInvitationRow};
 use crate::db::teams::TeamRow;
 use crate::db::{self, Tx};
-use crate::domain::team::TeamRole;
+use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::user::Caller;
 use crate::domain::user::Email;
 
@@ -83,10 +83,10 @@ pub async fn revoke(store: Store<'_>, user: &Caller, team_id: Uuid, invitation_i
         .await?
         .filter(|r| r.team_id == team_id)
         .ok_or(ServiceError::NotFound)?;
-    if row.status != "pending" {
-        return Err(ServiceError::Conflict(format!("the invitation was already {}", row.status)));
+    if row.status != InvitationStatus::Pending {
+        return Err(ServiceError::Conflict(format!("the invitation was already {}", row.status.as_str())));
     }
-    db::invitations::respond(&mut tx, invitation_id, "revoked").await?;
+    db::invitations::respond(&mut tx, invitation_id, InvitationStatus::Revoked).await?;
     let event = Event::new("team.invitation_revoked").actor(user.user_id.0).team(team_id).target(invitation_id);
     db::audit::record(&mut tx, event).await?;
     commit(tx).await
@@ -109,13 +109,13 @@ pub async fn accept(store: Store<'_>, user: &Caller, invitation_id: Uuid) -> Res
     let mut tx = begin(store.pool, user).await?;
     // Someone else's (a team's, as its admin sees it), answered or expired: not found.
     let inv = db::invitations::find_open_for_me(&mut tx, invitation_id).await?.ok_or(ServiceError::NotFound)?;
-    let role: TeamRole = inv.role.parse().map_err(|_| ServiceError::NotFound)?;
+    let role = inv.role;
     let already = db::teams::my_role(&mut tx, inv.team_id, user.user_id).await?.is_some();
     if !already {
         // RLS admits this insert only while the invitation is open (private.invited_as).
         db::teams::add_member(&mut tx, inv.team_id, user.user_id.0, role).await?;
     }
-    db::invitations::respond(&mut tx, invitation_id, "accepted").await?;
+    db::invitations::respond(&mut tx, invitation_id, InvitationStatus::Accepted).await?;
     let me = user.user_id.0;
     let accepted = Event::new("team.invitation_accepted").actor(me).subject(me).team(inv.team_id).target(invitation_id);
     db::audit::record(&mut tx, accepted).await?;
@@ -134,7 +134,7 @@ pub async fn accept(store: Store<'_>, user: &Caller, invitation_id: Uuid) -> Res
 pub async fn decline(store: Store<'_>, user: &Caller, invitation_id: Uuid) -> Result<()> {
     let mut tx = begin(store.pool, user).await?;
     let inv = db::invitations::find_open_for_me(&mut tx, invitation_id).await?.ok_or(ServiceError::NotFound)?;
-    db::invitations::respond(&mut tx, invitation_id, "declined").await?;
+    db::invitations::respond(&mut tx, invitation_id, InvitationStatus::Declined).await?;
     let me = user.user_id.0;
     let event = Event::new("team.invitation_declined").actor(me).subject(me).team(inv.team_id).target(invitation_id);
     db::audit::record(&mut tx, event).await?;

@@ -213,5 +213,5 @@ pub async fn verify_login(
     let _ =
         auth.kv.set_with_ttl(&used_key, "1", Duration::from_secs(crate::auth::jwt::MFA_TOKEN_TTL_SECONDS as u64)).await;
     auth.limits.forget(&throttles[..1]).await;
-    start(auth, user, row.role()).await
+    start(auth, user, row.role).await
 }

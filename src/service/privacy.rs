@@ -13,7 +13,7 @@ use crate::auth::rate_limit::Throttle;
 use crate::db;
 use crate::db::audit::Event;
 use crate::db::privacy::ConsentRow;
-use crate::domain::user::{Caller, UserId};
+use crate::domain::user::{Caller, ConsentPurpose, UserId};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,18 +28,6 @@ pub struct ConsentChange {
     pub policy_version: String,
 }
 
-/// The purposes a consent can be recorded for (the document's enum).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum ConsentPurpose {
-    ProductUpdates,
-    UsageAnalytics,
-    MarketingEmails,
-}
-
-pub const PURPOSES: &[&str] = &["product_updates", "usage_analytics", "marketing_emails"];
-
 pub async fn consents(pool: &crate::db::Pool, user: &Caller) -> Result<Vec<ConsentRow>> {
     let mut tx = begin(pool, user).await?;
     let rows = db::privacy::consents(&mut tx, user.user_id).await?;
@@ -49,18 +37,15 @@ pub async fn consents(pool: &crate::db::Pool, user: &Caller) -> Result<Vec<Conse
 
 /// Granting and withdrawing are the same call; each change is audited.
 pub async fn set_consents(pool: &crate::db::Pool, user: &Caller, changes: &[ConsentChange]) -> Result<Vec<ConsentRow>> {
+    let mut parsed = Vec::with_capacity(changes.len());
     for c in changes {
-        if !PURPOSES.contains(&c.purpose.as_str()) {
-            return Err(ServiceError::invalid(
-                "purpose",
-                format!("unknown purpose '{}'; use one of {PURPOSES:?}", c.purpose),
-            ));
-        }
+        let purpose: ConsentPurpose = c.purpose.parse().map_err(|m| ServiceError::invalid("purpose", m))?;
         crate::domain::parse_name(&c.policy_version, 32).map_err(|m| ServiceError::invalid("policy_version", m))?;
+        parsed.push((purpose, c));
     }
     let mut tx = begin(pool, user).await?;
-    for c in changes {
-        if db::privacy::set_consent(&mut tx, user.user_id, &c.purpose, c.granted, &c.policy_version).await? {
+    for (purpose, c) in parsed {
+        if db::privacy::set_consent(&mut tx, user.user_id, purpose, c.granted, &c.policy_version).await? {
             let action = if c.granted { "consent.granted" } else { "consent.withdrawn" };
             let event = Event::new(action)
                 .actor(user.user_id.0)

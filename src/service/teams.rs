@@ -129,10 +129,10 @@ pub async fn change_role(
     let mut tx = begin(store.pool, user).await?;
     let mine = visible_role(&mut tx, user, team_id).await?;
     let current = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
-    may_change_role(mine, target == user.user_id.0, current.role(), role).map_err(ServiceError::Forbidden)?;
+    may_change_role(mine, target == user.user_id.0, current.role, role).map_err(ServiceError::Forbidden)?;
     db::teams::set_role(&mut tx, team_id, target, role).await?;
     let event = Event::new("team.role_changed").actor(user.user_id.0).subject(target).team(team_id);
-    let details = serde_json::json!({ "from": current.role().as_str(), "to": role.as_str() });
+    let details = serde_json::json!({ "from": current.role.as_str(), "to": role.as_str() });
     db::audit::record(&mut tx, event.details(details)).await?;
     let member = db::teams::member(&mut tx, team_id, target).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
@@ -149,14 +149,14 @@ pub async fn remove_member(store: Store<'_>, user: &Caller, team_id: Uuid, targe
         if !mine.can_moderate() {
             return Err(ServiceError::Forbidden("only team owners and admins remove members"));
         }
-        if current.role() == TeamRole::Owner && mine != TeamRole::Owner {
+        if current.role == TeamRole::Owner && mine != TeamRole::Owner {
             return Err(ServiceError::Forbidden("only owners remove owners"));
         }
     }
     db::teams::remove_member(&mut tx, team_id, target).await?;
     let action = if target == user.user_id.0 { "team.member_left" } else { "team.member_removed" };
     let event = Event::new(action).actor(user.user_id.0).subject(target).team(team_id);
-    db::audit::record(&mut tx, event.details(serde_json::json!({ "role": current.role().as_str() }))).await?;
+    db::audit::record(&mut tx, event.details(serde_json::json!({ "role": current.role.as_str() }))).await?;
     commit(tx).await?;
     membership_changed(store, team_id, target).await;
     Ok(())
