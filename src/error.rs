@@ -231,6 +231,7 @@ impl From<crate::service::ServiceError> for ApiError {
             ServiceError::TooMany(info) => ApiError::TooManyRequests(info),
             ServiceError::Auth(e) => e.into(),
             ServiceError::Db(e) => e.into(),
+            e @ ServiceError::Encoding(_) => ApiError::internal(e),
         }
     }
 }

@@ -101,12 +101,7 @@ pub async fn lock_refresh_token(tx: &mut Tx, token_hash: &[u8]) -> Result<Option
     .fetch_optional(&mut **tx)
     .await
     .map_err(at("sessions.lock_refresh_token"))?;
-    Ok(row.map(|r| RefreshTokenState {
-        session_id: r.session_id,
-        used: r.used,
-        usable: r.usable,
-        role: r.role,
-    }))
+    Ok(row.map(|r| RefreshTokenState { session_id: r.session_id, used: r.used, usable: r.usable, role: r.role }))
 }
 
 pub async fn mark_used(tx: &mut Tx, token_hash: &[u8], session_id: Uuid) -> Result<(), DbError> {

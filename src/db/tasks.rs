@@ -5,7 +5,7 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::task::{Assignee, NewTask, Priority, TaskStatus, SortField, TaskFilter, TaskPatch, TaskSort};
+use crate::domain::task::{Assignee, NewTask, Priority, SortField, TaskFilter, TaskPatch, TaskSort, TaskStatus};
 use crate::domain::user::UserId;
 
 #[derive(Clone, sqlx::FromRow)]

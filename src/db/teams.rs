@@ -104,10 +104,14 @@ pub async fn delete(tx: &mut Tx, team_id: Uuid) -> Result<bool, DbError> {
 /// RLS that would demand the update policy, which plain members do not pass.)
 pub async fn my_role(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamRole>, DbError> {
     let _timer = crate::metrics::db_timer("teams.my_role");
-    let r = sqlx::query_scalar!(r#"select role as "role: TeamRole" from team_members where team_id = $1 and user_id = $2"#, team_id, me.0)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(at("teams.my_role"))?;
+    let r = sqlx::query_scalar!(
+        r#"select role as "role: TeamRole" from team_members where team_id = $1 and user_id = $2"#,
+        team_id,
+        me.0
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(at("teams.my_role"))?;
     Ok(r)
 }
 

@@ -16,7 +16,6 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
 }
 
-
 /// What login needs to decide, read through the `private.login_credentials` door.
 pub struct Credentials {
     pub user_id: UserId,

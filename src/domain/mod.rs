@@ -6,6 +6,11 @@ pub mod team;
 pub mod time_entry;
 pub mod user;
 
+/// `parse_name`'s rule as an ECMA-262 pattern, for the OpenAPI document
+/// (where clients and schemathesis read it): no C0/C1 control character, and
+/// at least one character that is not whitespace.
+pub const ONE_LINE_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$";
+
 /// A one-line name: trimmed, 1 to `max` characters, no control characters.
 pub(crate) fn parse_name(raw: &str, max: usize) -> Result<String, String> {
     // Counted before trimming, as the OpenAPI document's maxLength counts.
@@ -93,6 +98,42 @@ all_fields!(A a, B b, C c, D d, E e, F f, G g, H h, I i, J j);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Characters around every edge of the rule: controls, each kind of
+    /// whitespace, and ordinary text.
+    fn tricky_char() -> impl proptest::strategy::Strategy<Value = char> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::sample::select(vec![
+                '\0', '\t', '\n', '\r', '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}', ' ', '\u{a0}', '\u{1680}', '\u{2000}',
+                '\u{200a}', '\u{200b}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}', '\u{feff}', 'a',
+                'Z', '7', '-', 'é', '漢', '🙂',
+            ]),
+            any::<char>(),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The document never promises what the server refuses: a name that
+        /// matches the published pattern parses.
+        #[test]
+        fn a_name_matching_the_published_pattern_parses(chars in proptest::collection::vec(tricky_char(), 0..12)) {
+            let raw: String = chars.into_iter().collect();
+            let pattern = regex::Regex::new(ONE_LINE_PATTERN).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            if pattern.is_match(&raw) {
+                proptest::prop_assert!(parse_name(&raw, 100).is_ok(), "{raw:?} matches but does not parse");
+            }
+        }
+
+        /// Without control characters the two agree exactly (the parser also
+        /// trims a tab or newline at either end, which the pattern refuses).
+        #[test]
+        fn pattern_and_parser_agree_on_text_without_controls(chars in proptest::collection::vec(tricky_char(), 0..12)) {
+            let raw: String = chars.into_iter().filter(|c| !c.is_control()).collect();
+            let pattern = regex::Regex::new(ONE_LINE_PATTERN).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(pattern.is_match(&raw), parse_name(&raw, 100).is_ok(), "{:?}", raw);
+        }
+    }
 
     #[test]
     fn all_fields_gives_every_value_when_each_parses() {

@@ -196,6 +196,19 @@ impl Default for TaskSort {
     }
 }
 
+impl SortField {
+    pub const ALL: [SortField; 4] = [SortField::CreatedAt, SortField::UpdatedAt, SortField::DueAt, SortField::Priority];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortField::CreatedAt => "created_at",
+            SortField::UpdatedAt => "updated_at",
+            SortField::DueAt => "due_at",
+            SortField::Priority => "priority",
+        }
+    }
+}
+
 impl TaskSort {
     /// `created_at`, `-due_at`, ...: a leading `-` means descending.
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -203,14 +216,21 @@ impl TaskSort {
             Some(rest) => (true, rest),
             None => (false, raw),
         };
-        let field = match name {
-            "created_at" => SortField::CreatedAt,
-            "updated_at" => SortField::UpdatedAt,
-            "due_at" => SortField::DueAt,
-            "priority" => SortField::Priority,
-            other => return Err(format!("cannot sort by '{other}'; use created_at, updated_at, due_at or priority")),
-        };
+        let field = SortField::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name)
+            .ok_or_else(|| format!("cannot sort by '{name}'; use created_at, updated_at, due_at or priority"))?;
         Ok(Self { field, descending })
+    }
+
+    /// Every ordering `parse` accepts, each field ascending then descending.
+    pub fn all() -> impl Iterator<Item = TaskSort> {
+        SortField::ALL.into_iter().flat_map(|field| [false, true].map(|descending| TaskSort { field, descending }))
+    }
+
+    /// The parameter's spelling: `due_at`, or `-due_at` descending.
+    pub fn as_param(self) -> String {
+        format!("{}{}", if self.descending { "-" } else { "" }, self.field.as_str())
     }
 }
 

@@ -22,10 +22,7 @@ pub struct RegisterRequest {
     email: String,
     #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
     password: SecretString,
-    #[schema(
-        max_length = 100,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    #[schema(schema_with = super::openapi::one_line_100)]
     display_name: String,
 }
 

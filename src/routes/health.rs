@@ -3,16 +3,49 @@
 use std::sync::atomic::Ordering;
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
-use super::openapi::{HealthStatus, Readiness};
 use crate::db;
 use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HealthStatus {
+    /// Always `live`.
+    #[schema(value_type = String, pattern = "^live$")]
+    status: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    Ready,
+    NotReady,
+    ShuttingDown,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReadinessChecks {
+    /// `ok` or `unavailable`
+    #[schema(value_type = String)]
+    postgres: &'static str,
+    /// `current`, `pending`, or `unknown` while Postgres is unreachable
+    #[schema(value_type = String)]
+    migrations: &'static str,
+    /// `ok` or `degraded`
+    #[schema(value_type = String)]
+    redis: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    status: ReadinessStatus,
+    checks: ReadinessChecks,
+}
 
 #[utoipa::path(get, path = "/health/live", tag = "operations", summary = "Liveness", security(()), responses((status = 200, description = "The process runs", body = HealthStatus)))]
 /// The process is up; no dependency is consulted.
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "live" }))
+    HttpResponse::Ok().json(HealthStatus { status: "live" })
 }
 
 #[utoipa::path(get, path = "/health/ready", tag = "operations", summary = "Readiness", security(()), responses((status = 200, description = "Ready (Redis may be degraded)", body = Readiness), (status = 503, description = "Postgres unreachable, migrations pending or shutting down", body = Readiness)))]
@@ -30,10 +63,12 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let redis = if state.kv.ping().await.is_ok() { "ok" } else { "degraded" };
     let shutting_down = state.shutting_down.load(Ordering::Relaxed);
     let ready = postgres == "ok" && migrations == "current" && !shutting_down;
-    let body = json!({
-        "status": if ready { "ready" } else if shutting_down { "shutting_down" } else { "not_ready" },
-        "checks": { "postgres": postgres, "migrations": migrations, "redis": redis },
-    });
+    let status = match (ready, shutting_down) {
+        (true, _) => ReadinessStatus::Ready,
+        (false, true) => ReadinessStatus::ShuttingDown,
+        (false, false) => ReadinessStatus::NotReady,
+    };
+    let body = Readiness { status, checks: ReadinessChecks { postgres, migrations, redis } };
     if ready {
         HttpResponse::Ok().json(body)
     } else {

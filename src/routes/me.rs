@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::db::users::UserRow;
 use crate::domain::user::{Caller, ConsentPurpose, DisplayName, GlobalRole, Password};
+use crate::domain::{field, AllFields};
 use crate::error::ApiError;
 use crate::error::Errors;
 use crate::service::accounts::{self, Profile};
@@ -60,10 +61,7 @@ impl From<Profile> for MeResponse {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchMeRequest {
-    #[schema(
-        max_length = 100,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    #[schema(schema_with = super::openapi::one_line_100)]
     display_name: String,
 }
 
@@ -181,7 +179,29 @@ pub struct EraseRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentsRequest {
-    consents: Vec<privacy::ConsentChange>,
+    consents: Vec<ConsentChange>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentChange {
+    #[schema(value_type = ConsentPurpose)]
+    purpose: String,
+    granted: bool,
+    #[schema(schema_with = super::openapi::one_line_32)]
+    policy_version: String,
+}
+
+impl ConsentChange {
+    fn parse(self) -> Result<privacy::ConsentChange, ApiError> {
+        let (purpose, policy_version) = (
+            field("purpose", self.purpose.parse::<ConsentPurpose>()),
+            field("policy_version", crate::domain::parse_name(&self.policy_version, 32)),
+        )
+            .all()
+            .map_err(ApiError::Validation)?;
+        Ok(privacy::ConsentChange { purpose, granted: self.granted, policy_version })
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -225,6 +245,7 @@ pub async fn put_consents(
     user: Caller,
     body: web::Json<ConsentsRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let consents = privacy::set_consents(&state.pool, &user, &body.consents).await?;
+    let changes = body.into_inner().consents.into_iter().map(ConsentChange::parse).collect::<Result<Vec<_>, _>>()?;
+    let consents = privacy::set_consents(&state.pool, &user, &changes).await?;
     Ok(HttpResponse::Ok().json(ConsentsResponse { purposes: &ConsentPurpose::ALL, consents }))
 }

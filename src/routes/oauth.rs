@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::openapi::AuthorizationUrl;
 use crate::auth::oidc::{provider_error, Authorization, BINDING_COOKIE};
 use crate::domain::user::Caller;
 use crate::error::ApiError;
@@ -185,7 +184,13 @@ pub async fn link(
         identities::start_link(state.auth(), &state.oidc, &user, &provider, password, redirect).await?;
     Ok(HttpResponse::Ok()
         .cookie(binding_cookie(&state, &req, binding))
-        .json(serde_json::json!({ "authorization_url": url })))
+        .json(AuthorizationUrl { authorization_url: url }))
+}
+
+/// Where to send the browser to finish linking.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuthorizationUrl {
+    authorization_url: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -7,7 +7,7 @@ use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 use super::{admin, audit, auth, comments, health, invitations, me, oauth, tasks, teams, time};
 use crate::error::Problem;
@@ -51,7 +51,7 @@ use crate::error::Problem;
         admin::list_users, admin::update_user,
         openapi_json,
     ),
-    components(schemas(Problem, tasks::SortParam, crate::domain::time_entry::ReportGrouping))
+    components(schemas(Problem, crate::domain::task::TaskSort, crate::domain::time_entry::ReportGrouping))
 )]
 pub struct ApiDoc;
 
@@ -117,58 +117,29 @@ pub async fn docs_asset(name: web::Path<String>) -> Result<HttpResponse, crate::
     })
 }
 
-// Bodies some handlers build with `json!` (or cache as text) rather than a
-// struct: their shapes, for the document. Schemathesis checks every response
-// against them, so they cannot drift silently.
-
-#[derive(ToSchema)]
-pub struct HealthStatus {
-    /// `live`
-    pub status: String,
+/// A one-line name of at most `max` characters, as `domain::parse_name`
+/// accepts it: the pattern lives once, in `domain::ONE_LINE_PATTERN`.
+fn one_line(max: usize) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .max_length(Some(max))
+        .pattern(Some(crate::domain::ONE_LINE_PATTERN))
+        .build()
 }
 
-#[derive(ToSchema)]
-pub struct ReadinessChecks {
-    /// `ok` or `down`
-    pub postgres: String,
-    /// `current` or `pending`
-    pub migrations: String,
-    /// `ok` or `degraded`
-    pub redis: String,
+// `schema_with` takes a function without arguments: one per length in use.
+pub fn one_line_32() -> utoipa::openapi::Object {
+    one_line(32)
 }
 
-#[derive(ToSchema)]
-pub struct Readiness {
-    /// `ready`, `not_ready` or `shutting_down`
-    pub status: String,
-    pub checks: ReadinessChecks,
+pub fn one_line_50() -> utoipa::openapi::Object {
+    one_line(50)
 }
 
-#[derive(ToSchema)]
-pub struct AuthorizationUrl {
-    pub authorization_url: String,
+pub fn one_line_100() -> utoipa::openapi::Object {
+    one_line(100)
 }
 
-#[derive(ToSchema)]
-pub struct TaskCounts {
-    pub todo: i64,
-    pub in_progress: i64,
-    pub done: i64,
-    pub cancelled: i64,
-    pub total: i64,
-}
-
-#[derive(ToSchema)]
-pub struct TeamSummary {
-    pub team_id: uuid::Uuid,
-    pub tasks: TaskCounts,
-    pub overdue: i64,
-    pub due_next_7_days: i64,
-    pub tracked_seconds_last_7_days: i64,
-    pub generated_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(ToSchema)]
-pub struct TimerResponse {
-    pub timer: Option<super::time::EntryResponse>,
+pub fn one_line_200() -> utoipa::openapi::Object {
+    one_line(200)
 }

@@ -69,10 +69,7 @@ pub struct TaskPage {
 #[schema(example = json!({"title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "labels": ["release"]}))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTaskRequest {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    #[schema(schema_with = super::openapi::one_line_200)]
     title: String,
     #[schema(max_length = 20000, pattern = r"^[^\x00]*$")]
     description: Option<String>,
@@ -96,7 +93,7 @@ impl utoipa::PartialSchema for Label {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .max_length(Some(Labels::MAX_CHARS))
-            .pattern(Some(r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"))
+            .pattern(Some(crate::domain::ONE_LINE_PATTERN))
             .into()
     }
 }
@@ -132,10 +129,7 @@ impl CreateTaskRequest {
 #[schema(example = json!({"status": "in_progress", "labels": ["release", "backend"]}))]
 #[serde(deny_unknown_fields)]
 pub struct PatchTaskRequest {
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    #[schema(schema_with = super::openapi::one_line_200)]
     #[schema(nullable = false)]
     #[serde(default, deserialize_with = "non_null")]
     title: Option<String>,
@@ -164,7 +158,10 @@ impl PatchTaskRequest {
     fn parse(self) -> Result<TaskPatch, ApiError> {
         let (title, description, status, priority, due_at, labels) = (
             field("title", self.title.as_deref().map(TaskTitle::parse).transpose()),
-            field("description", self.description.map(|d| d.as_deref().map(Description::parse).transpose()).transpose()),
+            field(
+                "description",
+                self.description.map(|d| d.as_deref().map(Description::parse).transpose()).transpose(),
+            ),
             field("status", self.status.as_deref().map(str::parse::<TaskStatus>).transpose()),
             field("priority", self.priority.as_deref().map(str::parse::<Priority>).transpose()),
             field("due_at", self.due_at.map(|d| d.as_deref().map(params::instant).transpose()).transpose()),
@@ -203,10 +200,7 @@ pub struct ListTasksQuery {
     /// A user id, or `me`.
     #[param(pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     assignee_id: Option<String>,
-    #[param(
-        max_length = 50,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    #[param(schema_with = super::openapi::one_line_50)]
     label: Option<String>,
     #[param(format = DateTime)]
     due_before: Option<String>,
@@ -215,7 +209,7 @@ pub struct ListTasksQuery {
     /// Full-text search over title and description.
     #[param(max_length = 200, pattern = r"^[^\x00]*$")]
     q: Option<String>,
-    #[param(value_type = Option<SortParam>)]
+    #[param(value_type = Option<TaskSort>)]
     sort: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
@@ -223,27 +217,18 @@ pub struct ListTasksQuery {
     cursor: Option<String>,
 }
 
-/// `created_at`, `updated_at`, `due_at`, `priority`; a leading `-` sorts descending.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code, non_camel_case_types)]
-pub enum SortParam {
-    #[schema(rename = "created_at")]
-    CreatedAt,
-    #[schema(rename = "-created_at")]
-    CreatedAtDesc,
-    #[schema(rename = "updated_at")]
-    UpdatedAt,
-    #[schema(rename = "-updated_at")]
-    UpdatedAtDesc,
-    #[schema(rename = "due_at")]
-    DueAt,
-    #[schema(rename = "-due_at")]
-    DueAtDesc,
-    #[schema(rename = "priority")]
-    Priority,
-    #[schema(rename = "-priority")]
-    PriorityDesc,
+/// The `sort` parameter's schema, listed from the orderings `TaskSort::parse` accepts.
+impl utoipa::PartialSchema for TaskSort {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("`created_at`, `updated_at`, `due_at`, `priority`; a leading `-` sorts descending."))
+            .enum_values(Some(TaskSort::all().map(TaskSort::as_param)))
+            .into()
+    }
 }
+
+impl utoipa::ToSchema for TaskSort {}
 
 fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
     if let Ok(v) = etag(version).parse() {
@@ -320,7 +305,8 @@ impl TryFrom<ListTasksQuery> for TaskListing {
         if text.as_ref().is_some_and(|s| s.chars().count() > 200) {
             return Err(ApiError::validation("q", "must be at most 200 characters"));
         }
-        let filter = TaskFilter { team_id: q.team_id, statuses, priority, assignee, label, due_before, due_after, q: text };
+        let filter =
+            TaskFilter { team_id: q.team_id, statuses, priority, assignee, label, due_before, due_after, q: text };
         Ok(TaskListing { filter, sort, ordering, after, limit })
     }
 }

@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::openapi::TeamSummary;
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::domain::team::{TeamName, TeamRole};
 use crate::domain::user::Caller;
 use crate::domain::user::Email;
 use crate::error::ApiError;
 use crate::error::Errors;
+use crate::service::teams::TeamSummary;
 use crate::service::teams::{self, MemberRef};
 use crate::state::AppState;
 
@@ -50,13 +50,7 @@ pub struct MemberResponse {
 
 impl From<MemberRow> for MemberResponse {
     fn from(r: MemberRow) -> Self {
-        Self {
-            role: r.role,
-            user_id: r.user_id,
-            email: r.email,
-            display_name: r.display_name,
-            joined_at: r.joined_at,
-        }
+        Self { role: r.role, user_id: r.user_id, email: r.email, display_name: r.display_name, joined_at: r.joined_at }
     }
 }
 
@@ -69,10 +63,7 @@ struct Items<T> {
 #[schema(example = json!({"name": "Platform"}))]
 #[serde(deny_unknown_fields)]
 pub struct TeamRequest {
-    #[schema(
-        max_length = 100,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    #[schema(schema_with = super::openapi::one_line_100)]
     name: String,
 }
 

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
-use super::openapi::TimerResponse;
 use super::params::{self, double_option, non_null, Created, Idempotent};
 use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::domain::task::Limit;
@@ -277,7 +276,13 @@ pub async fn stop_timer(state: web::Data<AppState>, user: Caller) -> Result<Http
 #[tracing::instrument(name = "timer.get", skip_all)]
 pub async fn get_timer(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
     let running = time::running(state.store(), &user).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "timer": running.map(EntryResponse::from) })))
+    Ok(HttpResponse::Ok().json(TimerResponse { timer: running.map(EntryResponse::from) }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimerResponse {
+    /// Null when no timer runs.
+    timer: Option<EntryResponse>,
 }
 
 fn wants_csv(req: &HttpRequest) -> bool {

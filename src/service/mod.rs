@@ -134,6 +134,9 @@ pub enum ServiceError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A value that could not be encoded as JSON (for the cache): a bug.
+    #[error("encoding JSON failed: {0}")]
+    Encoding(#[from] serde_json::Error),
 }
 
 impl ServiceError {

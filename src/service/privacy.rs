@@ -1,7 +1,6 @@
 //! GDPR rights: access (export), erasure, and consent.
 
 use secrecy::SecretString;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -15,16 +14,11 @@ use crate::db::audit::Event;
 use crate::db::privacy::ConsentRow;
 use crate::domain::user::{Caller, ConsentPurpose, UserId};
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+/// One consent granted or withdrawn, parsed.
 pub struct ConsentChange {
-    #[schema(value_type = ConsentPurpose)]
-    pub purpose: String,
+    pub purpose: ConsentPurpose,
     pub granted: bool,
-    #[schema(
-        max_length = 32,
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
-    )]
+    /// The policy text's version the person saw (a one-line name, at most 32 characters).
     pub policy_version: String,
 }
 
@@ -37,20 +31,14 @@ pub async fn consents(pool: &crate::db::Pool, user: &Caller) -> Result<Vec<Conse
 
 /// Granting and withdrawing are the same call; each change is audited.
 pub async fn set_consents(pool: &crate::db::Pool, user: &Caller, changes: &[ConsentChange]) -> Result<Vec<ConsentRow>> {
-    let mut parsed = Vec::with_capacity(changes.len());
-    for c in changes {
-        let purpose: ConsentPurpose = c.purpose.parse().map_err(|m| ServiceError::invalid("purpose", m))?;
-        crate::domain::parse_name(&c.policy_version, 32).map_err(|m| ServiceError::invalid("policy_version", m))?;
-        parsed.push((purpose, c));
-    }
     let mut tx = begin(pool, user).await?;
-    for (purpose, c) in parsed {
-        if db::privacy::set_consent(&mut tx, user.user_id, purpose, c.granted, &c.policy_version).await? {
+    for c in changes {
+        if db::privacy::set_consent(&mut tx, user.user_id, c.purpose, c.granted, &c.policy_version).await? {
             let action = if c.granted { "consent.granted" } else { "consent.withdrawn" };
             let event = Event::new(action)
                 .actor(user.user_id.0)
                 .subject(user.user_id.0)
-                .details(serde_json::json!({ "purpose": c.purpose, "policy_version": c.policy_version }));
+                .details(serde_json::json!({ "purpose": c.purpose.as_str(), "policy_version": c.policy_version }));
             db::audit::record(&mut tx, event).await?;
         }
     }

@@ -162,7 +162,28 @@ pub async fn remove_member(store: Store<'_>, user: &Caller, team_id: Uuid, targe
     Ok(())
 }
 
-/// The team at a glance, cached per user (what a user sees depends on RLS).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TaskCounts {
+    pub todo: i64,
+    pub in_progress: i64,
+    pub done: i64,
+    pub cancelled: i64,
+    pub total: i64,
+}
+
+/// The team at a glance.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TeamSummary {
+    pub team_id: Uuid,
+    pub tasks: TaskCounts,
+    pub overdue: i64,
+    pub due_next_7_days: i64,
+    pub tracked_seconds_last_7_days: i64,
+    pub generated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The team at a glance as JSON, cached per user (what a user sees depends
+/// on RLS), so a cache hit is served without decoding.
 pub async fn summary(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<String> {
     let lookup = store.cache.get(CacheName::TeamSummary, user.user_id.0, team_id, "v1").await;
     if let Some(hit) = lookup.value.clone() {
@@ -172,16 +193,21 @@ pub async fn summary(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<S
     visible_role(&mut tx, user, team_id).await?;
     let s = db::teams::summary(&mut tx, team_id).await?;
     commit(tx).await?;
-    let body = serde_json::json!({
-        "team_id": team_id,
-        "tasks": { "todo": s.todo, "in_progress": s.in_progress, "done": s.done, "cancelled": s.cancelled,
-                   "total": s.todo + s.in_progress + s.done + s.cancelled },
-        "overdue": s.overdue,
-        "due_next_7_days": s.due_soon,
-        "tracked_seconds_last_7_days": s.tracked_seconds_7d,
-        "generated_at": chrono::Utc::now(),
-    })
-    .to_string();
+    let summary = TeamSummary {
+        team_id,
+        tasks: TaskCounts {
+            todo: s.todo,
+            in_progress: s.in_progress,
+            done: s.done,
+            cancelled: s.cancelled,
+            total: s.todo + s.in_progress + s.done + s.cancelled,
+        },
+        overdue: s.overdue,
+        due_next_7_days: s.due_soon,
+        tracked_seconds_last_7_days: s.tracked_seconds_7d,
+        generated_at: chrono::Utc::now(),
+    };
+    let body = serde_json::to_string(&summary)?;
     store.cache.put(&lookup, &body).await;
     Ok(body)
 }
