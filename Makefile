@@ -87,9 +87,12 @@ bench:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+	@scripts/lint-web.sh
 
 fmt:
 	cargo fmt --all
+	@test -x tests/e2e/node_modules/.bin/biome || (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+	tests/e2e/node_modules/.bin/biome format --write web
 
 # After changing a query or adding a migration: migrate the local database
 # (sqlx-cli, so nothing needs to compile first) and regenerate .sqlx/.

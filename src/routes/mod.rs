@@ -86,7 +86,7 @@ route_table! {
     "/api/v1/admin/users/{user_id}" => { patch: admin::update_user },
     // The web frontend and the interactive API docs (pages, not API operations).
     "/" => { get: site::index },
-    "/assets/{asset}" => { get: site::asset },
+    "/assets/{digest}/{path:.*}" => { get: site::asset },
     "/docs" => { get: openapi::docs_page },
     "/docs/{asset}" => { get: openapi::docs_asset },
 }

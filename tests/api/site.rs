@@ -20,14 +20,23 @@ async fn the_page_is_uncached_under_a_strict_csp_and_names_hashed_assets() {
     assert!(!html.contains("<script>") && !html.contains("style="), "no inline script or style");
     assert!(!html.contains("http://") && !html.contains("https://"), "nothing from another origin");
 
+    // `/assets/<content digest>/<file>`: the modules import each other
+    // relatively, so one digest directory names them all.
     let assets: Vec<&str> = html.split("\"/assets/").skip(1).filter_map(|rest| rest.split('"').next()).collect();
     assert_eq!(assets.len(), 2, "{html}");
-    for name in assets {
-        let hash = name.split('.').nth(1).unwrap_or_default();
+    for name in &assets {
+        let hash = name.split('/').next().unwrap_or_default();
         assert_eq!(hash.len(), 12, "content hash in {name}");
         let r = app.client.get(app.url(&format!("/assets/{name}"))).send().await.expect("asset");
         assert_eq!(r.status(), 200, "{name}");
         assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
     }
-    assert_eq!(app.get("/assets/app.000000000000.js", None).await.status, 404, "a stale hash is not served");
+    let digest = assets[0].split('/').next().unwrap_or_default();
+    // A module the entry point imports, from the same directory.
+    let module = app.client.get(app.url(&format!("/assets/{digest}/pages/tasks.js"))).send().await.expect("module");
+    assert_eq!(module.status(), 200);
+    assert!(module.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/javascript"));
+    assert_eq!(app.get("/assets/000000000000/app.js", None).await.status, 404, "a stale hash is not served");
+    assert_eq!(app.get(&format!("/assets/{digest}/../Cargo.toml"), None).await.status, 404);
+    assert_eq!(app.get(&format!("/assets/{digest}/nope.js"), None).await.status, 404);
 }

@@ -316,15 +316,33 @@ await step("an account made by the provider: first password, then deletion", asy
 
 await step("shipped size", async () => {
   const html = await (await fetch(`${base}/`)).text();
-  const assets = [...html.matchAll(/\/assets\/[^"]+/g)].map((m) => m[0]);
-  assert.equal(assets.length, 2, "one script and one stylesheet");
+  const entries = [...html.matchAll(/\/assets\/[^"]+/g)].map((m) => m[0]);
+  assert.equal(entries.length, 2, "one entry module and one stylesheet");
+  // Everything the browser fetched from /assets/: the entry module and the
+  // modules it imports, all under the same digest directory.
+  const loaded = await page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .map((e) => new URL(e.name).pathname)
+      .filter((p) => p.startsWith("/assets/")),
+  );
+  const assets = [...new Set([...entries, ...loaded])].sort();
+  const dirs = new Set(assets.map((a) => a.split("/")[2]));
+  assert.equal(dirs.size, 1, `one digest directory: ${assets}`);
+  assert.ok(assets.some((a) => a.endsWith("/pages/tasks.js")), `the page modules load: ${assets}`);
   metrics.assets = {};
+  let bytes = 0;
+  let gzipBytes = 0;
   for (const a of assets) {
     const r = await fetch(base + a);
+    assert.equal(r.status, 200, a);
     assert.match(r.headers.get("cache-control"), /immutable/);
     const body = Buffer.from(await r.arrayBuffer());
     metrics.assets[a] = { bytes: body.length, gzip_bytes: gzipSync(body).length };
+    bytes += body.length;
+    gzipBytes += metrics.assets[a].gzip_bytes;
   }
+  metrics.assets_total = { files: assets.length, bytes, gzip_bytes: gzipBytes };
   const index = await fetch(`${base}/`);
   assert.equal(index.headers.get("cache-control"), "no-cache");
   assert.match(index.headers.get("content-security-policy"), /script-src 'self'/);

@@ -1,0 +1,39 @@
+// The API client: JSON in and out, problem documents as ApiError, one
+// refresh-and-retry on a 401.
+
+import { API, currentAccessToken, refresh } from "./session.js";
+
+export { API };
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+}
+
+export async function api(method, path, body, { accept, retried } = {}) {
+  if (!currentAccessToken() && !retried && sessionStorage.getItem("tf_refresh")) await refresh();
+  const headers = {};
+  const token = currentAccessToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (accept) headers.accept = accept;
+  const r = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status === 401 && !retried && (await refresh())) return api(method, path, body, { accept, retried: true });
+  if (r.status === 204) return null;
+  const type = r.headers.get("content-type") || "";
+  if (!r.ok) throw new ApiError(r.status, type.includes("json") ? await r.json() : null);
+  if (accept === "text/csv") return r.blob();
+  return type.includes("json") ? r.json() : r.text();
+}
+
+/** The caller's teams, or none when the list cannot be had. */
+export async function myTeams() {
+  try {
+    return (await api("GET", "/teams")).items;
+  } catch {
+    return [];
+  }
+}

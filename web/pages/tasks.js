@@ -1,0 +1,370 @@
+// Tasks: the list and board, a task with its comments and time.
+
+import { ApiError, api, myTeams } from "../api.js";
+import { field, fmtDate, fmtDuration, form, h, options, painter, rerender, submitting } from "../dom.js";
+import { refreshTimer } from "../timer.js";
+
+export const STATUSES = ["todo", "in_progress", "done", "cancelled"];
+export const STATUS_LABEL = { todo: "To do", in_progress: "In progress", done: "Done", cancelled: "Cancelled" };
+export const PRIORITIES = ["low", "medium", "high", "urgent"];
+
+export async function tasksPage(params) {
+  const render = painter();
+  const view = params.get("view") || "list";
+  const state = {
+    status: params.get("status") || "",
+    q: params.get("q") || "",
+    sort: params.get("sort") || "-created_at",
+    mine: params.get("mine") === "1",
+    team_id: params.get("team_id") || "",
+  };
+  const teams = await myTeams();
+
+  const status = h(
+    "select",
+    { name: "status", "aria-label": "Status" },
+    options(["", ...STATUSES], state.status, { "": "Any status", ...STATUS_LABEL }),
+  );
+  const q = h("input", { name: "q", type: "search", placeholder: "Search", "aria-label": "Search", value: state.q });
+  const sort = h(
+    "select",
+    { name: "sort", "aria-label": "Sort" },
+    options(["-created_at", "created_at", "due_at", "-priority", "-updated_at"], state.sort, {
+      "-created_at": "Newest",
+      created_at: "Oldest",
+      due_at: "Due soonest",
+      "-priority": "Priority",
+      "-updated_at": "Recently changed",
+    }),
+  );
+  const team = h(
+    "select",
+    { name: "team_id", "aria-label": "Team" },
+    h("option", { value: "" }, "All teams"),
+    teams.map((t) => h("option", { value: t.team_id, selected: t.team_id === state.team_id }, t.name)),
+  );
+  const mine = h("input", { type: "checkbox", name: "mine", checked: state.mine });
+  const filters = h(
+    "form",
+    { class: "filters", id: "filters" },
+    status,
+    team,
+    q,
+    sort,
+    h("label", { class: "inline" }, mine, " Assigned to me"),
+    h("button", { type: "submit" }, "Apply"),
+    h(
+      "a",
+      { href: view === "board" ? "#/tasks" : "#/tasks?view=board", class: "button secondary" },
+      view === "board" ? "List view" : "Board view",
+    ),
+  );
+  filters.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    if (view === "board") p.set("view", "board");
+    if (status.value) p.set("status", status.value);
+    if (team.value) p.set("team_id", team.value);
+    if (q.value.trim()) p.set("q", q.value.trim());
+    if (sort.value !== "-created_at") p.set("sort", sort.value);
+    if (mine.checked) p.set("mine", "1");
+    location.hash = `#/tasks?${p}`;
+  });
+
+  const query = new URLSearchParams({ limit: view === "board" ? "200" : "50", sort: state.sort });
+  if (state.status && view !== "board") query.append("status", state.status);
+  if (state.q) query.set("q", state.q);
+  if (state.mine) query.set("assignee_id", "me");
+  if (state.team_id) query.set("team_id", state.team_id);
+
+  const list = h("div", { id: "task-list" });
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
+  let cursor = null;
+  async function load() {
+    const q2 = new URLSearchParams(query);
+    if (cursor) q2.set("cursor", cursor);
+    const page = await api("GET", `/tasks?${q2}`);
+    cursor = page.next_cursor;
+    more.hidden = !cursor || view === "board";
+    return page.items;
+  }
+  more.addEventListener("click", async () => list.append(...(await load()).map(taskRow)));
+
+  render(h("section", {}, h("div", { class: "row" }, h("h1", {}, "Tasks")), newTaskForm(teams), filters, list, more));
+  list.replaceChildren(h("p", { class: "muted" }, "Loading tasks…"));
+  const items = await load();
+  if (view === "board") list.replaceChildren(board(items));
+  else
+    list.replaceChildren(
+      ...(items.length ? items.map(taskRow) : [h("p", { class: "empty" }, "No tasks yet. Create one above.")]),
+    );
+}
+
+function taskRow(t) {
+  return h(
+    "a",
+    { class: "task", href: `#/tasks/${t.task_id}`, "data-task-id": t.task_id },
+    h("span", { class: `badge ${t.status}` }, STATUS_LABEL[t.status]),
+    h("span", { class: "title" }, t.title),
+    h("span", { class: `prio ${t.priority}` }, t.priority),
+    t.due_at ? h("span", { class: "muted" }, `due ${new Date(t.due_at).toLocaleDateString()}`) : null,
+    ...t.labels.map((l) => h("span", { class: "label" }, l)),
+  );
+}
+
+// Board by status: buttons move a card (keyboard-friendly); cards also drag.
+function board(items) {
+  const columns = STATUSES.map((s) => {
+    const col = h("div", { class: "column", "data-status": s }, h("h2", {}, STATUS_LABEL[s]));
+    col.addEventListener("dragover", (ev) => ev.preventDefault());
+    col.addEventListener("drop", async (ev) => {
+      ev.preventDefault();
+      const id = ev.dataTransfer.getData("text/plain");
+      if (id) await moveTask(id, s);
+    });
+    return col;
+  });
+  for (const t of items) {
+    const i = STATUSES.indexOf(t.status);
+    const card = h(
+      "div",
+      { class: "card", draggable: "true", "data-task-id": t.task_id },
+      h("a", { href: `#/tasks/${t.task_id}` }, t.title),
+      h(
+        "div",
+        { class: "moves" },
+        i > 0
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                "aria-label": `Move to ${STATUS_LABEL[STATUSES[i - 1]]}`,
+                onclick: () => moveTask(t.task_id, STATUSES[i - 1]),
+              },
+              "←",
+            )
+          : null,
+        i < STATUSES.length - 1
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                "aria-label": `Move to ${STATUS_LABEL[STATUSES[i + 1]]}`,
+                onclick: () => moveTask(t.task_id, STATUSES[i + 1]),
+              },
+              "→",
+            )
+          : null,
+      ),
+    );
+    card.addEventListener("dragstart", (ev) => ev.dataTransfer.setData("text/plain", t.task_id));
+    columns[i].append(card);
+  }
+  return h("div", { class: "board" }, columns);
+}
+
+async function moveTask(id, status) {
+  await api("PATCH", `/tasks/${id}`, { status });
+  rerender();
+}
+
+function newTaskForm(teams) {
+  const title = h("input", { name: "title", placeholder: "What needs doing?" });
+  const team = h(
+    "select",
+    { name: "team_id" },
+    h("option", { value: "" }, "Personal"),
+    teams.map((t) => h("option", { value: t.team_id }, t.name)),
+  );
+  const priority = h("select", { name: "priority" }, options(PRIORITIES, "medium"));
+  const due = h("input", { name: "due_at", type: "date" });
+  const labels = h("input", { name: "labels", placeholder: "labels, comma separated" });
+  const f = form(
+    { class: "new-task", id: "new-task" },
+    field("New task", title),
+    field("Team", team),
+    field("Priority", priority),
+    field("Due", due),
+    field("Labels", labels),
+    h("button", { type: "submit" }, "Add task"),
+  );
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(f, async () => {
+      const body = { title: title.value, priority: priority.value };
+      if (team.value) body.team_id = team.value;
+      if (due.value) body.due_at = new Date(`${due.value}T17:00:00`).toISOString();
+      const ls = labels.value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (ls.length) body.labels = ls;
+      await api("POST", "/tasks", body);
+      rerender();
+    });
+  });
+  return f;
+}
+
+export async function taskPage(id) {
+  const render = painter();
+  let task;
+  try {
+    task = await api("GET", `/tasks/${id}`);
+  } catch (e) {
+    return render(
+      h(
+        "section",
+        {},
+        h("h1", {}, "Task not found"),
+        h("p", {}, e.message),
+        h("a", { href: "#/tasks" }, "Back to tasks"),
+      ),
+    );
+  }
+  const title = h("input", { name: "title", value: task.title });
+  const description = h("textarea", { name: "description", rows: 4 }, task.description || "");
+  const status = h("select", { name: "status" }, options(STATUSES, task.status, STATUS_LABEL));
+  const priority = h("select", { name: "priority" }, options(PRIORITIES, task.priority));
+  const due = h("input", { name: "due_at", type: "date", value: task.due_at ? task.due_at.slice(0, 10) : "" });
+  const labels = h("input", { name: "labels", value: task.labels.join(", ") });
+  let assigneeField = null;
+  let assignee = null;
+  if (task.team_id) {
+    try {
+      const members = (await api("GET", `/teams/${task.team_id}/members`)).items;
+      assignee = h(
+        "select",
+        { name: "assignee_id" },
+        h("option", { value: "" }, "Nobody"),
+        members.map((m) => h("option", { value: m.user_id, selected: m.user_id === task.assignee_id }, m.display_name)),
+      );
+      assigneeField = field("Assignee", assignee);
+    } catch {
+      assigneeField = null;
+    }
+  }
+  const edit = form(
+    { id: "task-form", class: "grid" },
+    field("Title", title),
+    field("Status", status),
+    field("Priority", priority),
+    field("Due", due),
+    field("Labels", labels),
+    assigneeField,
+    field("Description", description),
+    h("button", { type: "submit" }, "Save"),
+  );
+  edit.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(edit, async () => {
+      const body = {
+        title: title.value,
+        status: status.value,
+        priority: priority.value,
+        description: description.value || null,
+        due_at: due.value ? new Date(`${due.value}T17:00:00`).toISOString() : null,
+        labels: labels.value
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
+      if (assignee) body.assignee_id = assignee.value || null;
+      await api("PATCH", `/tasks/${id}`, body);
+      rerender();
+    });
+  });
+
+  const timerButton = h("button", { type: "button", id: "timer-start" }, "Start timer");
+  timerButton.addEventListener("click", async () => {
+    try {
+      await api("POST", `/tasks/${id}/timer`);
+    } catch (e) {
+      alert(e.message);
+    }
+    await refreshTimer();
+  });
+  const del = h("button", { type: "button", class: "danger" }, "Delete task");
+  del.addEventListener("click", async () => {
+    if (!confirm("Delete this task?")) return;
+    await api("DELETE", `/tasks/${id}`);
+    location.hash = "#/tasks";
+  });
+
+  const comments = h("ol", { class: "comments", id: "comments" });
+  const body = h("textarea", { name: "body", rows: 3, placeholder: "Write a comment" });
+  const addComment = form({ id: "comment-form" }, field("Comment", body), h("button", { type: "submit" }, "Comment"));
+  addComment.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(addComment, async () => {
+      await api("POST", `/tasks/${id}/comments`, { body: body.value });
+      body.value = "";
+      await loadComments();
+    });
+  });
+  async function loadComments() {
+    const page = await api("GET", `/tasks/${id}/comments?limit=200`);
+    comments.replaceChildren(
+      ...(page.items.length
+        ? page.items.map((c) =>
+            h(
+              "li",
+              {},
+              h("strong", {}, c.author_name || "someone"),
+              h("span", { class: "muted" }, ` ${fmtDate(c.created_at)}`),
+              h("p", {}, c.body),
+            ),
+          )
+        : [h("li", { class: "empty" }, "No comments yet.")]),
+    );
+  }
+
+  const entries = h("ul", { class: "entries" });
+  const entries_ = (await api("GET", `/tasks/${id}/time-entries`)).items;
+  entries.replaceChildren(
+    ...entries_.map((e) =>
+      h("li", {}, `${fmtDate(e.started_at)}: ${e.running ? "running" : fmtDuration(e.duration_seconds)}`),
+    ),
+  );
+
+  const started = h("input", { name: "started_at", type: "datetime-local" });
+  const minutes = h("input", { name: "duration_seconds", type: "number", min: 1, max: 1440, value: 30 });
+  const manual = form(
+    { id: "entry-form", class: "inline-form" },
+    field("Started", started),
+    field("Minutes", minutes, "duration_seconds"),
+    h("button", { type: "submit" }, "Add time"),
+  );
+  manual.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(manual, async () => {
+      if (!started.value)
+        throw new ApiError(422, { errors: [{ field: "started_at", message: "pick when you started" }] });
+      await api("POST", `/tasks/${id}/time-entries`, {
+        started_at: new Date(started.value).toISOString(),
+        duration_seconds: Number(minutes.value) * 60,
+      });
+      rerender();
+    });
+  });
+
+  render(
+    h(
+      "section",
+      {},
+      h("p", {}, h("a", { href: "#/tasks" }, "← Tasks")),
+      h("h1", { id: "task-title" }, task.title),
+      h("div", { class: "row" }, timerButton, del),
+      edit,
+      h("h2", {}, "Comments"),
+      comments,
+      addComment,
+      h("h2", {}, "Time"),
+      entries,
+      manual,
+    ),
+  );
+  await loadComments();
+}
