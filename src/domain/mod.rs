@@ -1,5 +1,7 @@
 //! Domain types: parsed, valid by construction, free of the web framework and the database driver.
 
+#[cfg(test)]
+mod cases;
 pub mod comment;
 pub mod task;
 pub mod team;
