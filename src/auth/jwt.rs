@@ -177,4 +177,45 @@ mod tests {
         assert!(ours.verify(&token).is_err());
         Ok(())
     }
+
+    #[test]
+    fn an_mfa_token_is_not_an_access_token_and_the_reverse() -> Result<(), JwtError> {
+        let keys = JwtKeys::new(&settings("a-test-secret-that-is-long-enough-000"))?;
+        let user = UserId::new();
+        let (mfa, claims) = keys.issue_mfa(user)?;
+        assert_eq!(claims.sub, user.0);
+        assert_eq!(claims.exp - claims.iat, MFA_TOKEN_TTL_SECONDS);
+        assert_eq!(claims.aud, "taskflow-api:mfa");
+        assert_eq!(keys.verify_mfa(&mfa)?.jti, claims.jti);
+        assert!(keys.verify(&mfa).is_err(), "an MFA token opens no API");
+        let access = keys.issue(user, GlobalRole::Member, Uuid::new_v4())?;
+        assert!(keys.verify_mfa(&access).is_err(), "an access token is no MFA challenge");
+        Ok(())
+    }
+
+    #[test]
+    fn the_ttl_is_the_configured_one() -> Result<(), JwtError> {
+        let mut s = settings("a-test-secret-that-is-long-enough-000");
+        s.access_token_ttl_seconds = 60;
+        let keys = JwtKeys::new(&s)?;
+        assert_eq!(keys.ttl_seconds(), 60);
+        let claims = keys.verify(&keys.issue(UserId::new(), GlobalRole::Member, Uuid::new_v4())?)?;
+        assert_eq!(claims.exp - claims.iat, 60);
+        assert_eq!(claims.nbf, claims.iat);
+        assert_eq!((claims.iss.as_str(), claims.aud.as_str()), ("taskflow", "taskflow-api"));
+        Ok(())
+    }
+
+    #[test]
+    fn another_issuer_or_audience_is_refused() -> Result<(), JwtError> {
+        let ours = JwtKeys::new(&settings("a-test-secret-that-is-long-enough-000"))?;
+        for (issuer, audience) in [("elsewhere", "taskflow-api"), ("taskflow", "another-api")] {
+            let mut s = settings("a-test-secret-that-is-long-enough-000");
+            s.issuer = issuer.into();
+            s.audience = audience.into();
+            let token = JwtKeys::new(&s)?.issue(UserId::new(), GlobalRole::Member, Uuid::new_v4())?;
+            assert!(ours.verify(&token).is_err(), "{issuer}/{audience}");
+        }
+        Ok(())
+    }
 }

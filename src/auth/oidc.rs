@@ -335,3 +335,69 @@ impl OidcClient {
         Ok(claims)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every error code RFC 6749 and OpenID Connect Core define is named back;
+    /// anything else is not echoed.
+    #[rstest::rstest]
+    #[case("invalid_request")]
+    #[case("unauthorized_client")]
+    #[case("access_denied")]
+    #[case("unsupported_response_type")]
+    #[case("invalid_scope")]
+    #[case("server_error")]
+    #[case("temporarily_unavailable")]
+    #[case("interaction_required")]
+    #[case("login_required")]
+    #[case("account_selection_required")]
+    #[case("consent_required")]
+    #[case("invalid_request_uri")]
+    #[case("invalid_request_object")]
+    #[case("request_not_supported")]
+    #[case("request_uri_not_supported")]
+    #[case("registration_not_supported")]
+    fn a_defined_provider_error_is_named(#[case] code: &str) {
+        assert_eq!(provider_error(code), code);
+    }
+
+    #[rstest::rstest]
+    #[case::free_text("Your account is suspended, call 555-0100")]
+    #[case::near_miss("access_denied ")]
+    #[case::upper_case("ACCESS_DENIED")]
+    #[case::empty("")]
+    fn any_other_provider_error_is_not_echoed(#[case] code: &str) {
+        assert_eq!(provider_error(code), "an unrecognised error");
+    }
+
+    #[rstest::rstest]
+    #[case("https://id.example.com", "https://id.example.com", true)]
+    #[case("https://id.example.com/", "https://id.example.com", true)]
+    #[case("https://id.example.com", "https://id.example.com/", true)]
+    #[case("https://id.example.com/realms/a", "https://id.example.com/realms/a/", true)]
+    #[case("https://id.example.com", "https://id.example.org", false)]
+    #[case("https://id.example.com/realms/a", "https://id.example.com/realms/b", false)]
+    #[case("http://id.example.com", "https://id.example.com", false)]
+    fn issuers_compare_without_a_trailing_slash(#[case] a: &str, #[case] b: &str, #[case] same: bool) {
+        assert_eq!(same_issuer(a, b), same);
+    }
+
+    #[test]
+    fn pkce_challenges_are_unpadded_base64url_sha256() {
+        // RFC 7636 Appendix B.
+        assert_eq!(
+            sha256_b64("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn random_tokens_are_256_bits_and_distinct() {
+        let (a, b) = (random_token(), random_token());
+        assert_eq!(a.len(), 43, "32 bytes, base64url without padding");
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    }
+}

@@ -162,6 +162,82 @@ mod tests {
         Ok(())
     }
 
+    /// RFC 6238 Appendix B, SHA-1 (what authenticator apps use), 8 digits,
+    /// one case per time of the table.
+    #[rstest::rstest]
+    #[case(59, "94287082")]
+    #[case(1_111_111_109, "07081804")]
+    #[case(1_111_111_111, "14050471")]
+    #[case(1_234_567_890, "89005924")]
+    #[case(2_000_000_000, "69279037")]
+    #[case(20_000_000_000, "65353130")]
+    fn rfc_6238_sha1_vector(#[case] time: u64, #[case] code: &str) -> Result<(), TotpError> {
+        let t = Builder::new()
+            .with_digits(8)
+            .with_skew(0)
+            .with_secret(Secret::from(b"12345678901234567890".to_vec()))
+            .build()
+            .map_err(|e| TotpError::Params(e.to_string()))?;
+        assert_eq!(t.generate(time).to_string(), code);
+        Ok(())
+    }
+
+    /// Only six ASCII digits are ever compared; surrounding spaces are forgiven.
+    #[rstest::rstest]
+    #[case::exact("{code}", true)]
+    #[case::spaces_around(" {code} ", true)]
+    #[case::five_digits("12345", false)]
+    #[case::seven_digits("{code}0", false)]
+    #[case::letters("abcdef", false)]
+    #[case::inner_space("123 456", false)]
+    #[case::empty("", false)]
+    #[case::unicode_digits("١٢٣٤٥٦", false)]
+    fn code_formats(#[case] template: &str, #[case] accepted: bool) -> Result<(), TotpError> {
+        let t = totp(&[9u8; 20], "TaskFlow", "a@example.com")?;
+        let now = 1_800_000_000;
+        let raw = template.replace("{code}", &t.generate(now).to_string());
+        assert_eq!(check(&t, &raw, now).is_some(), accepted, "{raw:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn the_otpauth_url_names_issuer_and_account_without_colons() -> Result<(), TotpError> {
+        let t = totp(&[1u8; 20], "Task:Flow", "a:b@example.com")?;
+        let url = t.to_url().map_err(|e| TotpError::Params(e.to_string()))?;
+        assert!(url.starts_with("otpauth://totp/"), "{url}");
+        assert!(url.contains("digits=6") || !url.contains("digits="), "{url}");
+        assert!(url.contains("issuer=Task%20Flow"), "{url}");
+        assert!(url.contains("a%20b%40example.com") || url.contains("a%20b@example.com"), "{url}");
+        Ok(())
+    }
+
+    #[test]
+    fn secrets_are_160_random_bits_and_base32_encoded() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_eq!(a.len(), SECRET_BYTES);
+        assert_ne!(a, b);
+        assert_eq!(base32(b"12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    }
+
+    #[rstest::rstest]
+    #[case::case_folded("K7M2-Q9XD-4F", "k7m2-q9xd-4f", true)]
+    #[case::dashes_optional("k7m2q9xd4f", "k7m2-q9xd-4f", true)]
+    #[case::spaces_ignored(" k7m2 q9xd 4f ", "k7m2-q9xd-4f", true)]
+    #[case::one_character_off("k7m2-q9xd-4g", "k7m2-q9xd-4f", false)]
+    #[case::prefix_only("k7m2-q9xd", "k7m2-q9xd-4f", false)]
+    fn recovery_codes_compare_by_letters_and_digits(#[case] typed: &str, #[case] issued: &str, #[case] same: bool) {
+        assert_eq!(recovery_code_digest(typed) == recovery_code_digest(issued), same);
+    }
+
+    #[test]
+    fn recovery_codes_have_the_documented_shape() {
+        for code in new_recovery_codes() {
+            let parts: Vec<&str> = code.split('-').collect();
+            assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [4, 4, 2], "{code}");
+            assert!(code.chars().all(|c| c == '-' || "abcdefghjkmnpqrstuvwxyz23456789".contains(c)), "{code}");
+        }
+    }
+
     #[test]
     fn check_accepts_one_step_of_skew_and_reports_the_step() -> Result<(), TotpError> {
         let secret = new_secret();

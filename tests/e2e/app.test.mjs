@@ -32,6 +32,8 @@ page.on("console", (m) => {
   if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console: ${m.text()}`);
 });
 const shot = (name) => page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+let stepsPassed = 0;
+
 async function step(name, fn) {
   process.stdout.write(`[e2e] ${name} ... `);
   try {
@@ -42,6 +44,7 @@ async function step(name, fn) {
     throw e;
   }
   console.log("ok");
+  stepsPassed += 1;
 }
 
 const email = `e2e-${Date.now()}@example.test`;
@@ -350,5 +353,6 @@ await step("shipped size", async () => {
 
 assert.deepEqual(problems, [], "no page errors, console errors or CSP violations");
 await browser.close();
+metrics.steps_passed = stepsPassed;
 writeFileSync(`${out}/metrics.json`, `${JSON.stringify(metrics, null, 2)}\n`);
 console.log(`[e2e] figures: ${JSON.stringify(metrics)}`);
