@@ -10,7 +10,7 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test e2e blackbox coverage load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test e2e blackbox coverage mutants load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
@@ -19,6 +19,7 @@ help:
 	@echo "make blackbox  schemathesis, sqlmap and log checks against a fresh server (part of make test)"
 	@echo "make e2e    the web frontend in headless Chromium (part of make test) → target/e2e/"
 	@echo "make coverage  line coverage of src/ (cargo-llvm-cov) → target/coverage/"
+	@echo "make mutants   mutation testing of src/domain and the auth mechanisms (cargo-mutants, ~1 h) → target/mutants/"
 	@echo "make load   seed a large dataset into $(LOAD_DB) and load-test a release build (report in target/load/)"
 	@echo "make bench  criterion micro-benchmarks of the hot paths"
 
@@ -56,6 +57,10 @@ blackbox: services
 	@tests/blackbox/run.sh
 
 # Line coverage of src/ over the whole cargo test suite (cargo-llvm-cov).
+# Mutation testing against the unit tests (no services needed); docs/testing.md has the figures.
+mutants:
+	@scripts/mutants.sh
+
 coverage: services
 	@scripts/test-tools.sh
 	@$(ENV); scripts/db-bootstrap.sh --for-tests

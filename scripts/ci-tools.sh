@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cargo-built checkers CI needs after `make test` (cargo-llvm-cov for
-# coverage, cargo-deny and cargo-audit for the dependency gates), installed
+# coverage, cargo-deny and cargo-audit for the dependency gates, cargo-mutants
+# for mutation testing), installed
 # when missing. .ci/run starts this at low priority in the background, so the
 # compiles use the core the suites leave idle; coverage.sh and check-deps.sh
 # still install for themselves if it failed.
@@ -11,4 +12,5 @@ if ! command -v cargo-llvm-cov >/dev/null; then
 fi
 command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny
 command -v cargo-audit >/dev/null || cargo install --locked --quiet cargo-audit
-echo "[ci-tools] cargo-llvm-cov, cargo-deny and cargo-audit are installed"
+command -v cargo-mutants >/dev/null || cargo install --locked --quiet cargo-mutants
+echo "[ci-tools] cargo-llvm-cov, cargo-deny, cargo-audit and cargo-mutants are installed"

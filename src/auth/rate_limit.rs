@@ -295,4 +295,134 @@ mod tests {
         assert_eq!(longer(first, 10, "ip"), first);
         assert_eq!(longer(first, 60, "acct"), Some(Locked { seconds: 60, scope: "acct" }));
     }
+
+    #[rstest::rstest]
+    #[case::below_free(0, 5, None)]
+    #[case::one_below_free(4, 5, None)]
+    #[case::at_free(5, 5, Some(30))]
+    #[case::one_over(6, 5, Some(60))]
+    #[case::two_over(7, 5, Some(120))]
+    #[case::five_over(10, 5, Some(900))]
+    #[case::far_over(1_000_000, 5, Some(900))]
+    #[case::no_free_failures(0, 0, Some(30))]
+    #[case::account_ceiling_not_reached(99, policy::ACCOUNT_CEILING, None)]
+    #[case::account_ceiling_reached(100, policy::ACCOUNT_CEILING, Some(30))]
+    fn backoff_table(#[case] failures: u64, #[case] free: u64, #[case] seconds: Option<u64>) {
+        assert_eq!(backoff(failures, free), seconds.map(Duration::from_secs));
+    }
+
+    #[rstest::rstest]
+    #[case::first_of_ten(10, 1, 60_000, true, 9, 60)]
+    #[case::last_allowed(10, 10, 1_500, true, 0, 2)]
+    #[case::one_over(10, 11, 1_500, false, 0, 2)]
+    #[case::reset_rounds_up(10, 1, 1, true, 9, 1)]
+    #[case::expired_ttl_reads_one_second(10, 1, -2, true, 9, 1)]
+    #[case::zero_limit(0, 1, 1_000, false, 0, 1)]
+    fn decisions(
+        #[case] limit: u64,
+        #[case] count: u64,
+        #[case] ttl_ms: i64,
+        #[case] allowed: bool,
+        #[case] remaining: u64,
+        #[case] reset: u64,
+    ) {
+        let d = decide(limit, count, ttl_ms);
+        assert_eq!(d.allowed, allowed);
+        assert_eq!(d.info, RateLimitInfo { limit, remaining, reset });
+    }
+
+    #[rstest::rstest]
+    #[case::pair(0, "pair", policy::PAIR_FREE_FAILURES)]
+    #[case::ip(1, "ip", policy::IP_FREE_FAILURES)]
+    #[case::account(2, "acct", policy::ACCOUNT_CEILING)]
+    fn sign_in_throttle_scopes(#[case] index: usize, #[case] scope: &str, #[case] free: u64) {
+        let t = &Throttle::sign_in("ada@example.com", "127.0.0.2")[index];
+        assert_eq!((t.scope, t.free), (scope, free));
+        assert!(t.failures.starts_with(&format!("fail:{scope}:")) && t.lock.starts_with(&format!("lock:{scope}:")));
+        assert_eq!(t.keys(), [t.failures.clone(), t.lock.clone()]);
+    }
+
+    /// A limiter whose Redis is unreachable: it must count in-process
+    /// rather than open the gate.
+    fn without_redis() -> RateLimiter {
+        let settings = crate::config::RedisSettings {
+            url: "redis://127.0.0.1:1".to_owned().into(),
+            key_prefix: "test:".into(),
+            timeout_ms: 50,
+            cache_ttl_seconds: 60,
+        };
+        let kv = Kv::new(&settings).unwrap_or_else(|e| panic!("{e}"));
+        RateLimiter::new(kv, &crate::config::RateLimitSettings::default())
+    }
+
+    #[tokio::test]
+    async fn without_redis_requests_are_counted_in_process() {
+        let limiter = without_redis();
+        let budget = (3, Duration::from_secs(60));
+        let seen: Vec<(bool, u64)> = {
+            let mut v = Vec::new();
+            for _ in 0..4 {
+                let d = limiter.hit("k", budget).await;
+                v.push((d.allowed, d.info.remaining));
+            }
+            v
+        };
+        assert_eq!(seen, [(true, 2), (true, 1), (true, 0), (false, 0)]);
+        assert!(limiter.hit("other", budget).await.allowed, "each key has its own count");
+        let (d, revoked) = limiter.hit_and_check("k", budget, &["deny:x".into()]).await;
+        assert!(!d.allowed && !revoked, "counted on; the denylist reads empty (Postgres still refuses)");
+    }
+
+    #[tokio::test]
+    async fn without_redis_failures_lock_after_the_free_ones_and_a_success_forgets_them() {
+        let limiter = without_redis();
+        let t = Throttle::action(uuid::Uuid::new_v4(), "erasure");
+        for _ in 1..policy::ACTION_FREE_FAILURES {
+            assert_eq!(limiter.record_failure(std::slice::from_ref(&t)).await, None);
+        }
+        assert_eq!(limiter.locked(std::slice::from_ref(&t)).await, None, "not locked before the free failures run out");
+        let lock = limiter.record_failure(std::slice::from_ref(&t)).await;
+        assert_eq!(lock, Some(Locked { seconds: 30, scope: "action" }));
+        let found = limiter.locked(std::slice::from_ref(&t)).await;
+        assert!(found.is_some_and(|l| l.scope == "action" && (1..=30).contains(&l.seconds)), "{found:?}");
+        limiter.forget(std::slice::from_ref(&t)).await;
+        assert_eq!(limiter.locked(std::slice::from_ref(&t)).await, None);
+        assert_eq!(limiter.record_failure(std::slice::from_ref(&t)).await, None, "the count starts over");
+    }
+
+    #[tokio::test]
+    async fn the_longest_lock_among_throttles_is_reported() {
+        let limiter = without_redis();
+        let [pair, ip, _] = Throttle::sign_in("ada@example.com", "127.0.0.9");
+        let mut last = None;
+        for _ in 0..policy::PAIR_FREE_FAILURES + 1 {
+            last = limiter.record_failure(&[pair.clone(), ip.clone()]).await;
+        }
+        assert_eq!(
+            last,
+            Some(Locked { seconds: 60, scope: "pair" }),
+            "the pair is past its free failures, the address not"
+        );
+        assert_eq!(limiter.locked(std::slice::from_ref(&ip)).await, None);
+        assert_eq!(limiter.locked(&[ip, pair]).await.map(|l| l.scope), Some("pair"));
+    }
+
+    #[tokio::test]
+    async fn clearing_keys_forgets_their_counts() {
+        let limiter = without_redis();
+        let budget = (1, Duration::from_secs(60));
+        assert!(limiter.hit("user:1", budget).await.allowed);
+        assert!(!limiter.hit("user:1", budget).await.allowed);
+        limiter.clear(&["user:1".to_owned()]).await;
+        assert!(limiter.hit("user:1", budget).await.allowed);
+        assert_eq!(limiter.locked_for("never-locked").await, None);
+    }
+
+    #[test]
+    fn the_configured_budgets_apply_per_minute() {
+        let limiter = without_redis();
+        let defaults = crate::config::RateLimitSettings::default();
+        assert_eq!(limiter.per_user, (defaults.per_user_per_minute, Duration::from_secs(60)));
+        assert_eq!(limiter.auth_per_ip, (defaults.auth_per_ip_per_minute, Duration::from_secs(60)));
+    }
 }
