@@ -328,3 +328,163 @@ impl utoipa::IntoResponses for Errors {
         .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::DbError;
+    use crate::service::{AuthError, ServiceError};
+
+    fn status(e: impl Into<ApiError>) -> u16 {
+        e.into().status_code().as_u16()
+    }
+
+    fn info() -> crate::auth::rate_limit::RateLimitInfo {
+        crate::auth::rate_limit::RateLimitInfo { limit: 1, remaining: 0, reset: 7 }
+    }
+
+    #[rstest::rstest]
+    #[case::bad_request(ApiError::BadRequest("x".into()), 400, "bad-request")]
+    #[case::unauthorized(ApiError::Unauthorized("x"), 401, "unauthorized")]
+    #[case::forbidden(ApiError::Forbidden("x"), 403, "forbidden")]
+    #[case::not_found(ApiError::NotFound, 404, "not-found")]
+    #[case::precondition(ApiError::PreconditionFailed, 412, "precondition-failed")]
+    #[case::conflict(ApiError::Conflict("x".into()), 409, "conflict")]
+    #[case::too_large(ApiError::PayloadTooLarge { limit: 1 }, 413, "payload-too-large")]
+    #[case::media_type(ApiError::UnsupportedMediaType("x".into()), 415, "unsupported-media-type")]
+    #[case::validation(ApiError::validation("f", "m"), 422, "validation-error")]
+    #[case::too_many(ApiError::TooManyRequests(info()), 429, "too-many-requests")]
+    #[case::unavailable(ApiError::Unavailable { retry_after_seconds: 2 }, 503, "service-unavailable")]
+    #[case::internal(ApiError::internal(anyhow::anyhow!("secret cause")), 500, "internal-error")]
+    fn every_error_has_its_status_and_problem_type(#[case] e: ApiError, #[case] code: u16, #[case] slug: &str) {
+        assert_eq!(e.status_code().as_u16(), code);
+        assert_eq!(e.slug(), slug);
+        let resp = e.error_response();
+        assert_eq!(resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some(PROBLEM_JSON));
+    }
+
+    #[rstest::rstest]
+    #[case::unauthorized(ApiError::Unauthorized("x"), "www-authenticate", Some("Bearer realm=\"taskflow\""))]
+    #[case::too_many(ApiError::TooManyRequests(info()), "retry-after", Some("7"))]
+    #[case::too_many_has_ratelimit(ApiError::TooManyRequests(info()), "ratelimit-remaining", Some("0"))]
+    #[case::unavailable(ApiError::Unavailable { retry_after_seconds: 2 }, "retry-after", Some("2"))]
+    #[case::forbidden_has_no_challenge(ApiError::Forbidden("x"), "www-authenticate", None)]
+    fn errors_carry_the_headers_their_status_needs(
+        #[case] e: ApiError,
+        #[case] name: &str,
+        #[case] value: Option<&str>,
+    ) {
+        let resp = e.error_response();
+        assert_eq!(resp.headers().get(name).and_then(|v| v.to_str().ok()), value);
+    }
+
+    #[test]
+    fn a_500_says_nothing_of_its_cause() {
+        let e = ApiError::internal(anyhow::anyhow!("password=hunter2 at db.internal"));
+        assert_eq!(e.to_string(), "an unexpected error occurred");
+        assert!(format!("{e:?}").contains("hunter2"), "the cause goes to the log (Debug)");
+    }
+
+    #[rstest::rstest]
+    #[case::email("users_email_key", 409)]
+    #[case::identity("external_identities_pkey", 409)]
+    #[case::member("team_members_pkey", 409)]
+    #[case::last_owner("team_members_last_owner", 409)]
+    #[case::member_user("team_members_user_id_fkey", 422)]
+    #[case::assignee_in_team("tasks_assignee_in_team", 422)]
+    #[case::assignee_user("tasks_assignee_id_fkey", 422)]
+    #[case::personal_assignee("tasks_personal_assignee", 422)]
+    #[case::team("tasks_team_id_fkey", 422)]
+    #[case::one_timer("time_entries_one_running_timer", 409)]
+    #[case::day_long("time_entries_at_most_24h", 422)]
+    #[case::ends_after_start("time_entries_ends_after_start", 422)]
+    #[case::unknown_is_a_bug("some_new_constraint", 500)]
+    fn constraints_map_by_name(#[case] constraint: &str, #[case] code: u16) {
+        assert_eq!(constraint_error(constraint).status_code().as_u16(), code);
+        assert_eq!(status(DbError::UniqueViolation(constraint.into())), code);
+    }
+
+    #[rstest::rstest]
+    #[case::pool_timeout(DbError::PoolTimedOut, 503)]
+    #[case::session_inactive(DbError::SessionInactive, 401)]
+    #[case::rls_refused(DbError::Forbidden, 403)]
+    #[case::unrepresentable(DbError::Unrepresentable, 422)]
+    #[case::other(DbError::Other { op: "tasks.insert", source: sqlx::Error::RowNotFound }, 500)]
+    fn database_errors(#[case] e: DbError, #[case] code: u16) {
+        assert_eq!(status(e), code);
+    }
+
+    #[test]
+    fn an_unexpected_database_error_names_its_statement() {
+        let e = DbError::Other { op: "unlabelled", source: sqlx::Error::RowNotFound }.during("tasks.insert");
+        assert_eq!(e.to_string(), "tasks.insert failed");
+        assert_eq!(
+            DbError::Forbidden.during("x").to_string(),
+            DbError::Forbidden.to_string(),
+            "only Other is relabelled"
+        );
+    }
+
+    #[rstest::rstest]
+    #[case::invalid_credentials(AuthError::InvalidCredentials, 401)]
+    #[case::disabled(AuthError::AccountDisabled, 403)]
+    #[case::refresh_invalid(AuthError::InvalidRefreshToken, 401)]
+    #[case::refresh_reused(AuthError::RefreshTokenReused, 401)]
+    #[case::wrong_password(AuthError::WrongPassword { field: "password" }, 422)]
+    #[case::password_required(AuthError::PasswordRequired { field: "password" }, 422)]
+    #[case::sign_in_again(AuthError::SignInAgain, 403)]
+    #[case::locked(AuthError::Locked(info()), 429)]
+    #[case::mfa_on(AuthError::MfaAlreadyEnabled, 409)]
+    #[case::mfa_off(AuthError::MfaNotEnabled, 409)]
+    #[case::mfa_not_pending(AuthError::MfaNotPending, 409)]
+    #[case::mfa_code(AuthError::InvalidMfaCode, 422)]
+    #[case::mfa_token(AuthError::InvalidMfaToken, 401)]
+    #[case::second_factor(AuthError::WrongSecondFactor, 401)]
+    #[case::no_verified_email(AuthError::NoVerifiedEmail, 422)]
+    #[case::email_taken(AuthError::EmailTaken, 409)]
+    #[case::already_linked(AuthError::AlreadyLinked, 409)]
+    #[case::not_linked(AuthError::NotLinked, 404)]
+    #[case::last_way_in(AuthError::LastWayIn, 409)]
+    #[case::unknown_provider(AuthError::Oidc(crate::auth::oidc::OidcError::UnknownProvider), 404)]
+    #[case::bad_state(AuthError::Oidc(crate::auth::oidc::OidcError::BadState), 400)]
+    #[case::bad_id_token(AuthError::Oidc(crate::auth::oidc::OidcError::BadIdToken("x".into())), 401)]
+    #[case::provider_down(AuthError::Oidc(crate::auth::oidc::OidcError::Provider("x".into())), 500)]
+    #[case::state_store(AuthError::Oidc(crate::auth::oidc::OidcError::StateStore), 503)]
+    #[case::db(AuthError::Db(DbError::PoolTimedOut), 503)]
+    fn account_errors(#[case] e: AuthError, #[case] code: u16) {
+        assert_eq!(status(e), code);
+    }
+
+    #[test]
+    fn a_lock_answers_429_with_its_remaining_seconds() {
+        let e = AuthError::from(crate::auth::rate_limit::Locked { seconds: 42, scope: "pair" });
+        let resp = ApiError::from(e).error_response();
+        assert_eq!(resp.status().as_u16(), 429);
+        assert_eq!(resp.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("42"));
+    }
+
+    #[rstest::rstest]
+    #[case::not_found(ServiceError::NotFound, 404)]
+    #[case::forbidden(ServiceError::Forbidden("x"), 403)]
+    #[case::precondition(ServiceError::PreconditionFailed, 412)]
+    #[case::conflict(ServiceError::Conflict("x".into()), 409)]
+    #[case::invalid(ServiceError::invalid("f", "m"), 422)]
+    #[case::too_many(ServiceError::TooMany(info()), 429)]
+    #[case::auth(ServiceError::Auth(AuthError::EmailTaken), 409)]
+    #[case::db(ServiceError::Db(DbError::Forbidden), 403)]
+    fn service_errors(#[case] e: ServiceError, #[case] code: u16) {
+        assert_eq!(status(e), code);
+    }
+
+    #[test]
+    fn a_validation_problem_names_its_fields() -> Result<(), serde_json::Error> {
+        let resp = ApiError::Validation(vec![FieldError::new("title", "must not be empty")]).error_response();
+        let body = actix_web::body::to_bytes(resp.into_body());
+        let bytes = futures_util::FutureExt::now_or_never(body).and_then(Result::ok).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_slice(&bytes)?;
+        assert_eq!(json["type"], "urn:taskflow:problem:validation-error");
+        assert_eq!(json["status"], 422);
+        assert_eq!(json["errors"][0]["field"], "title");
+        Ok(())
+    }
+}

@@ -181,4 +181,20 @@ mod tests {
             assert_eq!(method_label(m), "OTHER", "{m:?}");
         }
     }
+
+    #[rstest::rstest]
+    #[case("GET", "GET")]
+    #[case("HEAD", "HEAD")]
+    #[case("POST", "POST")]
+    #[case("PUT", "PUT")]
+    #[case("PATCH", "PATCH")]
+    #[case("DELETE", "DELETE")]
+    #[case("OPTIONS", "OPTIONS")]
+    #[case("get", "OTHER")]
+    #[case("TRACE", "OTHER")]
+    #[case("ECOPROBE", "OTHER")]
+    #[case("", "OTHER")]
+    fn method_labels(#[case] method: &str, #[case] label: &str) {
+        assert_eq!(method_label(method), label);
+    }
 }

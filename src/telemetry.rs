@@ -74,4 +74,15 @@ mod tests {
         assert_eq!(mask_email("alice@example.com"), "a***@example.com");
         assert_eq!(mask_email("not-an-email"), "***");
     }
+
+    #[rstest::rstest]
+    #[case("alice@example.com", "a***@example.com", "a***@e***")]
+    #[case("élodie@exemple.fr", "é***@exemple.fr", "é***@e***")]
+    #[case("@example.com", "***@example.com", "***@e***")]
+    #[case("no-at-sign", "***", "***")]
+    #[case("a@b", "a***@b", "a***@b***")]
+    fn email_masks(#[case] email: &str, #[case] for_logs: &str, #[case] for_audit: &str) {
+        assert_eq!(mask_email(email), for_logs);
+        assert_eq!(mask_email_fully(email), for_audit);
+    }
 }

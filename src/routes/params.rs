@@ -243,4 +243,76 @@ mod tests {
         h.insert(IF_NONE_MATCH, HeaderValue::from_static(""));
         assert!(if_none_match(&h, 3).is_err());
     }
+
+    #[rstest::rstest]
+    #[case::strong("\"v7\"", Some(7))]
+    #[case::weak("W/\"v7\"", Some(7))]
+    #[case::spaces_around("  \"v12\" ", Some(12))]
+    #[case::zero("\"v0\"", Some(0))]
+    #[case::eighteen_digits("\"v999999999999999999\"", Some(999_999_999_999_999_999))]
+    #[case::nineteen_digits("\"v1000000000000000000\"", None)]
+    #[case::no_v("\"7\"", None)]
+    #[case::unquoted("v7", None)]
+    #[case::empty_version("\"v\"", None)]
+    #[case::negative("\"v-1\"", None)]
+    #[case::plus_sign("\"v+1\"", None)]
+    #[case::other_tag("\"abc\"", None)]
+    fn entity_tags(#[case] raw: &str, #[case] version: Option<i64>) {
+        assert_eq!(parse_tag(raw), version);
+    }
+
+    #[rstest::rstest]
+    #[case::absent(None, Some(None))]
+    #[case::star(Some("*"), Some(None))]
+    #[case::one(Some("\"v3\""), Some(Some(3)))]
+    #[case::first_of_a_list(Some("W/\"v4\", \"v5\""), Some(Some(4)))]
+    #[case::garbage(Some("garbage"), None)]
+    #[case::trailing_comma(Some("\"v3\","), None)]
+    #[case::star_in_a_list(Some("*, \"v3\""), None)]
+    fn if_match_demands(#[case] header: Option<&'static str>, #[case] expected: Option<Option<i64>>) {
+        let mut h = HeaderMap::new();
+        if let Some(v) = header {
+            h.insert(IF_MATCH, HeaderValue::from_static(v));
+        }
+        assert_eq!(if_match(&h).ok(), expected);
+    }
+
+    #[rstest::rstest]
+    #[case::absent(None, 3, Some(false))]
+    #[case::star(Some("*"), 3, Some(true))]
+    #[case::current(Some("\"v3\""), 3, Some(true))]
+    #[case::stale(Some("\"v2\""), 3, Some(false))]
+    #[case::in_a_list(Some("\"v1\", W/\"v3\""), 3, Some(true))]
+    #[case::malformed(Some("v3"), 3, None)]
+    fn if_none_match_answers(
+        #[case] header: Option<&'static str>,
+        #[case] version: i64,
+        #[case] expected: Option<bool>,
+    ) {
+        let mut h = HeaderMap::new();
+        if let Some(v) = header {
+            h.insert(IF_NONE_MATCH, HeaderValue::from_static(v));
+        }
+        assert_eq!(if_none_match(&h, version).ok(), expected);
+    }
+
+    #[rstest::rstest]
+    #[case::utc("2026-11-28T09:00:00Z", true)]
+    #[case::offset("2026-11-28T10:00:00+01:00", true)]
+    #[case::fraction("2026-11-28T09:00:00.123456Z", true)]
+    #[case::date_only("2026-11-28", false)]
+    #[case::no_zone("2026-11-28T09:00:00", false)]
+    #[case::space_separator_rfc3339_allows("2026-11-28 09:00:00Z", true)]
+    #[case::nonsense("yesterday", false)]
+    fn instants(#[case] raw: &str, #[case] ok: bool) {
+        assert_eq!(instant(raw).is_ok(), ok, "{raw}");
+    }
+
+    #[test]
+    fn an_offset_instant_is_the_same_moment_in_utc() {
+        assert_eq!(instant("2026-11-28T10:00:00+01:00"), instant("2026-11-28T09:00:00Z"));
+        assert!(
+            timestamp("due_at", "nope").is_err_and(|e| matches!(e, ApiError::Validation(f) if f[0].field == "due_at"))
+        );
+    }
 }
