@@ -113,4 +113,55 @@ mod tests {
         assert!(decode_time(&encode_time("-created_at", last, id), "-created_at").is_ok());
         Ok(())
     }
+
+    fn id() -> Uuid {
+        Uuid::from_u128(0x0194_f2a8_7d1e_7c3a_9b1f_2a6c_0e4d_5f60)
+    }
+
+    #[rstest::rstest]
+    #[case::created("-created_at", SortKey::Time(DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default()))]
+    #[case::due("due_at", SortKey::Time(DateTime::from_timestamp(0, 0).unwrap_or_default()))]
+    #[case::priority("-priority", SortKey::Rank(4))]
+    #[case::rank_zero("priority", SortKey::Rank(0))]
+    fn sort_key_cursors_round_trip(#[case] ordering: &str, #[case] key: SortKey) {
+        let c = encode_sort_key(ordering, &key, id());
+        assert!(c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "url-safe: {c}");
+        let (back, back_id) = decode_sort_key(&c, ordering).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back_id, id());
+        assert_eq!(format!("{back:?}"), format!("{key:?}"));
+    }
+
+    #[rstest::rstest]
+    #[case::not_base64("%%%")]
+    #[case::base64_of_garbage("bm90IGpzb24")]
+    #[case::empty("")]
+    #[case::json_without_id("eyJzIjoiY29tbWVudHMifQ")]
+    fn malformed_cursors_are_a_422_on_cursor(#[case] raw: &str) {
+        let e = decode_time(raw, "comments").err();
+        assert!(matches!(e, Some(ApiError::Validation(ref f)) if f[0].field == "cursor"), "{raw}");
+    }
+
+    #[test]
+    fn a_time_cursor_is_no_rank_cursor_and_the_reverse() {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let time = encode_time("-priority", t, id());
+        assert!(decode_sort_key(&time, "-priority").is_ok(), "a time cursor for a time key decodes");
+        let rank = encode_sort_key("-priority", &SortKey::Rank(2), id());
+        assert!(decode_time(&rank, "-priority").is_err(), "a rank cursor carries no time");
+    }
+
+    #[rstest::rstest]
+    #[case::fewer_than_limit(3, 5, 3, false)]
+    #[case::exactly_limit(5, 5, 5, false)]
+    #[case::one_more(6, 5, 5, true)]
+    #[case::empty(0, 5, 0, false)]
+    #[case::zero_limit(2, 0, 0, false)]
+    fn pages(#[case] rows: usize, #[case] limit: i64, #[case] kept: usize, #[case] has_next: bool) {
+        let (page, next) = page((0..rows).collect::<Vec<_>>(), limit, |r| format!("after {r}"));
+        assert_eq!(page.len(), kept);
+        assert_eq!(next.is_some(), has_next);
+        if has_next {
+            assert_eq!(next, Some(format!("after {}", kept - 1)), "points after the last row kept");
+        }
+    }
 }

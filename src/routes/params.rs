@@ -315,4 +315,73 @@ mod tests {
             timestamp("due_at", "nope").is_err_and(|e| matches!(e, ApiError::Validation(f) if f[0].field == "due_at"))
         );
     }
+
+    fn create(method: actix_web::http::Method, path: &str, key: Option<&str>) -> HttpRequest {
+        let mut r = actix_web::test::TestRequest::default().method(method).uri(path);
+        if let Some(k) = key {
+            r = r.insert_header(("idempotency-key", k));
+        }
+        r.to_http_request()
+    }
+
+    fn fingerprint(req: &HttpRequest, body: serde_json::Value) -> Option<Vec<u8>> {
+        idempotent::<serde_json::Value>(req, body).ok()?.key.map(|k| k.fingerprint)
+    }
+
+    #[rstest::rstest]
+    #[case::uuid_like(Some("0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60"), true)]
+    #[case::one_character(Some("x"), true)]
+    #[case::visible_punctuation(Some("a!~#"), true)]
+    #[case::longest(Some(&*"k".repeat(255)), true)]
+    #[case::too_long(Some(&*"k".repeat(256)), false)]
+    #[case::inner_space(Some("a b"), false)]
+    #[case::absent(None, true)]
+    fn idempotency_keys(#[case] key: Option<&str>, #[case] accepted: bool) {
+        let req = create(actix_web::http::Method::POST, "/api/v1/tasks", key);
+        let parsed = idempotent::<serde_json::Value>(&req, serde_json::json!({"title": "t"}));
+        assert_eq!(parsed.is_ok(), accepted);
+        if let Err(ApiError::Validation(f)) = parsed {
+            assert_eq!(f[0].field, "idempotency_key");
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_binds_method_path_and_body_but_not_key_order() {
+        use actix_web::http::Method;
+        let post = create(Method::POST, "/api/v1/tasks", Some("k1"));
+        let a = fingerprint(&post, serde_json::json!({"title": "t", "priority": "high"}));
+        assert!(a.is_some());
+        let reordered = serde_json::from_str(r#"{"priority": "high", "title": "t"}"#).unwrap_or_default();
+        assert_eq!(a, fingerprint(&post, reordered), "JSON key order does not matter");
+        assert_ne!(a, fingerprint(&post, serde_json::json!({"title": "u", "priority": "high"})), "the body does");
+        let elsewhere = create(Method::POST, "/api/v1/tasks/1/comments", Some("k1"));
+        assert_ne!(a, fingerprint(&elsewhere, serde_json::json!({"title": "t", "priority": "high"})), "the path does");
+        let put = create(Method::PUT, "/api/v1/tasks", Some("k1"));
+        assert_ne!(a, fingerprint(&put, serde_json::json!({"title": "t", "priority": "high"})), "the method does");
+        assert_eq!(a.map(|f| f.len()), Some(32), "SHA-256");
+    }
+
+    #[test]
+    fn a_body_that_does_not_fit_the_request_type_names_the_body() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Wants {
+            title: String,
+        }
+        let req = create(actix_web::http::Method::POST, "/api/v1/tasks", None);
+        let e = idempotent::<Wants>(&req, serde_json::json!({"name": "x"})).err();
+        assert!(matches!(e, Some(ApiError::Validation(ref f)) if f[0].field == "body"));
+    }
+
+    #[test]
+    fn a_replay_says_so_and_keeps_status_and_location() {
+        let resp = replay(Stored {
+            status: 201,
+            body: serde_json::json!({"id": 1}),
+            location: Some("/api/v1/tasks/1".into()),
+        });
+        assert_eq!(resp.status().as_u16(), 201);
+        assert_eq!(resp.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+        assert_eq!(resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()), Some("/api/v1/tasks/1"));
+    }
 }

@@ -358,4 +358,22 @@ mod tests {
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=cmd()"), "\"'=cmd()\"");
     }
+
+    /// CSV injection (OWASP): a cell a spreadsheet would run as a formula is
+    /// prefixed with a quote; quotes are doubled; every cell is quoted.
+    #[rstest::rstest]
+    #[case::equals("=1+1", "\"'=1+1\"")]
+    #[case::plus("+1", "\"'+1\"")]
+    #[case::minus("-1", "\"'-1\"")]
+    #[case::at("@SUM(A1)", "\"'@SUM(A1)\"")]
+    #[case::tab("\tx", "\"'\tx\"")]
+    #[case::carriage_return("\rx", "\"'\rx\"")]
+    #[case::inner_equals("a=b", "\"a=b\"")]
+    #[case::empty("", "\"\"")]
+    #[case::comma("a,b", "\"a,b\"")]
+    #[case::newline("a\nb", "\"a\nb\"")]
+    #[case::quote_and_formula("=\"x\"", "\"'=\"\"x\"\"\"")]
+    fn csv_cells(#[case] raw: &str, #[case] cell: &str) {
+        assert_eq!(super::csv_cell(raw), cell);
+    }
 }
