@@ -13,8 +13,8 @@ use super::task::{
     Assignee, Description, Labels, Limit, Priority, SortField, TaskPatch, TaskSort, TaskStatus, TaskTitle,
 };
 use super::team::{may_change_role, InvitationStatus, TeamName, TeamRole};
-use super::time_entry::{Interval, Note, ReportRange};
-use super::user::{ConsentPurpose, DisplayName, Email, GlobalRole, Password};
+use super::time_entry::{Interval, Note, ReportGrouping, ReportRange};
+use super::user::{Caller, ConsentPurpose, DisplayName, Email, GlobalRole, Password, UserId};
 use super::{parse_name, parse_text};
 
 // ---- enums: the text in the database, the JSON, and the parser agree ----
@@ -504,4 +504,43 @@ fn report_ranges(
         Ok((from, to, fixed)) => assert_eq!(got, Ok(ReportRange { from, to, fixed })),
         Err(why) => assert!(got.is_err_and(|e| e.contains(why)), "expected {why:?}"),
     }
+}
+
+/// `group_by` arrives through serde and leaves as `as_str` (in the report
+/// and the CSV file name): the two spell every grouping alike.
+#[rstest]
+#[case(ReportGrouping::User, "user")]
+#[case(ReportGrouping::Task, "task")]
+#[case(ReportGrouping::Day, "day")]
+#[case(ReportGrouping::Label, "label")]
+fn report_groupings(#[case] group: ReportGrouping, #[case] text: &str) {
+    assert_eq!(group.as_str(), text);
+    assert_eq!(serde_json::from_value::<ReportGrouping>(serde_json::json!(text)).ok(), Some(group));
+}
+
+/// What a newtype parsed is what it hands to the database.
+#[rstest]
+#[case::comment(CommentBody::parse(" said\nthis ").map(|b| b.as_str().to_owned()), " said\nthis ")]
+#[case::description(Description::parse("as typed ").map(|d| d.as_str().to_owned()), "as typed ")]
+#[case::note(Note::parse("two hours on review").map(|n| n.as_str().to_owned()), "two hours on review")]
+#[case::team(TeamName::parse(" Platform ").map(|n| n.as_str().to_owned()), "Platform")]
+#[case::title(TaskTitle::parse("Ship").map(|t| t.as_str().to_owned()), "Ship")]
+#[case::display_name(DisplayName::parse("Ada").map(|n| n.as_str().to_owned()), "Ada")]
+fn parsed_text_is_kept(#[case] parsed: Result<String, String>, #[case] stored: &str) {
+    assert_eq!(parsed.as_deref(), Ok(stored));
+}
+
+#[test]
+fn a_user_id_displays_as_its_uuid() {
+    let id = Uuid::from_u128(0x0194_f2a8_7d1e_7c3a_9b1f_2a6c_0e4d_5f60);
+    assert_eq!(UserId(id).to_string(), "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60");
+    assert_ne!(UserId::new(), UserId::new());
+}
+
+#[rstest]
+#[case(GlobalRole::Admin, true)]
+#[case(GlobalRole::Member, false)]
+fn only_a_global_admin_is_an_admin(#[case] role: GlobalRole, #[case] admin: bool) {
+    let caller = Caller { user_id: UserId::new(), role, session_id: Uuid::nil(), token_id: Uuid::nil(), expires_at: 0 };
+    assert_eq!(caller.is_admin(), admin);
 }
