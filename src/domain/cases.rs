@@ -241,18 +241,6 @@ fn a_nul_is_named_as_such() {
 }
 
 #[rstest]
-#[case(TaskTitle::MAX_CHARS, 200)]
-#[case(TeamName::MAX_CHARS, 100)]
-#[case(DisplayName::MAX_CHARS, 100)]
-#[case(Labels::MAX_CHARS, 50)]
-#[case(Description::MAX_CHARS, 20_000)]
-#[case(Note::MAX_CHARS, 2_000)]
-#[case(CommentBody::MAX_CHARS, 10_000)]
-fn the_documented_limits(#[case] limit: usize, #[case] documented: usize) {
-    assert_eq!(limit, documented);
-}
-
-#[rstest]
 #[case::title(TaskTitle::parse(&"x".repeat(200)).is_ok(), TaskTitle::parse(&"x".repeat(201)).is_err())]
 #[case::team(TeamName::parse(&"x".repeat(100)).is_ok(), TeamName::parse(&"x".repeat(101)).is_err())]
 #[case::display_name(DisplayName::parse(&"x".repeat(100)).is_ok(), DisplayName::parse(&"x".repeat(101)).is_err())]
