@@ -400,4 +400,170 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
     }
+
+    // ---- ID-token validation, against a key the test holds ----
+
+    /// RFC 8032 section 7.1, test 1: an Ed25519 key pair anyone can check.
+    const ED25519_SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    const ED25519_PUBLIC: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    const ISSUER: &str = "http://127.0.0.1:1/realm";
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+    }
+
+    /// The provider's signing key: PKCS#8 DER is a fixed prefix and the seed.
+    fn signing_key() -> jsonwebtoken::EncodingKey {
+        let mut der = hex("302e020100300506032b657004220420");
+        der.extend(hex(ED25519_SECRET));
+        jsonwebtoken::EncodingKey::from_ed_der(&der)
+    }
+
+    fn provider() -> OidcProvider {
+        OidcProvider {
+            issuer: ISSUER.into(),
+            client_id: "taskflow".into(),
+            client_secret: None,
+            scopes: vec!["openid".into()],
+            display_name: Some("Mock ID".into()),
+        }
+    }
+
+    fn discovery() -> Discovery {
+        Discovery {
+            issuer: ISSUER.into(),
+            authorization_endpoint: format!("{ISSUER}/authorize"),
+            token_endpoint: format!("{ISSUER}/token"),
+            jwks_uri: format!("{ISSUER}/jwks"),
+        }
+    }
+
+    /// A client whose discovery cache already holds the provider's document
+    /// and keys, and whose Redis is unreachable.
+    async fn client() -> OidcClient {
+        let settings = OidcSettings { providers: [("mock".to_owned(), provider())].into_iter().collect() };
+        let redis = crate::config::RedisSettings {
+            url: "redis://127.0.0.1:1".to_owned().into(),
+            key_prefix: "test:".into(),
+            timeout_ms: 50,
+            cache_ttl_seconds: 60,
+        };
+        let kv = Kv::new(&redis).unwrap_or_else(|e| panic!("{e}"));
+        let client = OidcClient::new(&settings, kv).unwrap_or_else(|e| panic!("{e}"));
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "OKP", "crv": "Ed25519", "kid": "k1", "alg": "EdDSA", "use": "sig",
+            "x": URL_SAFE_NO_PAD.encode(hex(ED25519_PUBLIC)),
+        }]});
+        let keys: JwkSet = serde_json::from_value(jwks).unwrap_or_else(|e| panic!("{e}"));
+        client.discovered.write().await.insert("mock".into(), (discovery(), keys));
+        client
+    }
+
+    fn claims(overrides: serde_json::Value) -> serde_json::Value {
+        let now = chrono::Utc::now().timestamp();
+        let mut c = serde_json::json!({
+            "iss": ISSUER, "aud": "taskflow", "sub": "user-1", "nonce": "n-1",
+            "iat": now, "exp": now + 300, "email": "ada@example.com", "email_verified": true, "name": "Ada",
+        });
+        if let (Some(c), Some(o)) = (c.as_object_mut(), overrides.as_object()) {
+            for (k, v) in o {
+                if v.is_null() {
+                    c.remove(k);
+                } else {
+                    c.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        c
+    }
+
+    fn token(claims: &serde_json::Value, kid: &str) -> String {
+        let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid.into());
+        jsonwebtoken::encode(&header, claims, &signing_key()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn validate(id_token: &str) -> Result<IdClaims, OidcError> {
+        client().await.validate("mock", &provider(), &discovery(), id_token, "n-1").await
+    }
+
+    #[tokio::test]
+    async fn a_token_the_provider_signed_for_us_yields_its_claims() {
+        let c = validate(&token(&claims(serde_json::json!({})), "k1")).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (c.sub.as_str(), c.email.as_deref(), c.email_verified),
+            ("user-1", Some("ada@example.com"), Some(true))
+        );
+        assert_eq!(c.name.as_deref(), Some("Ada"));
+    }
+
+    #[rstest::rstest]
+    #[case::wrong_nonce(serde_json::json!({"nonce": "n-2"}), "nonce")]
+    #[case::no_nonce(serde_json::json!({"nonce": null}), "nonce")]
+    #[case::another_audience(serde_json::json!({"aud": "someone-else"}), "")]
+    #[case::another_issuer(serde_json::json!({"iss": "http://127.0.0.1:1/other"}), "")]
+    #[case::expired(serde_json::json!({"exp": 1_000_000_000}), "")]
+    #[case::no_subject(serde_json::json!({"sub": null}), "")]
+    #[case::no_expiry(serde_json::json!({"exp": null}), "")]
+    #[tokio::test]
+    async fn a_token_that_does_not_hold_is_refused(#[case] overrides: serde_json::Value, #[case] says: &str) {
+        let got = validate(&token(&claims(overrides), "k1")).await;
+        assert!(matches!(&got, Err(OidcError::BadIdToken(m)) if m.contains(says)), "{:?}", got.err());
+    }
+
+    #[tokio::test]
+    async fn a_symmetric_token_is_refused_whatever_its_key() {
+        let mut header = jsonwebtoken::Header::new(Algorithm::HS256);
+        header.kid = Some("k1".into());
+        let key = jsonwebtoken::EncodingKey::from_secret(&hex(ED25519_PUBLIC)).unwrap_or_else(|e| panic!("{e}"));
+        let forged =
+            jsonwebtoken::encode(&header, &claims(serde_json::json!({})), &key).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(validate(&forged).await, Err(OidcError::BadIdToken(m)) if m.contains("not accepted")));
+    }
+
+    #[tokio::test]
+    async fn a_token_from_an_unknown_key_is_refused_after_looking_for_new_keys() {
+        // The key id is unknown, so the keys are fetched again; the provider
+        // here is unreachable, which refuses the token too.
+        assert!(validate(&token(&claims(serde_json::json!({})), "k9")).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_tampered_token_is_refused() {
+        let good = token(&claims(serde_json::json!({})), "k1");
+        let other = token(&claims(serde_json::json!({"sub": "user-2"})), "k1");
+        let parts: Vec<&str> = good.split('.').collect();
+        let other_parts: Vec<&str> = other.split('.').collect();
+        let spliced = format!("{}.{}.{}", parts[0], other_parts[1], parts[2]);
+        assert!(matches!(validate(&spliced).await, Err(OidcError::BadIdToken(_))));
+    }
+
+    #[tokio::test]
+    async fn configured_providers_are_listed_by_name_and_found_by_issuer() {
+        let c = client().await;
+        assert_eq!(c.providers(), vec![("mock", "Mock ID")]);
+        assert!(c.is_configured("mock") && !c.is_configured("other"));
+        assert_eq!(c.issuer_of("mock").ok(), Some(ISSUER));
+        assert!(matches!(c.issuer_of("other"), Err(OidcError::UnknownProvider)));
+        assert_eq!(c.name_of_issuer(&format!("{ISSUER}/")), Some("mock"), "a trailing slash does not matter");
+        assert_eq!(c.name_of_issuer("http://127.0.0.1:1/other"), None);
+    }
+
+    #[tokio::test]
+    async fn without_redis_a_sign_in_cannot_start() {
+        // The state must be stored to be checked later: no store, no sign-in.
+        let c = client().await;
+        let started = c.authorize("mock", "http://127.0.0.1/callback".into(), None).await;
+        assert!(matches!(started, Err(OidcError::StateStore)));
+        assert!(matches!(
+            c.authorize("other", "http://127.0.0.1/cb".into(), None).await,
+            Err(OidcError::UnknownProvider)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_callback_without_a_stored_state_is_refused() {
+        let c = client().await;
+        assert!(matches!(c.callback("mock", "code", "state", Some("binding")).await, Err(OidcError::StateStore)));
+    }
 }
