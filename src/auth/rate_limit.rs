@@ -148,7 +148,8 @@ impl RateLimiter {
         if map.len() > 100_000 {
             map.retain(|_, (_, until)| *until > now);
         }
-        let entry = map.entry(key.to_owned()).or_insert((0, now + window));
+        // A new counter starts expired, so the one line below opens every window.
+        let entry = map.entry(key.to_owned()).or_insert((0, now));
         if entry.1 <= now {
             *entry = (0, now + window);
         }
@@ -416,6 +417,47 @@ mod tests {
         limiter.clear(&["user:1".to_owned()]).await;
         assert!(limiter.hit("user:1", budget).await.allowed);
         assert_eq!(limiter.locked_for("never-locked").await, None);
+    }
+
+    /// The policy docs/security.md states: failures are remembered for 15
+    /// minutes and back-off never exceeds 15 minutes.
+    #[test]
+    fn the_failure_window_and_the_longest_back_off_are_fifteen_minutes() {
+        assert_eq!(policy::FAILURE_WINDOW, Duration::from_secs(900));
+        assert_eq!(policy::BACKOFF_MAX, Duration::from_secs(900));
+        assert_eq!(policy::BACKOFF_BASE, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn an_expired_window_starts_counting_again() {
+        let limiter = without_redis();
+        let window = Duration::from_millis(20);
+        assert_eq!(limiter.local_hit("k", window).0, 1);
+        assert_eq!(limiter.local_hit("k", window).0, 2);
+        std::thread::sleep(Duration::from_millis(30));
+        let (count, ttl_ms) = limiter.local_hit("k", window);
+        assert_eq!(count, 1, "a new window");
+        assert!(ttl_ms > 0, "and it lies ahead");
+        assert_eq!(limiter.local_hit("k", window).0, 2, "the new window counts on");
+    }
+
+    #[test]
+    fn a_full_table_sheds_only_expired_counters() {
+        let limiter = without_redis();
+        for i in 0..100_001 {
+            limiter.local_hit(&format!("gone:{i}"), Duration::ZERO);
+        }
+        let live = Duration::from_secs(60);
+        limiter.local_hit("live", live);
+        limiter.local_hit("live", live);
+        let size = || limiter.local.lock().map(|m| m.len()).unwrap_or_default();
+        assert!(size() <= 2, "the expired counters went when the table filled: {}", size());
+        for i in 0..100_001 {
+            limiter.local_hit(&format!("kept:{i}"), live);
+        }
+        limiter.local_hit("trigger", live);
+        assert_eq!(limiter.local_hit("live", live).0, 3, "live counters survive a clean-up");
+        assert!(size() > 100_000);
     }
 
     #[test]
