@@ -209,6 +209,15 @@ mod tests {
     }
 
     #[test]
+    fn recovery_codes_draw_on_the_whole_alphabet() {
+        // 100 characters from 31 symbols: fewer than 15 distinct ones would
+        // be a chance below 1e-20, or a skewed draw.
+        let seen: std::collections::HashSet<char> =
+            new_recovery_codes().concat().chars().filter(|c| *c != '-').collect();
+        assert!(seen.len() >= 15, "{seen:?}");
+    }
+
+    #[test]
     fn recovery_codes_have_the_documented_shape() {
         for code in new_recovery_codes() {
             let parts: Vec<&str> = code.split('-').collect();
@@ -239,6 +248,7 @@ mod tests {
             keys: [("k1".to_owned(), STANDARD.encode([7u8; 32]).into())].into_iter().collect(),
         };
         let b = SecretBox::new(&settings)?;
+        assert_eq!(b.issuer(), "TaskFlow", "the name authenticator apps show");
         let sealed = b.seal(b"secret-bytes", b"alice")?;
         assert_ne!(sealed.ciphertext, b"secret-bytes");
         assert_eq!(b.open(&sealed, b"alice")?, b"secret-bytes");
