@@ -4,13 +4,13 @@
 use secrecy::SecretString;
 
 use super::sessions::deny_session;
-use super::{Auth, AuthError};
+use super::{commit, Auth, AuthError};
 use crate::auth::password;
 use crate::auth::rate_limit::Throttle;
 use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
 use crate::db::users::UserRow;
-use crate::db::{self, begin_as, Actor, DbError, Tx};
+use crate::db::{self, begin_as, Actor, Tx};
 use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password, UserId};
 
 type Result<T> = std::result::Result<T, AuthError>;
@@ -19,11 +19,6 @@ pub struct NewAccount {
     pub email: Email,
     pub password: Password,
     pub display_name: DisplayName,
-}
-
-pub(crate) async fn commit(tx: Tx) -> Result<()> {
-    tx.commit().await.map_err(DbError::from)?;
-    Ok(())
 }
 
 /// Creates an account. The transaction acts as the new user, so the RLS insert

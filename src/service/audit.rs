@@ -15,7 +15,7 @@ pub async fn standalone(pool: &crate::db::Pool, user: &Caller, event: Event) -> 
     let actor = db::Actor::Account { user_id: user.user_id, role: user.role };
     let mut tx = db::begin_as(pool, &actor).await?;
     db::audit::record(&mut tx, event).await?;
-    tx.commit().await.map_err(DbError::from)
+    super::commit(tx).await
 }
 
 /// The caller's own events (as actor or subject).

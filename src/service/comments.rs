@@ -77,5 +77,5 @@ pub async fn delete(store: Store<'_>, user: &Caller, task_id: Uuid, comment_id: 
         return Err(ServiceError::Forbidden("only the author or a team admin deletes a comment"));
     }
     db::comments::delete(&mut tx, task_id, comment_id).await?;
-    commit(tx).await
+    Ok(commit(tx).await?)
 }

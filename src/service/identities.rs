@@ -5,9 +5,9 @@
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::accounts::{commit, confirm_presence, Guarded};
+use super::accounts::{confirm_presence, Guarded};
 use super::sessions::{start, LoginOutcome};
-use super::{Auth, AuthError};
+use super::{commit, Auth, AuthError};
 use crate::auth::oidc::{same_issuer, Authorization, OidcClient, VerifiedIdentity};
 use crate::db::audit::Event;
 use crate::db::{self, begin_as, Actor, DbError};
@@ -64,7 +64,7 @@ pub async fn unlink(auth: Auth<'_>, oidc: &OidcClient, caller: &Caller, name: &s
     let details = serde_json::json!({ "issuer": linked.issuer });
     let event = Event::new("auth.identity_unlinked").actor(caller.user_id.0).subject(caller.user_id.0).details(details);
     db::audit::record(&mut tx, event).await?;
-    commit(tx).await
+    Ok(commit(tx).await?)
 }
 
 /// Starts linking a provider to the caller's account. Linking adds a way in,

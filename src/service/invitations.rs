@@ -89,7 +89,7 @@ pub async fn revoke(store: Store<'_>, user: &Caller, team_id: Uuid, invitation_i
     db::invitations::respond(&mut tx, invitation_id, InvitationStatus::Revoked).await?;
     let event = Event::new("team.invitation_revoked").actor(user.user_id.0).team(team_id).target(invitation_id);
     db::audit::record(&mut tx, event).await?;
-    commit(tx).await
+    Ok(commit(tx).await?)
 }
 
 pub async fn mine(
@@ -138,5 +138,5 @@ pub async fn decline(store: Store<'_>, user: &Caller, invitation_id: Uuid) -> Re
     let me = user.user_id.0;
     let event = Event::new("team.invitation_declined").actor(me).subject(me).team(inv.team_id).target(invitation_id);
     db::audit::record(&mut tx, event).await?;
-    commit(tx).await
+    Ok(commit(tx).await?)
 }

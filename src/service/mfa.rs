@@ -6,9 +6,9 @@ use secrecy::SecretString;
 use serde::Serialize;
 use std::time::Duration;
 
-use super::accounts::{commit, confirm_presence, count_failure, guard, Guarded};
+use super::accounts::{confirm_presence, count_failure, guard, Guarded};
 use super::sessions::{audit_failure, start, TokenPair};
-use super::{Auth, AuthError};
+use super::{commit, Auth, AuthError};
 use crate::auth::rate_limit::Throttle;
 use crate::auth::totp::{self, Sealed};
 use crate::db::audit::Event;
@@ -135,7 +135,7 @@ pub async fn disable(
     require_current_code(auth, &mut tx, user.user_id, code, Guarded::MfaDisable).await?;
     db::mfa::delete(&mut tx, user.user_id).await?;
     db::audit::record(&mut tx, Event::new("mfa.disabled").actor(user.user_id.0).subject(user.user_id.0)).await?;
-    commit(tx).await
+    Ok(commit(tx).await?)
 }
 
 /// Needs the password (or a fresh provider sign-in) as well as a current

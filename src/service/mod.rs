@@ -152,9 +152,10 @@ pub(crate) async fn begin(pool: &Pool, user: &Caller) -> Result<Tx> {
     Ok(db::begin_as(pool, &Actor::from(user)).await?)
 }
 
-pub(crate) async fn commit(tx: Tx) -> Result<()> {
-    tx.commit().await.map_err(DbError::from)?;
-    Ok(())
+/// Commits a use case's transaction. The error is the db layer's, so `?`
+/// turns it into whichever error the use case returns.
+pub(crate) async fn commit(tx: Tx) -> std::result::Result<(), DbError> {
+    tx.commit().await.map_err(DbError::from)
 }
 
 /// The caller's power in a team: their membership role, or owner-equivalent

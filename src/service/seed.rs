@@ -324,7 +324,7 @@ pub async fn run(pool: &Pool, profile_name: &str) -> anyhow::Result<Report> {
         db::seed::comments(&mut tx, &data.comments).await?,
         db::seed::entries(&mut tx, &data.entries).await?,
     ];
-    tx.commit().await.map_err(db::DbError::from)?;
+    super::commit(tx).await?;
     Ok(Report { logins: p.users.iter().map(|u| (u.email.clone(), u.role)).collect(), password: p.password, inserted })
 }
 

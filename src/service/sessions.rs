@@ -11,8 +11,7 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 use uuid::Uuid;
 
-use super::accounts::commit;
-use super::{Auth, AuthError};
+use super::{commit, Auth, AuthError};
 use crate::auth::extractor::{denied_session_key, denied_token_key};
 use crate::auth::password;
 use crate::auth::rate_limit::{Locked, Throttle};
