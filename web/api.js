@@ -29,10 +29,26 @@ export async function api(method, path, body, { accept, retried } = {}) {
   return type.includes("json") ? r.json() : r.text();
 }
 
+/**
+ * Every item of a paged list: follows `next_cursor` 200 at a time, so a
+ * long list is never cut short on screen.
+ */
+export async function apiAll(path) {
+  const sep = path.includes("?") ? "&" : "?";
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await api("GET", `${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
 /** The caller's teams, or none when the list cannot be had. */
 export async function myTeams() {
   try {
-    return (await api("GET", "/teams")).items;
+    return await apiAll("/teams");
   } catch {
     return [];
   }

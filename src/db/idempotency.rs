@@ -9,6 +9,7 @@ pub struct StoredRow {
     pub status: Option<i16>,
     pub response: Option<serde_json::Value>,
     pub location: Option<String>,
+    pub etag: Option<String>,
 }
 
 /// Claims `key` for this request. True: the caller goes ahead and must
@@ -21,7 +22,7 @@ pub async fn claim(tx: &mut Tx, user: UserId, key: &str, request_hash: &[u8]) ->
         r#"insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, $3)
            on conflict (user_id, key) do update
                set request_hash = excluded.request_hash, status = null, response = null,
-                   location = null, created_at = now()
+                   location = null, etag = null, created_at = now()
                where idempotency_keys.created_at < now() - interval '24 hours'
            returning true as "fresh!""#,
         user.0,
@@ -38,7 +39,7 @@ pub async fn find(tx: &mut Tx, user: UserId, key: &str) -> Result<Option<StoredR
     let _timer = crate::metrics::db_timer("idempotency.find");
     let row = sqlx::query_as!(
         StoredRow,
-        "select request_hash, status, response, location from idempotency_keys where user_id = $1 and key = $2",
+        "select request_hash, status, response, location, etag from idempotency_keys where user_id = $1 and key = $2",
         user.0,
         key,
     )
@@ -48,22 +49,25 @@ pub async fn find(tx: &mut Tx, user: UserId, key: &str) -> Result<Option<StoredR
     Ok(row)
 }
 
-pub async fn complete(
-    tx: &mut Tx,
-    user: UserId,
-    key: &str,
-    status: i16,
-    response: &serde_json::Value,
-    location: Option<&str>,
-) -> Result<(), DbError> {
+/// The response to replay: status, body and the headers that describe it.
+pub struct Completion<'a> {
+    pub status: i16,
+    pub response: &'a serde_json::Value,
+    pub location: Option<&'a str>,
+    pub etag: Option<&'a str>,
+}
+
+pub async fn complete(tx: &mut Tx, user: UserId, key: &str, c: Completion<'_>) -> Result<(), DbError> {
     let _timer = crate::metrics::db_timer("idempotency.complete");
     sqlx::query!(
-        "update idempotency_keys set status = $3, response = $4, location = $5 where user_id = $1 and key = $2",
+        "update idempotency_keys set status = $3, response = $4, location = $5, etag = $6
+         where user_id = $1 and key = $2",
         user.0,
         key,
-        status,
-        response,
-        location,
+        c.status,
+        c.response,
+        c.location,
+        c.etag,
     )
     .execute(&mut **tx)
     .await

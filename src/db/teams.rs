@@ -7,6 +7,7 @@ use super::{at, DbError, Tx};
 use crate::domain::team::{TeamName, TeamRole};
 use crate::domain::user::{Email, UserId};
 
+#[derive(Clone)]
 pub struct TeamRow {
     pub team_id: Uuid,
     pub name: String,
@@ -45,8 +46,15 @@ pub async fn create(tx: &mut Tx, team_id: Uuid, name: &TeamName, creator: UserId
 }
 
 /// The caller's teams, by name.
-pub async fn list_mine(tx: &mut Tx, me: UserId) -> Result<Vec<TeamRow>, DbError> {
+/// The caller's teams by name, after `after` (a name and id) when given.
+pub async fn list_mine(
+    tx: &mut Tx,
+    me: UserId,
+    after: Option<(&str, Uuid)>,
+    limit: i64,
+) -> Result<Vec<TeamRow>, DbError> {
     let _timer = crate::metrics::db_timer("teams.list_mine");
+    let (after_name, after_id) = after.unzip();
     let rows = sqlx::query_as!(
         TeamRow,
         r#"select t.team_id, t.name, tm.role as "my_role?: _",
@@ -54,8 +62,13 @@ pub async fn list_mine(tx: &mut Tx, me: UserId) -> Result<Vec<TeamRow>, DbError>
                   t.created_at, t.updated_at
            from teams t
            join team_members tm on tm.team_id = t.team_id and tm.user_id = $1
-           order by lower(t.name), t.team_id"#,
+           where ($2::text is null or (lower(t.name), t.team_id) > (lower($2), $3))
+           order by lower(t.name), t.team_id
+           limit $4"#,
         me.0,
+        after_name,
+        after_id,
+        limit,
     )
     .fetch_all(&mut **tx)
     .await
@@ -115,16 +128,36 @@ pub async fn my_role(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<Te
     Ok(r)
 }
 
-pub async fn members(tx: &mut Tx, team_id: Uuid) -> Result<Vec<MemberRow>, DbError> {
+/// A team's members, owners first, then by name; after `after` (the
+/// position `TeamRole::listing_rank`, a name and an id) when given.
+pub async fn members(
+    tx: &mut Tx,
+    team_id: Uuid,
+    after: Option<(i32, &str, Uuid)>,
+    limit: i64,
+) -> Result<Vec<MemberRow>, DbError> {
     let _timer = crate::metrics::db_timer("teams.members");
+    let (after_rank, after_name, after_id) = match after {
+        Some((r, n, i)) => (Some(r), Some(n), Some(i)),
+        None => (None, None, None),
+    };
+    // The `case` is `TeamRole::listing_rank`, which cursors carry.
     let rows = sqlx::query_as!(
         MemberRow,
         r#"select tm.user_id, u.email, u.display_name, tm.role as "role: _", tm.created_at as joined_at
            from team_members tm join users u on u.user_id = tm.user_id
            where tm.team_id = $1
+             and ($2::int is null
+                  or (case tm.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end,
+                      lower(u.display_name), tm.user_id) > ($2, lower($3), $4))
            order by case tm.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end,
-                    lower(u.display_name), tm.user_id"#,
+                    lower(u.display_name), tm.user_id
+           limit $5"#,
         team_id,
+        after_rank,
+        after_name,
+        after_id,
+        limit,
     )
     .fetch_all(&mut **tx)
     .await

@@ -46,6 +46,17 @@ impl TeamRole {
     pub fn can_moderate(self) -> bool {
         self >= TeamRole::Admin
     }
+
+    /// Where a member stands in the member list: owners (0) first, viewers
+    /// (3) last. `db::teams::members` orders by the same numbers.
+    pub fn listing_rank(self) -> i32 {
+        match self {
+            TeamRole::Owner => 0,
+            TeamRole::Admin => 1,
+            TeamRole::Member => 2,
+            TeamRole::Viewer => 3,
+        }
+    }
 }
 
 impl std::str::FromStr for TeamRole {
@@ -129,6 +140,12 @@ mod tests {
         assert!(Viewer < Member && Member < Admin && Admin < Owner);
         assert!(!Viewer.can_write_tasks() && Member.can_write_tasks());
         assert!(!Member.can_moderate() && Admin.can_moderate());
+    }
+
+    #[test]
+    fn the_member_list_puts_the_powerful_first() {
+        let ranks: Vec<i32> = [Owner, Admin, Member, Viewer].map(TeamRole::listing_rank).to_vec();
+        assert_eq!(ranks, vec![0, 1, 2, 3]);
     }
 
     #[test]

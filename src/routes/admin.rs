@@ -55,7 +55,7 @@ fn admin_user(row: crate::db::users::UserRow) -> AdminUser {
     AdminUser { user: UserResponse::from(row), disabled }
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", summary = "Accounts by email (global admins)", params(ListUsersQuery), responses((status = 200, description = "A page of accounts", body = UserPage), Errors))]
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", summary = "Accounts by email (global admins)", params(ListUsersQuery), responses((status = 200, description = "A page of accounts (`Link` to the next)", body = UserPage), Errors))]
 #[tracing::instrument(name = "admin.users.list", skip_all)]
 pub async fn list_users(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: ListUsersQuery = params::query(&req)?;
@@ -63,7 +63,8 @@ pub async fn list_users(state: web::Data<AppState>, user: Caller, req: HttpReque
     let search = q.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
     let rows = admin::list_users(state.store(), &user, search.as_deref(), q.cursor.as_deref(), limit.0 + 1).await?;
     let (rows, next_cursor) = super::cursor::page(rows, limit.0, |r| r.email.clone());
-    Ok(HttpResponse::Ok().json(UserPage { items: rows.into_iter().map(admin_user).collect(), next_cursor }))
+    let page = UserPage { items: rows.into_iter().map(admin_user).collect(), next_cursor };
+    Ok(super::cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }
 
 #[utoipa::path(patch, path = "/api/v1/admin/users/{user_id}", tag = "admin", summary = "Change an account's role or disable it", params(("user_id" = Uuid, Path, description = "User id")), request_body = PatchUserRequest, responses((status = 200, description = "The account", body = AdminUser), Errors))]

@@ -5,11 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::{Created, Idempotent};
-use super::{cursor, params};
+use super::cursor::{self, PageQuery};
+use super::params::{self, Created, Idempotent};
 use crate::db::comments::CommentRow;
 use crate::domain::comment::CommentBody;
-use crate::domain::task::Limit;
 use crate::domain::user::Caller;
 use crate::error::ApiError;
 use crate::error::Errors;
@@ -65,21 +64,11 @@ pub struct CommentRequest {
     body: String,
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<i64>,
-    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
-    cursor: Option<String>,
-}
-
 fn body(raw: &str) -> Result<CommentBody, ApiError> {
     CommentBody::parse(raw).map_err(|m| ApiError::validation("body", m))
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/comments", tag = "comments", summary = "Comments on a task, oldest first", params(("task_id" = Uuid, Path, description = "Task id"), PageQuery), responses((status = 200, description = "A page of comments", body = CommentPage), Errors))]
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/comments", tag = "comments", summary = "Comments on a task, oldest first", params(("task_id" = Uuid, Path, description = "Task id"), PageQuery), responses((status = 200, description = "A page of comments (`Link` to the next)", body = CommentPage), Errors))]
 #[tracing::instrument(name = "comments.list", skip_all)]
 pub async fn list_comments(
     state: web::Data<AppState>,
@@ -88,13 +77,24 @@ pub async fn list_comments(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let q: PageQuery = params::query(&req)?;
-    let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
+    let limit = q.limit()?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
-    let rows = comments::list(state.store(), &user, path.into_inner(), after, limit.0 + 1).await?;
-    let (rows, next_cursor) =
-        cursor::page(rows, limit.0, |r| cursor::encode_time(ORDERING, r.created_at, r.comment_id));
-    Ok(HttpResponse::Ok()
-        .json(CommentPage { items: rows.into_iter().map(CommentResponse::from).collect(), next_cursor }))
+    let rows = comments::list(state.store(), &user, path.into_inner(), after, limit + 1).await?;
+    let (rows, next_cursor) = cursor::page(rows, limit, |r| cursor::encode_time(ORDERING, r.created_at, r.comment_id));
+    let page = CommentPage { items: rows.into_iter().map(CommentResponse::from).collect(), next_cursor };
+    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/comments/{comment_id}", tag = "comments", summary = "One comment", params(("task_id" = Uuid, Path, description = "Task id"), ("comment_id" = Uuid, Path, description = "Comment id")), responses((status = 200, description = "The comment", body = CommentResponse), Errors))]
+#[tracing::instrument(name = "comments.get", skip_all)]
+pub async fn get_comment(
+    state: web::Data<AppState>,
+    user: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (task_id, comment_id) = path.into_inner();
+    let row = comments::get(state.store(), &user, task_id, comment_id).await?;
+    Ok(HttpResponse::Ok().json(CommentResponse::from(row)))
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks/{task_id}/comments", tag = "comments", summary = "Comment on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CommentRequest, responses((status = 201, description = "The comment", body = CommentResponse), Errors))]

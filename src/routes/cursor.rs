@@ -1,6 +1,8 @@
 //! Opaque keyset cursors: base64url of a small JSON document naming the sort
 //! it belongs to, so a cursor reused with another sort is refused.
 
+use actix_web::http::header::{HeaderName, LINK};
+use actix_web::{HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Datelike, Utc};
@@ -8,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::tasks::SortKey;
+use crate::domain::task::Limit;
 use crate::error::ApiError;
 
 #[derive(Serialize, Deserialize, PartialEq, Debug)]
@@ -18,6 +21,9 @@ struct Payload {
     t: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     r: Option<i32>,
+    /// A text key (a name), for lists ordered by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    k: Option<String>,
     id: Uuid,
 }
 
@@ -45,7 +51,7 @@ pub fn encode_sort_key(ordering: &str, key: &SortKey, id: Uuid) -> String {
         SortKey::Time(t) => (Some(*t), None),
         SortKey::Rank(r) => (None, Some(*r)),
     };
-    encode(&Payload { s: ordering.into(), t, r, id })
+    encode(&Payload { s: ordering.into(), t, r, k: None, id })
 }
 
 pub fn decode_sort_key(raw: &str, ordering: &str) -> Result<(SortKey, Uuid), ApiError> {
@@ -58,12 +64,65 @@ pub fn decode_sort_key(raw: &str, ordering: &str) -> Result<(SortKey, Uuid), Api
 }
 
 pub fn encode_time(ordering: &str, t: DateTime<Utc>, id: Uuid) -> String {
-    encode(&Payload { s: ordering.into(), t: Some(t), r: None, id })
+    encode(&Payload { s: ordering.into(), t: Some(t), r: None, k: None, id })
 }
 
 pub fn decode_time(raw: &str, ordering: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
     let p = decode(raw, ordering)?;
     p.t.map(|t| (t, p.id)).ok_or_else(|| ApiError::validation("cursor", "is not a cursor this list issued"))
+}
+
+/// A cursor for a list ordered by an optional rank, then a name, then an id
+/// (teams by name; members by role, then name).
+pub fn encode_named(ordering: &str, rank: Option<i32>, name: &str, id: Uuid) -> String {
+    encode(&Payload { s: ordering.into(), t: None, r: rank, k: Some(name.to_owned()), id })
+}
+
+pub fn decode_named(raw: &str, ordering: &str) -> Result<(Option<i32>, String, Uuid), ApiError> {
+    let p = decode(raw, ordering)?;
+    match (p.t, p.k) {
+        (None, Some(k)) => Ok((p.r, k, p.id)),
+        _ => Err(ApiError::validation("cursor", "is not a cursor this list issued")),
+    }
+}
+
+/// `?limit=&cursor=`: the paging parameters of a list with no filters.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page's length, from `limit`.
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        Limit::parse(self.limit).map(|l| l.0).map_err(|m| ApiError::validation("limit", m))
+    }
+}
+
+/// `Link: <…>; rel="next"` (RFC 8288) for a page with a next one: the
+/// request's own path and query with `cursor` replaced, so a client can
+/// follow links without knowing the parameters.
+pub fn next_link(req: &HttpRequest, next: Option<&str>) -> Option<(HeaderName, String)> {
+    let next = next?;
+    let mut pairs: Vec<(String, String)> = serde_html_form::from_str(req.query_string()).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "cursor");
+    pairs.push(("cursor".into(), next.into()));
+    let query = serde_html_form::to_string(&pairs).ok()?;
+    Some((LINK, format!("<{}?{query}>; rel=\"next\"", req.path())))
+}
+
+/// A page's 200: the body, with `Link` when there is a next page.
+pub fn respond<T: Serialize>(req: &HttpRequest, next: Option<&str>, body: &T) -> HttpResponse {
+    let mut resp = HttpResponse::Ok();
+    if let Some(link) = next_link(req, next) {
+        resp.insert_header(link);
+    }
+    resp.json(body)
 }
 
 /// Lists are fetched with `limit + 1` rows: keeps `limit`, and when there
@@ -105,6 +164,7 @@ mod tests {
                 s: "-created_at".into(),
                 t: Some(t),
                 r: None,
+                k: None,
                 id,
             })?);
             assert!(decode_time(&forged, "-created_at").is_err(), "{raw}");
@@ -163,5 +223,59 @@ mod tests {
         if has_next {
             assert_eq!(next, Some(format!("after {}", kept - 1)), "points after the last row kept");
         }
+    }
+
+    fn link(uri: &str, next: Option<&str>) -> Option<String> {
+        let req = actix_web::test::TestRequest::with_uri(uri).to_http_request();
+        next_link(&req, next).map(|(name, value)| {
+            assert_eq!(name, LINK);
+            value
+        })
+    }
+
+    /// RFC 8288 `rel="next"`: the same list with the cursor replaced, other
+    /// parameters (repeated ones too) kept in order and re-encoded.
+    #[rstest::rstest]
+    #[case::no_query("/api/v1/teams", "abc", "</api/v1/teams?cursor=abc>; rel=\"next\"")]
+    #[case::keeps_filters(
+        "/api/v1/tasks?status=todo&status=done&limit=2",
+        "abc",
+        "</api/v1/tasks?status=todo&status=done&limit=2&cursor=abc>; rel=\"next\""
+    )]
+    #[case::replaces_the_cursor(
+        "/api/v1/tasks?cursor=old&limit=2",
+        "new",
+        "</api/v1/tasks?limit=2&cursor=new>; rel=\"next\""
+    )]
+    #[case::re_encodes(
+        "/api/v1/time-entries?from=2026-11-01T00%3A00%3A00%2B01%3A00",
+        "n",
+        "</api/v1/time-entries?from=2026-11-01T00%3A00%3A00%2B01%3A00&cursor=n>; rel=\"next\""
+    )]
+    fn next_links(#[case] uri: &str, #[case] next: &str, #[case] expected: &str) {
+        assert_eq!(link(uri, Some(next)).as_deref(), Some(expected));
+    }
+
+    #[test]
+    fn the_last_page_has_no_link() {
+        assert_eq!(link("/api/v1/tasks?limit=2", None), None);
+    }
+
+    #[rstest::rstest]
+    #[case::team(None, "Platform")]
+    #[case::member(Some(2), "Ada Lovelace")]
+    #[case::unicode(Some(0), "Zoë \u{1F600}")]
+    fn named_cursors_round_trip(#[case] rank: Option<i32>, #[case] name: &str) {
+        let c = encode_named("members", rank, name, id());
+        let (r, n, i) = decode_named(&c, "members").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r, n.as_str(), i), (rank, name, id()));
+        assert!(decode_named(&c, "teams").is_err(), "bound to its ordering");
+    }
+
+    #[test]
+    fn a_time_cursor_is_no_named_cursor() {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        assert!(decode_named(&encode_time("teams", t, id()), "teams").is_err());
+        assert!(decode_time(&encode_named("teams", None, "x", id()), "teams").is_err());
     }
 }

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::cursor::{self, PageQuery};
+use super::params;
 use super::teams::TeamResponse;
-use super::{cursor, params};
 use crate::db::invitations::{InvitationRow, OpenInvitationRow};
-use crate::domain::task::Limit;
 use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::user::Caller;
 use crate::domain::user::Email;
@@ -109,24 +109,13 @@ fn default_role() -> TeamRole {
     TeamRole::Member
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<i64>,
-    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
-    cursor: Option<String>,
-}
-
 /// Where a page starts (after this key) and how long it is.
 type PageStart = (Option<(DateTime<Utc>, Uuid)>, i64);
 
 fn page_params(req: &HttpRequest, ordering: &str) -> Result<PageStart, ApiError> {
     let q: PageQuery = params::query(req)?;
-    let limit = Limit::parse(q.limit).map_err(|m| ApiError::validation("limit", m))?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ordering)).transpose()?;
-    Ok((after, limit.0))
+    Ok((after, q.limit()?))
 }
 
 #[utoipa::path(post, path = "/api/v1/teams/{team_id}/invitations", tag = "teams", summary = "Invite someone by email (owner/admin)", description = "Answers 202 with the same body whether or not an account has this email: inviting tells nobody who has an account. The invitee sees it in `GET /api/v1/me/invitations` (also after signing up with that address) and accepts or declines; it expires after 7 days. A new invitation to the same address replaces an open one.", params(("team_id" = Uuid, Path, description = "Team id")), request_body = InviteRequest, responses((status = 202, description = "The invitation is open", body = InvitationResponse), Errors))]
@@ -143,7 +132,7 @@ pub async fn create_invitation(
     Ok(HttpResponse::Accepted().json(InvitationResponse::from(row)))
 }
 
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/invitations", tag = "teams", summary = "The team's invitations, newest first (owner/admin)", params(("team_id" = Uuid, Path, description = "Team id"), PageQuery), responses((status = 200, description = "A page of invitations", body = InvitationPage), Errors))]
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/invitations", tag = "teams", summary = "The team's invitations, newest first (owner/admin)", params(("team_id" = Uuid, Path, description = "Team id"), PageQuery), responses((status = 200, description = "A page of invitations (`Link` to the next)", body = InvitationPage), Errors))]
 #[tracing::instrument(name = "invitations.list", skip_all)]
 pub async fn list_invitations(
     state: web::Data<AppState>,
@@ -155,8 +144,8 @@ pub async fn list_invitations(
     let rows = invitations::list_for_team(state.store(), &user, path.into_inner(), after, limit + 1).await?;
     let (rows, next_cursor) =
         cursor::page(rows, limit, |r| cursor::encode_time(TEAM_ORDERING, r.created_at, r.invitation_id));
-    let items = rows.into_iter().map(InvitationResponse::from).collect();
-    Ok(HttpResponse::Ok().json(InvitationPage { items, next_cursor }))
+    let page = InvitationPage { items: rows.into_iter().map(InvitationResponse::from).collect(), next_cursor };
+    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{team_id}/invitations/{invitation_id}", tag = "teams", summary = "Revoke an open invitation (owner/admin)", params(("team_id" = Uuid, Path, description = "Team id"), ("invitation_id" = Uuid, Path, description = "Invitation id")), responses((status = 204, description = "Revoked"), Errors))]
@@ -171,7 +160,7 @@ pub async fn revoke_invitation(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/me/invitations", tag = "me", summary = "Open invitations to your email, newest first", params(PageQuery), responses((status = 200, description = "A page of invitations", body = MyInvitationPage), Errors))]
+#[utoipa::path(get, path = "/api/v1/me/invitations", tag = "me", summary = "Open invitations to your email, newest first", params(PageQuery), responses((status = 200, description = "A page of invitations (`Link` to the next)", body = MyInvitationPage), Errors))]
 #[tracing::instrument(name = "invitations.mine", skip_all)]
 pub async fn my_invitations(
     state: web::Data<AppState>,
@@ -182,8 +171,8 @@ pub async fn my_invitations(
     let rows = invitations::mine(state.store(), &user, after, limit + 1).await?;
     let (rows, next_cursor) =
         cursor::page(rows, limit, |r| cursor::encode_time(MINE_ORDERING, r.created_at, r.invitation_id));
-    let items = rows.into_iter().map(MyInvitationResponse::from).collect();
-    Ok(HttpResponse::Ok().json(MyInvitationPage { items, next_cursor }))
+    let page = MyInvitationPage { items: rows.into_iter().map(MyInvitationResponse::from).collect(), next_cursor };
+    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/invitations/{invitation_id}/accept", tag = "me", summary = "Accept an invitation: join the team with its role", params(("invitation_id" = Uuid, Path, description = "Invitation id")), responses((status = 200, description = "The team you joined", body = TeamResponse), Errors))]

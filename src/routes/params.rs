@@ -2,7 +2,7 @@
 //! RFC 3339 timestamps, explicit nulls in PATCH bodies, ETags.
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderMap, IF_MATCH, IF_NONE_MATCH, LOCATION};
+use actix_web::http::header::{HeaderMap, ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
@@ -181,6 +181,7 @@ impl<L, B> Created<L, B> {
             status: 201,
             body: serde_json::to_value((self.body)(row)).unwrap_or_default(),
             location: Some((self.location)(row)),
+            etag: None,
         }
     }
 
@@ -206,6 +207,9 @@ pub fn replay(stored: Stored) -> HttpResponse {
     resp.insert_header(("Idempotent-Replayed", "true"));
     if let Some(location) = stored.location {
         resp.insert_header((LOCATION, location));
+    }
+    if let Some(tag) = stored.etag {
+        resp.insert_header((ETAG, tag));
     }
     resp.json(stored.body)
 }
@@ -374,14 +378,23 @@ mod tests {
     }
 
     #[test]
-    fn a_replay_says_so_and_keeps_status_and_location() {
+    fn a_replay_says_so_and_keeps_status_location_and_etag() {
         let resp = replay(Stored {
             status: 201,
             body: serde_json::json!({"id": 1}),
             location: Some("/api/v1/tasks/1".into()),
+            etag: Some(etag(1)),
         });
         assert_eq!(resp.status().as_u16(), 201);
         assert_eq!(resp.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
         assert_eq!(resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()), Some("/api/v1/tasks/1"));
+        assert_eq!(resp.headers().get(ETAG).and_then(|v| v.to_str().ok()), Some("\"v1\""));
+    }
+
+    #[test]
+    fn a_replay_without_a_version_sends_no_etag() {
+        let resp = replay(Stored { status: 201, body: serde_json::json!({}), location: None, etag: None });
+        assert!(resp.headers().get(ETAG).is_none());
+        assert!(resp.headers().get(LOCATION).is_none());
     }
 }

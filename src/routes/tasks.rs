@@ -16,7 +16,7 @@ use crate::domain::user::Caller;
 use crate::domain::{field, AllFields};
 use crate::error::ApiError;
 use crate::error::Errors;
-use crate::service::{tasks, Outcome};
+use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -248,7 +248,8 @@ pub async fn create_task(
         location: |t: &TaskRow| format!("/api/v1/tasks/{}", t.task_id),
         body: |t: &TaskRow| TaskResponse::from(t.clone()),
     };
-    let render = |t: &TaskRow| created.stored(t);
+    // A replay carries the ETag too, so a retried create can go on to a PATCH.
+    let render = |t: &TaskRow| Stored { etag: Some(etag(t.version)), ..created.stored(t) };
     let outcome = tasks::create(state.store(), &user, request.body.parse()?, request.key.as_ref(), render).await?;
     // A new task's version is its ETag; a replay sends what was stored.
     let version = match &outcome {
@@ -262,15 +263,16 @@ pub async fn create_task(
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", summary = "Tasks the caller can see, filtered and sorted", params(ListTasksQuery), responses((status = 200, description = "A page of tasks", body = TaskPage), Errors))]
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", summary = "Tasks the caller can see, filtered and sorted", params(ListTasksQuery), responses((status = 200, description = "A page of tasks (`Link` to the next)", body = TaskPage), Errors))]
 #[tracing::instrument(name = "tasks.list", skip_all)]
 pub async fn list_tasks(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let l = TaskListing::try_from(params::query::<ListTasksQuery>(&req)?)?;
     let (rows, next) = tasks::list(state.store(), &user, &l.filter, l.sort, l.after, l.limit.0).await?;
-    Ok(HttpResponse::Ok().json(TaskPage {
+    let page = TaskPage {
         items: rows.into_iter().map(TaskResponse::from).collect(),
         next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&l.ordering, &key, id)),
-    }))
+    };
+    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }
 
 /// A task list request, parsed: what to show, in which order, from where.

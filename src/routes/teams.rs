@@ -1,10 +1,12 @@
 //! `/api/v1/teams`: teams and their members.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::cursor::{self, PageQuery};
+use super::params::{self, Created, Idempotent};
 use crate::db::teams::{MemberRow, TeamRow};
 use crate::domain::team::{TeamName, TeamRole};
 use crate::domain::user::Caller;
@@ -55,9 +57,19 @@ impl From<MemberRow> for MemberResponse {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct Items<T> {
-    items: Vec<T>,
+struct TeamPage {
+    items: Vec<TeamResponse>,
+    next_cursor: Option<String>,
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct MemberPage {
+    items: Vec<MemberResponse>,
+    next_cursor: Option<String>,
+}
+
+const TEAM_ORDERING: &str = "teams";
+const MEMBER_ORDERING: &str = "members";
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"name": "Platform"}))]
@@ -106,24 +118,33 @@ fn team_name(raw: &str) -> Result<TeamName, ApiError> {
     TeamName::parse(raw).map_err(|m| ApiError::validation("name", m))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", summary = "Create a team (you become its owner)", request_body = TeamRequest, responses((status = 201, description = "The team", body = TeamResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", summary = "Create a team (you become its owner)", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = TeamRequest, responses((status = 201, description = "The team (`Location`)", body = TeamResponse), Errors))]
 #[tracing::instrument(name = "teams.create", skip_all)]
 pub async fn create_team(
     state: web::Data<AppState>,
     user: Caller,
-    body: web::Json<TeamRequest>,
+    request: Idempotent<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let team = teams::create(state.store(), &user, team_name(&body.name)?).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/teams/{}", team.team_id)))
-        .json(TeamResponse::from(team)))
+    let created = Created {
+        location: |t: &TeamRow| format!("/api/v1/teams/{}", t.team_id),
+        body: |t: &TeamRow| TeamResponse::from(t.clone()),
+    };
+    let name = team_name(&request.body.name)?;
+    let render = |t: &TeamRow| created.stored(t);
+    Ok(created.respond(teams::create(state.store(), &user, name, request.key.as_ref(), render).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", summary = "The caller's teams", responses((status = 200, description = "Teams", body = Items<TeamResponse>), Errors))]
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", summary = "The caller's teams, by name", params(PageQuery), responses((status = 200, description = "A page of teams (`Link` to the next)", body = TeamPage), Errors))]
 #[tracing::instrument(name = "teams.list", skip_all)]
-pub async fn list_teams(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
-    let items = teams::list(state.store(), &user).await?.into_iter().map(TeamResponse::from).collect();
-    Ok(HttpResponse::Ok().json(Items::<TeamResponse> { items }))
+pub async fn list_teams(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let q: PageQuery = params::query(&req)?;
+    let limit = q.limit()?;
+    let after = q.cursor.as_deref().map(|c| cursor::decode_named(c, TEAM_ORDERING)).transpose()?;
+    let rows = teams::list(state.store(), &user, after.as_ref().map(|(_, n, id)| (n.as_str(), *id)), limit + 1).await?;
+    let (rows, next_cursor) =
+        cursor::page(rows, limit, |t| cursor::encode_named(TEAM_ORDERING, None, &t.name, t.team_id));
+    let page = TeamPage { items: rows.into_iter().map(TeamResponse::from).collect(), next_cursor };
+    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{team_id}", tag = "teams", summary = "One team", params(("team_id" = Uuid, Path, description = "Team id")), responses((status = 200, description = "The team", body = TeamResponse), Errors))]
@@ -160,15 +181,40 @@ pub async fn delete_team(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members", tag = "teams", summary = "Members of a team", params(("team_id" = Uuid, Path, description = "Team id")), responses((status = 200, description = "Members", body = Items<MemberResponse>), Errors))]
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members", tag = "teams", summary = "Members of a team, owners first, then by name", params(("team_id" = Uuid, Path, description = "Team id"), PageQuery), responses((status = 200, description = "A page of members (`Link` to the next)", body = MemberPage), Errors))]
 #[tracing::instrument(name = "teams.members.list", skip_all)]
 pub async fn list_members(
     state: web::Data<AppState>,
     user: Caller,
+    req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = teams::members(state.store(), &user, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(Items { items: items.into_iter().map(MemberResponse::from).collect() }))
+    let q: PageQuery = params::query(&req)?;
+    let limit = q.limit()?;
+    let after = match q.cursor.as_deref().map(|c| cursor::decode_named(c, MEMBER_ORDERING)).transpose()? {
+        None => None,
+        Some((Some(rank), name, id)) => Some((rank, name, id)),
+        Some((None, ..)) => return Err(ApiError::validation("cursor", "is not a cursor this list issued")),
+    };
+    let after = after.as_ref().map(|(r, n, id)| (*r, n.as_str(), *id));
+    let rows = teams::members(state.store(), &user, path.into_inner(), after, limit + 1).await?;
+    let (rows, next_cursor) = cursor::page(rows, limit, |m| {
+        cursor::encode_named(MEMBER_ORDERING, Some(m.role.listing_rank()), &m.display_name, m.user_id)
+    });
+    let page = MemberPage { items: rows.into_iter().map(MemberResponse::from).collect(), next_cursor };
+    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
+}
+
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", summary = "One membership", params(("team_id" = Uuid, Path, description = "Team id"), ("user_id" = Uuid, Path, description = "User id")), responses((status = 200, description = "The membership", body = MemberResponse), Errors))]
+#[tracing::instrument(name = "teams.members.get", skip_all)]
+pub async fn get_member(
+    state: web::Data<AppState>,
+    user: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (team_id, user_id) = path.into_inner();
+    let member = teams::member(state.store(), &user, team_id, user_id).await?;
+    Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
 #[utoipa::path(post, path = "/api/v1/teams/{team_id}/members", tag = "teams", summary = "Add a member directly (instance administrators only; everyone else invites)", params(("team_id" = Uuid, Path, description = "Team id")), request_body = AddMemberRequest, responses((status = 201, description = "The membership", body = MemberResponse), Errors))]

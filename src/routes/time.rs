@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::cursor;
+use super::cursor::{self, PageQuery};
 use super::params::{self, double_option, non_null, Created, Idempotent};
 use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::domain::task::Limit;
@@ -176,19 +176,40 @@ pub async fn create_entry(
     Ok(created.respond(time::create(state.store(), &user, path.into_inner(), entry, key.as_ref(), render).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "A task's entries the caller may see", params(("task_id" = Uuid, Path, description = "Task id")), responses((status = 200, description = "Entries", body = EntryPage), Errors))]
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "A task's entries the caller may see, newest first", params(("task_id" = Uuid, Path, description = "Task id"), PageQuery), responses((status = 200, description = "A page of entries (`Link` to the next)", body = EntryPage), Errors))]
 #[tracing::instrument(name = "time_entries.list_for_task", skip_all)]
 pub async fn list_task_entries(
     state: web::Data<AppState>,
     user: Caller,
+    req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = time::list_for_task(state.store(), &user, path.into_inner(), Limit::MAX).await?;
-    Ok(HttpResponse::Ok()
-        .json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor: None }))
+    let q: PageQuery = params::query(&req)?;
+    let limit = q.limit()?;
+    let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
+    let rows = time::list_for_task(state.store(), &user, path.into_inner(), after, limit + 1).await?;
+    Ok(entry_page(&req, rows, limit))
 }
 
-#[utoipa::path(get, path = "/api/v1/time-entries", tag = "time", summary = "Time entries, newest first", params(ListQuery), responses((status = 200, description = "A page of entries", body = EntryPage), Errors))]
+/// A page of entries, trimmed to `limit`, with its cursor and `Link`.
+fn entry_page(req: &HttpRequest, rows: Vec<EntryRow>, limit: i64) -> HttpResponse {
+    let (rows, next_cursor) = cursor::page(rows, limit, |r| cursor::encode_time(ORDERING, r.started_at, r.entry_id));
+    let page = EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor };
+    cursor::respond(req, page.next_cursor.as_deref(), &page)
+}
+
+#[utoipa::path(get, path = "/api/v1/time-entries/{entry_id}", tag = "time", summary = "One time entry", params(("entry_id" = Uuid, Path, description = "Time entry id")), responses((status = 200, description = "The entry", body = EntryResponse), Errors))]
+#[tracing::instrument(name = "time_entries.get", skip_all)]
+pub async fn get_entry(
+    state: web::Data<AppState>,
+    user: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let row = time::get(state.store(), &user, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(EntryResponse::from(row)))
+}
+
+#[utoipa::path(get, path = "/api/v1/time-entries", tag = "time", summary = "Time entries, newest first", params(ListQuery), responses((status = 200, description = "A page of entries (`Link` to the next)", body = EntryPage), Errors))]
 #[tracing::instrument(name = "time_entries.list", skip_all)]
 pub async fn list_entries(
     state: web::Data<AppState>,
@@ -212,8 +233,7 @@ pub async fn list_entries(
     };
     let after = q.cursor.as_deref().map(|c| cursor::decode_time(c, ORDERING)).transpose()?;
     let rows = time::list(state.store(), &user, &filter, after, limit.0 + 1).await?;
-    let (rows, next_cursor) = cursor::page(rows, limit.0, |r| cursor::encode_time(ORDERING, r.started_at, r.entry_id));
-    Ok(HttpResponse::Ok().json(EntryPage { items: rows.into_iter().map(EntryResponse::from).collect(), next_cursor }))
+    Ok(entry_page(&req, rows, limit.0))
 }
 
 #[utoipa::path(patch, path = "/api/v1/time-entries/{entry_id}", tag = "time", summary = "Change your entry", params(("entry_id" = Uuid, Path, description = "Time entry id")), request_body = PatchEntryRequest, responses((status = 200, description = "The entry", body = EntryResponse), Errors))]
@@ -249,7 +269,7 @@ pub async fn delete_entry(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/timer", tag = "time", summary = "Start a timer on a task", params(("task_id" = Uuid, Path, description = "Task id")), responses((status = 201, description = "The running entry", body = EntryResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/timer", tag = "time", summary = "Start a timer on a task", params(("task_id" = Uuid, Path, description = "Task id")), responses((status = 201, description = "The running entry (`Location`)", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "timer.start", skip_all)]
 pub async fn start_timer(
     state: web::Data<AppState>,
@@ -257,7 +277,9 @@ pub async fn start_timer(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     match time::start_timer(state.store(), &user, path.into_inner()).await? {
-        TimerStart::Started(row) => Ok(HttpResponse::Created().json(EntryResponse::from(row))),
+        TimerStart::Started(row) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/time-entries/{}", row.entry_id)))
+            .json(EntryResponse::from(row))),
         TimerStart::AlreadyRunning(row) => Err(ApiError::Conflict(format!(
             "a timer is already running: entry {} on task {}; stop it first",
             row.entry_id, row.task_id

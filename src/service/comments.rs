@@ -25,6 +25,14 @@ pub async fn list(
     Ok(rows)
 }
 
+/// One comment, visible when its task is (RLS reads the task for it).
+pub async fn get(store: Store<'_>, user: &Caller, task_id: Uuid, comment_id: Uuid) -> Result<CommentRow> {
+    let mut tx = begin(store.pool, user).await?;
+    let comment = db::comments::find(&mut tx, task_id, comment_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(comment)
+}
+
 /// Anyone who can see the task may comment, viewers included.
 pub async fn create(
     store: Store<'_>,

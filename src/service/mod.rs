@@ -180,6 +180,8 @@ pub struct Stored {
     pub status: u16,
     pub body: serde_json::Value,
     pub location: Option<String>,
+    /// The created resource's version, for those that have one (tasks).
+    pub etag: Option<String>,
 }
 
 pub enum Outcome<T> {
@@ -200,21 +202,21 @@ pub(crate) async fn claim(tx: &mut Tx, user: &Caller, idem: &Idempotency) -> Res
         ));
     }
     match (row.status, row.response) {
-        (Some(status), Some(body)) => Ok(Some(Stored { status: status as u16, body, location: row.location })),
+        (Some(status), Some(body)) => {
+            Ok(Some(Stored { status: status as u16, body, location: row.location, etag: row.etag }))
+        }
         _ => Err(ServiceError::Conflict("a request with this idempotency key is still in progress".into())),
     }
 }
 
 /// Stores the response next to the row it describes, in the same transaction.
 pub(crate) async fn complete(tx: &mut Tx, user: &Caller, idem: &Idempotency, stored: &Stored) -> Result<()> {
-    db::idempotency::complete(
-        tx,
-        user.user_id,
-        &idem.key,
-        stored.status as i16,
-        &stored.body,
-        stored.location.as_deref(),
-    )
-    .await?;
+    let completion = db::idempotency::Completion {
+        status: stored.status as i16,
+        response: &stored.body,
+        location: stored.location.as_deref(),
+        etag: stored.etag.as_deref(),
+    };
+    db::idempotency::complete(tx, user.user_id, &idem.key, completion).await?;
     Ok(())
 }

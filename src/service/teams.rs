@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::Store;
-use super::{begin, commit, team_role, Result, ServiceError};
+use super::{begin, claim, commit, complete, team_role, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::cache::CacheName;
 use crate::db::audit::Event;
 use crate::db::teams::{MemberRow, TeamRow};
@@ -23,19 +23,35 @@ async fn visible_role(tx: &mut Tx, user: &Caller, team_id: Uuid) -> Result<TeamR
     team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)
 }
 
-pub async fn create(store: Store<'_>, user: &Caller, name: TeamName) -> Result<TeamRow> {
+pub async fn create(
+    store: Store<'_>,
+    user: &Caller,
+    name: TeamName,
+    idem: Option<&Idempotency>,
+    render: impl FnOnce(&TeamRow) -> Stored,
+) -> Result<Outcome<TeamRow>> {
     let mut tx = begin(store.pool, user).await?;
+    if let Some(i) = idem {
+        if let Some(stored) = claim(&mut tx, user, i).await? {
+            commit(tx).await?;
+            return Ok(Outcome::Replayed(stored));
+        }
+    }
     let team_id = Uuid::now_v7();
     db::teams::create(&mut tx, team_id, &name, user.user_id).await?;
     db::audit::record(&mut tx, Event::new("team.created").actor(user.user_id.0).team(team_id)).await?;
     let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    if let Some(i) = idem {
+        complete(&mut tx, user, i, &render(&team)).await?;
+    }
     commit(tx).await?;
-    Ok(team)
+    Ok(Outcome::Created(team))
 }
 
-pub async fn list(store: Store<'_>, user: &Caller) -> Result<Vec<TeamRow>> {
+/// The caller's teams by name, `limit` of them after `after` (a name and id).
+pub async fn list(store: Store<'_>, user: &Caller, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<TeamRow>> {
     let mut tx = begin(store.pool, user).await?;
-    let teams = db::teams::list_mine(&mut tx, user.user_id).await?;
+    let teams = db::teams::list_mine(&mut tx, user.user_id, after, limit).await?;
     commit(tx).await?;
     Ok(teams)
 }
@@ -79,12 +95,27 @@ async fn membership_changed(store: Store<'_>, team_id: Uuid, user_id: Uuid) {
     store.cache.user_changed(user_id).await;
 }
 
-pub async fn members(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<Vec<MemberRow>> {
+pub async fn members(
+    store: Store<'_>,
+    user: &Caller,
+    team_id: Uuid,
+    after: Option<(i32, &str, Uuid)>,
+    limit: i64,
+) -> Result<Vec<MemberRow>> {
     let mut tx = begin(store.pool, user).await?;
     visible_role(&mut tx, user, team_id).await?;
-    let members = db::teams::members(&mut tx, team_id).await?;
+    let members = db::teams::members(&mut tx, team_id, after, limit).await?;
     commit(tx).await?;
     Ok(members)
+}
+
+/// One membership of a team the caller can see.
+pub async fn member(store: Store<'_>, user: &Caller, team_id: Uuid, user_id: Uuid) -> Result<MemberRow> {
+    let mut tx = begin(store.pool, user).await?;
+    visible_role(&mut tx, user, team_id).await?;
+    let member = db::teams::member(&mut tx, team_id, user_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(member)
 }
 
 pub async fn add_member(

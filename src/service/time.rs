@@ -82,13 +82,29 @@ pub async fn create(
     Ok(Outcome::Created(row))
 }
 
-pub async fn list_for_task(store: Store<'_>, user: &Caller, task_id: Uuid, limit: i64) -> Result<Vec<EntryRow>> {
+/// A task's entries, newest first, after the (started_at, entry_id) key; 404
+/// when the task is not visible (an empty list would say it exists).
+pub async fn list_for_task(
+    store: Store<'_>,
+    user: &Caller,
+    task_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<EntryRow>> {
     let mut tx = begin(store.pool, user).await?;
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let filter = EntryFilter { task_id: Some(task_id), ..Default::default() };
-    let rows = db::time_entries::list(&mut tx, &filter, None, limit).await?;
+    let rows = db::time_entries::list(&mut tx, &filter, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
+}
+
+/// One entry the caller may see (RLS: their team's tasks).
+pub async fn get(store: Store<'_>, user: &Caller, entry_id: Uuid) -> Result<EntryRow> {
+    let mut tx = begin(store.pool, user).await?;
+    let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
+    commit(tx).await?;
+    Ok(entry)
 }
 
 pub async fn list(

@@ -7,6 +7,7 @@ mod auth;
 mod cache;
 mod cli;
 mod comments;
+mod contract;
 mod errors;
 mod health;
 mod helpers;

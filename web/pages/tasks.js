@@ -1,6 +1,6 @@
 // Tasks: the list and board, a task with its comments and time.
 
-import { ApiError, api, myTeams } from "../api.js";
+import { ApiError, api, apiAll, myTeams } from "../api.js";
 import { field, fmtDate, fmtDuration, form, h, options, painter, rerender, submitting } from "../dom.js";
 import { refreshTimer } from "../timer.js";
 
@@ -234,7 +234,7 @@ export async function taskPage(id) {
   let assignee = null;
   if (task.team_id) {
     try {
-      const members = (await api("GET", `/teams/${task.team_id}/members`)).items;
+      const members = await apiAll(`/teams/${task.team_id}/members`);
       assignee = h(
         "select",
         { name: "assignee_id" },
@@ -321,13 +321,23 @@ export async function taskPage(id) {
     );
   }
 
+  // Newest first, a page at a time: "Show older" follows the cursor.
   const entries = h("ul", { class: "entries" });
-  const entries_ = (await api("GET", `/tasks/${id}/time-entries`)).items;
-  entries.replaceChildren(
-    ...entries_.map((e) =>
-      h("li", {}, `${fmtDate(e.started_at)}: ${e.running ? "running" : fmtDuration(e.duration_seconds)}`),
-    ),
-  );
+  const older = h("button", { type: "button", id: "older-entries", hidden: true }, "Show older entries");
+  let entryCursor = null;
+  const loadEntries = async () => {
+    const query = entryCursor ? `?cursor=${encodeURIComponent(entryCursor)}` : "";
+    const page = await api("GET", `/tasks/${id}/time-entries${query}`);
+    entries.append(
+      ...page.items.map((e) =>
+        h("li", {}, `${fmtDate(e.started_at)}: ${e.running ? "running" : fmtDuration(e.duration_seconds)}`),
+      ),
+    );
+    entryCursor = page.next_cursor;
+    older.hidden = !entryCursor;
+  };
+  older.addEventListener("click", () => loadEntries());
+  await loadEntries();
 
   const started = h("input", { name: "started_at", type: "datetime-local" });
   const minutes = h("input", { name: "duration_seconds", type: "number", min: 1, max: 1440, value: 30 });
@@ -363,6 +373,7 @@ export async function taskPage(id) {
       addComment,
       h("h2", {}, "Time"),
       entries,
+      older,
       manual,
     ),
   );

@@ -1,6 +1,6 @@
 // Teams: the caller's teams and invitations, a team's members.
 
-import { api, myTeams } from "../api.js";
+import { api, apiAll, myTeams } from "../api.js";
 import { field, form, h, options, painter, rerender, setFlash, submitting, takeFlash } from "../dom.js";
 
 export async function teamsPage() {
@@ -94,11 +94,9 @@ export async function teamsPage() {
 export async function teamPage(id) {
   const render = painter();
   const me = await api("GET", "/me");
-  const [team, members] = await Promise.all([api("GET", `/teams/${id}`), api("GET", `/teams/${id}/members`)]);
+  const [team, members] = await Promise.all([api("GET", `/teams/${id}`), apiAll(`/teams/${id}/members`)]);
   const manage = team.my_role === "owner" || team.my_role === "admin";
-  const invitations = manage
-    ? (await api("GET", `/teams/${id}/invitations?limit=200`)).items.filter((i) => i.status === "pending")
-    : [];
+  const invitations = manage ? (await apiAll(`/teams/${id}/invitations`)).filter((i) => i.status === "pending") : [];
   const email = h("input", { name: "email", type: "email", placeholder: "colleague@example.com" });
   const role = h("select", { name: "role" }, options(["member", "viewer", "admin"], "member"));
   const invite = form(
@@ -159,7 +157,7 @@ export async function teamPage(id) {
       )
     : null;
   const notice = takeFlash();
-  const rows = members.items.map((m) => {
+  const rows = members.map((m) => {
     const sel = h(
       "select",
       { "aria-label": `Role of ${m.display_name}`, disabled: !manage },

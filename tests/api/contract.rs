@@ -1,0 +1,223 @@
+//! The API contract generated clients rely on (issue 22): every list pages
+//! and says so, every `Location` can be fetched, every create is retry-safe
+//! and a replay carries the first response's headers.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{act_as, read, spawn_app, Reply, TestApp, TestUser};
+
+/// Follows `Link: rel="next"` from `path` with `limit`, asserting that
+/// `next_cursor` and the link agree on every page; returns the pages' sizes
+/// and every item.
+async fn walk(app: &TestApp, user: &TestUser, path: &str, limit: usize) -> (Vec<usize>, Vec<Value>) {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut next = Some(format!("{path}{sep}limit={limit}"));
+    let (mut sizes, mut items) = (vec![], vec![]);
+    while let Some(url) = next.take() {
+        let r = app.get(&url, Some(&user.access_token)).await;
+        assert_eq!(r.status, 200, "{url}: {}", r.text);
+        let page = r.json["items"].as_array().expect("items").clone();
+        assert!(page.len() <= limit, "{url}: a page holds at most `limit`");
+        sizes.push(page.len());
+        items.extend(page);
+        match (r.json["next_cursor"].as_str(), r.header("link")) {
+            (None, None) => {}
+            (Some(cursor), Some(link)) => {
+                assert!(link.ends_with(">; rel=\"next\""), "{link}");
+                assert!(link.contains(&format!("cursor={cursor}")), "{link} carries {cursor}");
+                next = Some(link.trim_start_matches('<').split('>').next().expect("target").to_owned());
+            }
+            other => panic!("{url}: next_cursor and Link disagree: {other:?}"),
+        }
+        assert!(sizes.len() <= 20, "{url}: the walk does not end");
+    }
+    (sizes, items)
+}
+
+fn ids(items: &[Value], field: &str) -> Vec<String> {
+    items.iter().map(|i| i[field].as_str().expect("id").to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_tasks_time_entries_page_past_200_and_none_is_missing() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+    let team = app.create_team(&alice, "Billing").await;
+    let task = app.create_task(&alice, json!({ "title": "Invoice", "team_id": team })).await;
+    let task_id = task["task_id"].as_str().unwrap();
+    // 203 entries straight in the database as Alice, through RLS (the API
+    // would take 203 requests): one day apart, so the order is known.
+    let mut tx = app.pool.begin().await.unwrap();
+    act_as(&mut tx, Some(alice.user_id), false).await;
+    sqlx::query(
+        "insert into time_entries (entry_id, task_id, user_id, started_at, ended_at)
+         select gen_random_uuid(), $1, $2, t, t + interval '1 hour'
+         from generate_series(1, 203) n, lateral (select timestamptz '2026-01-01' + n * interval '1 day' as t) s",
+    )
+    .bind(task_id.parse::<uuid::Uuid>().unwrap())
+    .bind(alice.user_id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let path = format!("/api/v1/tasks/{task_id}/time-entries");
+    let first = app.get(&path, Some(&alice.access_token)).await;
+    assert_eq!(first.json["items"].as_array().unwrap().len(), 50, "the default page is 50");
+    assert!(first.json["next_cursor"].is_string(), "and says there is more");
+
+    let (sizes, items) = walk(&app, &alice, &path, 200).await;
+    assert_eq!(sizes, vec![200, 3]);
+    let starts: Vec<&str> = items.iter().map(|e| e["started_at"].as_str().unwrap()).collect();
+    let mut sorted = starts.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(starts, sorted, "newest first across pages");
+    let mut unique = ids(&items, "entry_id");
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 203, "every entry exactly once");
+
+    app.get(&format!("{path}?limit=0"), Some(&alice.access_token)).await.assert_problem(422);
+    let bad = app.get(&format!("{path}?cursor=nope"), Some(&alice.access_token)).await;
+    assert_eq!(bad.assert_problem(422)["errors"][0]["field"], "cursor");
+}
+
+#[tokio::test]
+async fn teams_and_members_page_in_their_order() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+    for name in ["delta", "Alpha", "charlie", "Bravo", "echo"] {
+        app.create_team(&alice, name).await;
+    }
+    let (sizes, items) = walk(&app, &alice, "/api/v1/teams", 2).await;
+    assert_eq!(sizes, vec![2, 2, 1]);
+    let names: Vec<&str> = items.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Alpha", "Bravo", "charlie", "delta", "echo"], "by name, case-insensitively");
+
+    // Members: owners first, then admins, members, viewers; by name within a role.
+    let team = app.create_team(&alice, "Roles").await;
+    let mut expected = vec![alice.email.clone()];
+    let mut by_role = vec![];
+    for role in ["viewer", "member", "admin", "member", "viewer", "admin"] {
+        let u = app.create_user().await;
+        app.add_member(&alice, team, &u, role).await;
+        by_role.push((role, u.user_id));
+    }
+    let (sizes, members) = walk(&app, &alice, &format!("/api/v1/teams/{team}/members"), 3).await;
+    assert_eq!(sizes, vec![3, 3, 1]);
+    let roles: Vec<&str> = members.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["owner", "admin", "admin", "member", "member", "viewer", "viewer"]);
+    assert_eq!(members[0]["email"], expected.remove(0));
+    let mut seen = ids(&members, "user_id");
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 7, "nobody twice, nobody missing");
+
+    // A cursor from one list is refused by another.
+    let page = app.get("/api/v1/teams?limit=1", Some(&alice.access_token)).await;
+    let teams_cursor = page.json["next_cursor"].as_str().unwrap();
+    let r = app.get(&format!("/api/v1/teams/{team}/members?cursor={teams_cursor}"), Some(&alice.access_token)).await;
+    assert_eq!(r.assert_problem(422)["errors"][0]["field"], "cursor");
+    app.get("/api/v1/teams?limit=201", Some(&alice.access_token)).await.assert_problem(422);
+}
+
+/// Every `Location` a create answers with is a resource GET can read, and
+/// reads as what the create returned.
+#[tokio::test]
+async fn every_location_can_be_fetched() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+    let bob = app.create_user().await;
+    let admin_token = app.promote_to_admin(&alice).await;
+    let team = app.create_team(&alice, "Fetchable").await;
+    let task = app.create_task(&alice, json!({ "title": "Read me", "team_id": team })).await;
+    let task_id = task["task_id"].as_str().unwrap();
+    let creates: Vec<(String, Value, &str)> = vec![
+        (format!("/api/v1/tasks/{task_id}/comments"), json!({ "body": "hello" }), "comment_id"),
+        (
+            format!("/api/v1/tasks/{task_id}/time-entries"),
+            json!({ "started_at": "2026-11-02T09:00:00Z", "duration_seconds": 600 }),
+            "entry_id",
+        ),
+        (format!("/api/v1/teams/{team}/members"), json!({ "user_id": bob.user_id }), "user_id"),
+        (format!("/api/v1/tasks/{task_id}/timer"), json!({}), "entry_id"),
+    ];
+    for (path, body, id_field) in creates {
+        let r = app.post(&path, Some(&admin_token), &body).await;
+        assert_eq!(r.status, 201, "{path}: {}", r.text);
+        let location = r.header("location").unwrap_or_else(|| panic!("{path}: no Location"));
+        assert!(location.ends_with(r.json[id_field].as_str().unwrap()), "{location}");
+        let got = app.get(location, Some(&admin_token)).await;
+        assert_eq!(got.status, 200, "{location}: {}", got.text);
+        assert_eq!(got.json[id_field], r.json[id_field], "{location}");
+    }
+    // Outsiders get 404 from each of the item GETs, like from the lists.
+    let eve = app.create_user().await;
+    let entry = app.get(&format!("/api/v1/tasks/{task_id}/time-entries"), Some(&admin_token)).await;
+    let entry_id = entry.json["items"][0]["entry_id"].as_str().unwrap().to_owned();
+    let comments = app.get(&format!("/api/v1/tasks/{task_id}/comments"), Some(&admin_token)).await;
+    let comment_id = comments.json["items"][0]["comment_id"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/api/v1/time-entries/{entry_id}"),
+        format!("/api/v1/tasks/{task_id}/comments/{comment_id}"),
+        format!("/api/v1/teams/{team}/members/{}", bob.user_id),
+        format!("/api/v1/teams/{team}/members/{}", eve.user_id),
+    ] {
+        app.get(&path, Some(&eve.access_token)).await.assert_problem(404);
+    }
+    // A member reads a membership of their team; one that does not exist is 404.
+    let bob = app.login(&bob.email, &bob.password).await;
+    let bob_token = bob.json["access_token"].as_str().unwrap();
+    let me = app.get(&format!("/api/v1/teams/{team}/members/{}", alice.user_id), Some(bob_token)).await;
+    assert_eq!(me.json["role"], "owner");
+    app.get(&format!("/api/v1/teams/{team}/members/{}", eve.user_id), Some(bob_token)).await.assert_problem(404);
+}
+
+async fn post_with_key(app: &TestApp, user: &TestUser, path: &str, key: &str, body: &Value) -> Reply {
+    let req = app
+        .client
+        .request(Method::POST, app.url(path))
+        .bearer_auth(&user.access_token)
+        .header("idempotency-key", key)
+        .json(body);
+    read(req.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn a_replayed_create_repeats_status_body_and_headers() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+
+    // Teams: the same key twice makes one team.
+    let body = json!({ "name": "Once" });
+    let first = post_with_key(&app, &alice, "/api/v1/teams", "team-1", &body).await;
+    let again = post_with_key(&app, &alice, "/api/v1/teams", "team-1", &body).await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201), "{}", again.text);
+    assert_eq!(first.json, again.json);
+    assert_eq!(first.header("location"), again.header("location"));
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let teams = app.get("/api/v1/teams", Some(&alice.access_token)).await;
+    assert_eq!(teams.json["items"].as_array().unwrap().len(), 1, "one team, not two");
+    let other = post_with_key(&app, &alice, "/api/v1/teams", "team-1", &json!({ "name": "Twice" })).await;
+    assert_eq!(other.assert_problem(422)["errors"][0]["field"], "idempotency_key");
+
+    // Tasks: the replay carries the ETag, so a retried create can PATCH on.
+    let team = first.json["team_id"].as_str().unwrap();
+    let body = json!({ "title": "Retry me", "team_id": team });
+    let first = post_with_key(&app, &alice, "/api/v1/tasks", "task-1", &body).await;
+    let again = post_with_key(&app, &alice, "/api/v1/tasks", "task-1", &body).await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    let tag = first.header("etag").expect("ETag on the create");
+    assert_eq!(again.header("etag"), Some(tag), "and on its replay");
+    assert_eq!(first.header("location"), again.header("location"));
+    let patch = app
+        .client
+        .request(Method::PATCH, app.url(again.header("location").unwrap()))
+        .bearer_auth(&alice.access_token)
+        .header("if-match", tag)
+        .json(&json!({ "status": "done" }));
+    let patched = read(patch.send().await.unwrap()).await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+}
