@@ -237,7 +237,14 @@ impl Settings {
             )
             .set_override("environment", env.as_str())?
             .add_source(
-                config::Environment::with_prefix("TASKFLOW").prefix_separator("_").separator("__").try_parsing(true),
+                config::Environment::with_prefix("TASKFLOW")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true)
+                    // The one list a deployment sets from the environment:
+                    // `TASKFLOW_APPLICATION__CORS_ALLOWED_ORIGINS=https://a,https://b`.
+                    .list_separator(",")
+                    .with_list_parse_key("application.cors_allowed_origins"),
             )
             .build()?
             .try_deserialize()?;

@@ -161,3 +161,19 @@ pub async fn auth_budget(
 }
 
 const AUTH_PREFIX: &str = "/api/v1/auth/";
+
+/// A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) that the
+/// CORS layer admitted answers `204 No Content`: actix-cors says 200, and a
+/// preflight has no content to send.
+pub async fn preflight_no_content(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let preflight = req.method() == actix_web::http::Method::OPTIONS
+        && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if preflight && res.status() == StatusCode::OK && res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        *res.response_mut().status_mut() = StatusCode::NO_CONTENT;
+    }
+    Ok(res)
+}

@@ -69,7 +69,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     for origin in origins {
         cors = cors.allowed_origin(origin);
     }
-    cors.allowed_methods(["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             "authorization",
             "content-type",
@@ -87,6 +87,8 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             "ratelimit-remaining",
             "ratelimit-reset",
             "idempotent-replayed",
+            "link",
+            "content-disposition",
         ])
         .max_age(3600)
 }
@@ -138,6 +140,7 @@ impl Application {
                 // browser's cross-origin call fails its preflight.
                 .wrap(from_fn(crate::middleware::auth_budget))
                 .wrap(actix_web::middleware::Condition::new(!origins.is_empty(), cors(&origins)))
+                .wrap(from_fn(crate::middleware::preflight_no_content))
                 .wrap(security_headers())
                 .wrap(from_fn(request_context))
                 .app_data(state.clone())

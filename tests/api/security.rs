@@ -34,20 +34,56 @@ async fn cors_is_off_unless_origins_are_configured_and_then_exact() {
     assert!(r.header("access-control-allow-origin").is_none());
 
     let app = spawn_app_with(|s| s.application.cors_allowed_origins = vec!["https://app.example.com".into()]).await;
-    let preflight = read(
-        app.client
-            .request(reqwest::Method::OPTIONS, app.url("/api/v1/tasks"))
-            .header("origin", "https://app.example.com")
-            .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
-            .send()
+    let preflight = |origin: &'static str, method: &'static str, path: &'static str| {
+        let app = &app;
+        async move {
+            read(
+                app.client
+                    .request(reqwest::Method::OPTIONS, app.url(path))
+                    .header("origin", origin)
+                    .header("access-control-request-method", method)
+                    .header("access-control-request-headers", "authorization, content-type, if-match, idempotency-key")
+                    .send()
+                    .await
+                    .unwrap(),
+            )
             .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(preflight.status, 200, "{}", preflight.text);
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("https://app.example.com"));
-    assert!(preflight.header("access-control-allow-credentials").is_none());
+        }
+    };
+    // Every method the API serves, on item and list paths alike.
+    for (method, path) in [
+        ("POST", "/api/v1/tasks"),
+        ("PATCH", "/api/v1/tasks/0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60"),
+        ("DELETE", "/api/v1/time-entries/0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60"),
+        ("PUT", "/api/v1/me/consents"),
+        ("GET", "/api/v1/teams"),
+    ] {
+        let r = preflight("https://app.example.com", method, path).await;
+        assert_eq!(r.status, 204, "{method} {path}: {}", r.text);
+        assert_eq!(r.header("access-control-allow-origin"), Some("https://app.example.com"));
+        let methods = r.header("access-control-allow-methods").unwrap_or_default().to_ascii_uppercase();
+        assert!(methods.contains(method), "{method} allowed: {methods}");
+        let headers = r.header("access-control-allow-headers").unwrap_or_default().to_ascii_lowercase();
+        for h in ["authorization", "content-type", "if-match", "idempotency-key"] {
+            assert!(headers.contains(h), "{h} allowed: {headers}");
+        }
+        assert_eq!(r.header("access-control-max-age"), Some("3600"));
+        assert!(r.header("access-control-allow-credentials").is_none());
+        assert!(r.text.is_empty());
+    }
+    // Another origin learns nothing: no CORS header, whatever the status.
+    let other = preflight("https://evil.example", "POST", "/api/v1/tasks").await;
+    assert!(other.header("access-control-allow-origin").is_none(), "{:?}", other.headers);
+    assert!(other.header("access-control-allow-methods").is_none());
+    assert_ne!(other.status, 204);
+    // A real call from the allowed origin exposes the headers a client reads.
+    let r =
+        read(app.client.get(app.url("/health/live")).header("origin", "https://app.example.com").send().await.unwrap())
+            .await;
+    let exposed = r.header("access-control-expose-headers").unwrap_or_default().to_ascii_lowercase();
+    for h in ["etag", "location", "link", "retry-after", "idempotent-replayed"] {
+        assert!(exposed.contains(h), "{h} exposed: {exposed}");
+    }
     let evil = read(
         app.client
             .get(app.url("/health/live"))

@@ -6,6 +6,7 @@
 // never asserted.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { currentStep, totp } from "./totp.mjs";
@@ -316,6 +317,90 @@ await step("an account made by the provider: first password, then deletion", asy
   await page.click("#login-form button[type=submit]");
   await page.waitForSelector('#login-form .form-error:has-text("invalid email or password")');
 });
+
+// Two more origins, served here: the API allows the first (run.sh puts it
+// in TASKFLOW_APPLICATION__CORS_ALLOWED_ORIGINS) and not the second.
+const allowedOrigin = process.env.CORS_ORIGIN;
+const otherOrigin = process.env.OTHER_ORIGIN;
+assert.ok(allowedOrigin && otherOrigin, "CORS_ORIGIN and OTHER_ORIGIN are required");
+const originServers = [allowedOrigin, otherOrigin].map((origin) => {
+  const { hostname, port } = new URL(origin);
+  const server = createServer((_, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end("<!doctype html><title>another app</title><p>another app</p>");
+  });
+  return new Promise((resolve) => server.listen(Number(port), hostname, () => resolve(server)));
+});
+const servers = await Promise.all(originServers);
+
+/** A fresh account's access token, straight from the API (no browser). */
+async function tokenFor(who) {
+  const creds = { email: `${who}-${Date.now()}@example.test`, password: `cors-password-${Math.random()}` };
+  const reg = await fetch(`${base}/api/v1/auth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...creds, display_name: who }),
+  });
+  assert.equal(reg.status, 201, await reg.text());
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(creds),
+  });
+  assert.equal(login.status, 200);
+  return (await login.json()).access_token;
+}
+
+/** In a page of `origin`, runs the create-then-update flow a browser app would. */
+function crossOriginFlow(origin, token) {
+  return async () => {
+    const other = await context.newPage();
+    try {
+      await other.goto(`${origin}/`);
+      return await other.evaluate(
+        async ({ api, token }) => {
+          try {
+            const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+            const created = await fetch(`${api}/api/v1/tasks`, {
+              method: "POST",
+              headers: { ...headers, "idempotency-key": `cors-${Date.now()}` },
+              body: JSON.stringify({ title: "From another origin" }),
+            });
+            const location = created.headers.get("location");
+            const etag = created.headers.get("etag");
+            const updated = await fetch(api + location, {
+              method: "PATCH",
+              headers: { ...headers, "if-match": etag },
+              body: JSON.stringify({ status: "done" }),
+            });
+            return { created: created.status, location, etag, updated: updated.status, body: await updated.json() };
+          } catch (e) {
+            return { error: String(e) };
+          }
+        },
+        { api: base, token },
+      );
+    } finally {
+      await other.close();
+    }
+  };
+}
+
+await step("a browser app on an allowed origin creates and updates a task (CORS preflight)", async () => {
+  const result = await crossOriginFlow(allowedOrigin, await tokenFor("cors"))();
+  assert.equal(result.error, undefined, result.error);
+  assert.equal(result.created, 201);
+  assert.match(result.location, /^\/api\/v1\/tasks\/[0-9a-f-]{36}$/, "Location is exposed to the script");
+  assert.match(result.etag, /^"v\d+"$/, "ETag is exposed to the script");
+  assert.equal(result.updated, 200, "the If-Match PATCH passed its preflight");
+  assert.equal(result.body.status, "done");
+});
+
+await step("a page on an origin not on the list cannot read the API", async () => {
+  const result = await crossOriginFlow(otherOrigin, await tokenFor("elsewhere"))();
+  assert.match(result.error || "", /TypeError|Failed to fetch/, JSON.stringify(result));
+});
+await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
 
 await step("shipped size", async () => {
   const html = await (await fetch(`${base}/`)).text();

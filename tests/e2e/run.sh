@@ -17,7 +17,11 @@ coproc provider { cd tests/oidc && SUBJECT=e2e-oidc-subject EMAIL=e2e-oidc@examp
 trap 'kill "$provider_PID" 2>/dev/null || true; cleanup_server' EXIT
 read -r issuer_line <&"${provider[0]}"
 issuer=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["issuer"])' "$issuer_line")
-start_server e2e TASKFLOW_OIDC__PROVIDERS__MOCK__ISSUER="$issuer" TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_ID=taskflow-e2e \
+# Two other origins for the CORS steps: the API allows the first only.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cors_origin="http://127.0.0.1:$(free_port)"
+other_origin="http://127.0.0.2:$(free_port)"
+start_server e2e TASKFLOW_APPLICATION__CORS_ALLOWED_ORIGINS="$cors_origin" TASKFLOW_OIDC__PROVIDERS__MOCK__ISSUER="$issuer" TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_ID=taskflow-e2e \
   TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_SECRET="e2e-$RANDOM$RANDOM" TASKFLOW_OIDC__PROVIDERS__MOCK__DISPLAY_NAME="Mock ID"
-BASE_URL="$base" OUT_DIR="$out" node tests/e2e/app.test.mjs
+BASE_URL="$base" OUT_DIR="$out" CORS_ORIGIN="$cors_origin" OTHER_ORIGIN="$other_origin" node tests/e2e/app.test.mjs
 echo "[e2e] passed; screenshots and metrics.json in target/e2e/"
