@@ -162,6 +162,39 @@ pub async fn auth_budget(
 
 const AUTH_PREFIX: &str = "/api/v1/auth/";
 
+/// Unknown query parameters are a 422 on every operation, not only on those
+/// whose handler parses a query: the OpenAPI document says which each takes,
+/// so a typo (`?limt=5`) is never silently ignored.
+pub async fn strict_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if let Some(refusal) = unknown_query_parameter(&req) {
+        return Ok(req.into_response(actix_web::ResponseError::error_response(&refusal)));
+    }
+    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+}
+
+/// The provider's redirect carries what the provider sends (RFC 6749 §4.1.2
+/// lets it add parameters; RFC 9207 adds `iss`; Google adds `scope` and
+/// `authuser`): not ours to refuse.
+const QUERY_FROM_ELSEWHERE: &str = "/api/v1/auth/oauth/{provider}/callback";
+
+fn unknown_query_parameter(req: &ServiceRequest) -> Option<ApiError> {
+    let raw = req.query_string();
+    if raw.is_empty() {
+        return None;
+    }
+    let pattern = req.match_pattern().filter(|p| p != QUERY_FROM_ELSEWHERE)?;
+    let allowed = crate::routes::openapi::declared_query(req.method().as_str(), &pattern)?;
+    // Malformed strings are the handler's to refuse, with its own message.
+    let pairs: Vec<(String, String)> = serde_html_form::from_str(raw).ok()?;
+    let (name, _) = pairs.iter().find(|(k, _)| !allowed.iter().any(|a| a == k))?;
+    let shown: String = name.chars().take(64).flat_map(char::escape_default).collect();
+    let takes = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+    Some(ApiError::validation("query", format!("unknown parameter `{shown}`; this operation takes: {takes}")))
+}
+
 /// A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) that the
 /// CORS layer admitted answers `204 No Content`: actix-cors says 200, and a
 /// preflight has no content to send.

@@ -3,8 +3,12 @@
 //! `/api/v1/openapi.json`; Swagger UI at `/docs`, from assets compiled into
 //! the binary (no CDN).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
@@ -83,11 +87,51 @@ impl Modify for PatchBodiesNameAField {
     }
 }
 
+/// The document, built once (it is the same for the life of the process).
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(ApiDoc::openapi)
+}
+
+/// (method, path template) → the query parameters that operation declares.
+type QueryTable = HashMap<(String, String), Vec<String>>;
+
+/// The query parameters the document declares for an operation, or `None`
+/// when the operation is not in the document (pages, assets).
+pub fn declared_query(method: &str, path: &str) -> Option<&'static [String]> {
+    static TABLE: OnceLock<QueryTable> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut table = HashMap::new();
+        for (path, item) in &document().paths.paths {
+            let ops = [
+                ("GET", &item.get),
+                ("PUT", &item.put),
+                ("POST", &item.post),
+                ("DELETE", &item.delete),
+                ("PATCH", &item.patch),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op else { continue };
+                let names = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
+                    .map(|p| p.name.clone())
+                    .collect();
+                table.insert((method.to_owned(), path.clone()), names);
+            }
+        }
+        table
+    });
+    table.get(&(method.to_owned(), path.to_owned())).map(Vec::as_slice)
+}
+
 /// The machine-readable contract of this API.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", security(()),
     responses((status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-cache")).json(ApiDoc::openapi())
+    HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-cache")).json(document())
 }
 
 const DOCS_HTML: &str = include_str!("../../static/docs/index.html");

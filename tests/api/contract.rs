@@ -221,3 +221,51 @@ async fn a_replayed_create_repeats_status_body_and_headers() {
     let patched = read(patch.send().await.unwrap()).await;
     assert_eq!(patched.status, 200, "{}", patched.text);
 }
+
+/// Every operation in the document refuses a query parameter it does not
+/// declare (before: only those whose handler parsed a query did), naming it.
+#[tokio::test]
+async fn unknown_query_parameters_are_a_422_on_every_operation() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+    let token = app.promote_to_admin(&alice).await;
+    let some_id = "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60";
+    let mut checked = 0;
+    for (method, path) in taskflow::routes::TABLE {
+        let Some(declared) = taskflow::routes::openapi::declared_query(&method.to_ascii_uppercase(), path) else {
+            continue; // pages and assets, not operations
+        };
+        if path.ends_with("/callback") {
+            continue; // takes what the identity provider sends
+        }
+        let concrete: String = path
+            .split('/')
+            .map(|seg| {
+                if seg == "{provider}" {
+                    "mock"
+                } else if seg.starts_with('{') {
+                    some_id
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
+        let req = app.client.request(method.clone(), app.url(&format!("{concrete}?limt=5"))).bearer_auth(&token);
+        let req = if method == Method::GET || method == Method::DELETE { req } else { req.json(&json!({})) };
+        let r = read(req.send().await.unwrap()).await;
+        let problem = r.assert_problem(422);
+        assert_eq!(problem["errors"][0]["field"], "query", "{method} {path}");
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("`limt`"), "{method} {path}: {message}");
+        for name in declared {
+            assert!(message.contains(name.as_str()), "{method} {path} lists what it takes: {message}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 50, "checked {checked} operations");
+    // Declared parameters still pass, and so does an empty query.
+    assert_eq!(app.get("/api/v1/teams?limit=5", Some(&token)).await.status, 200);
+    assert_eq!(app.get("/api/v1/me?", Some(&token)).await.status, 200);
+}

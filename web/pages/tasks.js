@@ -305,10 +305,11 @@ export async function taskPage(id) {
     });
   });
   async function loadComments() {
-    const page = await api("GET", `/tasks/${id}/comments?limit=200`);
+    // The whole conversation, oldest first: every page, not the first 200.
+    const all = await apiAll(`/tasks/${id}/comments`);
     comments.replaceChildren(
-      ...(page.items.length
-        ? page.items.map((c) =>
+      ...(all.length
+        ? all.map((c) =>
             h(
               "li",
               {},
