@@ -74,6 +74,9 @@ pub enum Command {
         #[arg(long, default_value = "http://127.0.0.1:3000/health/live")]
         url: String,
     },
+    /// Print the OpenAPI document (what /api/v1/openapi.json serves), for
+    /// generating clients and linting the contract without a server.
+    Openapi,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -86,6 +89,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("smoke test passed: {steps} steps");
             return Ok(());
         }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(crate::routes::openapi::document())?);
+            return Ok(());
+        }
         Command::Healthcheck { url } => {
             let resp =
                 reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?.get(&url).send().await?;
@@ -96,7 +103,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = Settings::load()?;
     match cli.command {
-        Command::Smoke { .. } | Command::Healthcheck { .. } => Ok(()),
+        Command::Smoke { .. } | Command::Healthcheck { .. } | Command::Openapi => Ok(()),
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(&settings).await,
         Command::Seed { profile } => {

@@ -1,7 +1,7 @@
 //! The one error type at the HTTP edge, rendered as RFC 9457 problem+json in
 //! exactly one place.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -28,6 +28,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
     #[error("too many requests; retry after {} seconds", .0.reset)]
@@ -57,6 +59,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::NotAcceptable(_) => "not-acceptable",
             ApiError::Validation(_) => "validation-error",
             ApiError::TooManyRequests(_) => "too-many-requests",
             ApiError::Unavailable { .. } => "service-unavailable",
@@ -106,17 +109,23 @@ pub fn problem_response(status: StatusCode, slug: &str, detail: String, errors: 
     HttpResponse::build(status).insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))).body(json)
 }
 
-/// `RateLimit-Limit`, `-Remaining`, `-Reset` (draft-ietf-httpapi-ratelimit-headers).
+/// `RateLimit-Policy: "user";q=600;w=60` and `RateLimit: "user";r=598;t=42`
+/// (draft-ietf-httpapi-ratelimit-headers-10, structured fields). A lock has
+/// no quota, so it sends only `RateLimit` with `r=0` (and `Retry-After`).
 pub fn rate_limit_headers(
     headers: &mut actix_web::http::header::HeaderMap,
     info: &crate::auth::rate_limit::RateLimitInfo,
 ) {
-    for (name, value) in
-        [("ratelimit-limit", info.limit), ("ratelimit-remaining", info.remaining), ("ratelimit-reset", info.reset)]
-    {
-        if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
-            headers.insert(header::HeaderName::from_static(name), v);
+    let name = info.policy;
+    if info.limit > 0 {
+        let policy = format!("\"{name}\";q={};w={}", info.limit, info.window);
+        if let Ok(v) = HeaderValue::from_str(&policy) {
+            headers.insert(HeaderName::from_static("ratelimit-policy"), v);
         }
+    }
+    let current = format!("\"{name}\";r={};t={}", info.remaining, info.reset);
+    if let Ok(v) = HeaderValue::from_str(&current) {
+        headers.insert(HeaderName::from_static("ratelimit"), v);
     }
 }
 
@@ -131,6 +140,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -340,7 +350,7 @@ mod tests {
     }
 
     fn info() -> crate::auth::rate_limit::RateLimitInfo {
-        crate::auth::rate_limit::RateLimitInfo { limit: 1, remaining: 0, reset: 7 }
+        crate::auth::rate_limit::RateLimitInfo { policy: "user", limit: 1, window: 60, remaining: 0, reset: 7 }
     }
 
     #[rstest::rstest]
@@ -352,6 +362,7 @@ mod tests {
     #[case::conflict(ApiError::Conflict("x".into()), 409, "conflict")]
     #[case::too_large(ApiError::PayloadTooLarge { limit: 1 }, 413, "payload-too-large")]
     #[case::media_type(ApiError::UnsupportedMediaType("x".into()), 415, "unsupported-media-type")]
+    #[case::not_acceptable(ApiError::NotAcceptable("x".into()), 406, "not-acceptable")]
     #[case::validation(ApiError::validation("f", "m"), 422, "validation-error")]
     #[case::too_many(ApiError::TooManyRequests(info()), 429, "too-many-requests")]
     #[case::unavailable(ApiError::Unavailable { retry_after_seconds: 2 }, 503, "service-unavailable")]
@@ -366,7 +377,8 @@ mod tests {
     #[rstest::rstest]
     #[case::unauthorized(ApiError::Unauthorized("x"), "www-authenticate", Some("Bearer realm=\"taskflow\""))]
     #[case::too_many(ApiError::TooManyRequests(info()), "retry-after", Some("7"))]
-    #[case::too_many_has_ratelimit(ApiError::TooManyRequests(info()), "ratelimit-remaining", Some("0"))]
+    #[case::too_many_has_ratelimit(ApiError::TooManyRequests(info()), "ratelimit", Some("\"user\";r=0;t=7"))]
+    #[case::too_many_has_its_policy(ApiError::TooManyRequests(info()), "ratelimit-policy", Some("\"user\";q=1;w=60"))]
     #[case::unavailable(ApiError::Unavailable { retry_after_seconds: 2 }, "retry-after", Some("2"))]
     #[case::forbidden_has_no_challenge(ApiError::Forbidden("x"), "www-authenticate", None)]
     fn errors_carry_the_headers_their_status_needs(

@@ -107,7 +107,7 @@ pub async fn request_context(
     }
     let limit = res.request().extensions().get::<crate::auth::rate_limit::RateLimitInfo>().copied();
     // A 429 already names the limit that refused it; keep that one.
-    if let Some(info) = limit.filter(|_| !res.headers().contains_key("ratelimit-limit")) {
+    if let Some(info) = limit.filter(|_| !res.headers().contains_key("ratelimit")) {
         crate::error::rate_limit_headers(res.headers_mut(), &info);
     }
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
@@ -165,19 +165,39 @@ const AUTH_PREFIX: &str = "/api/v1/auth/";
 /// Unknown query parameters are a 422 on every operation, not only on those
 /// whose handler parses a query: the OpenAPI document says which each takes,
 /// so a typo (`?limt=5`) is never silently ignored.
-pub async fn strict_query(
+///
+/// And an `Accept` that none of the operation's media types satisfies is a
+/// 406 naming those it has (RFC 9110 §15.5.7), instead of JSON with a 200.
+pub async fn contract(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    if let Some(refusal) = unknown_query_parameter(&req) {
+    if let Some(refusal) = unknown_query_parameter(&req).or_else(|| unacceptable(&req)) {
         return Ok(req.into_response(actix_web::ResponseError::error_response(&refusal)));
     }
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
 
+fn unacceptable(req: &ServiceRequest) -> Option<ApiError> {
+    let accept = req.headers().get(header::ACCEPT)?.to_str().ok()?;
+    let pattern = req.match_pattern().filter(|p| p != QUERY_FROM_ELSEWHERE)?;
+    let produces = &crate::routes::openapi::declared(req.method().as_str(), &pattern)?.produces;
+    if produces.is_empty() {
+        return None; // nothing to negotiate: a 204 or a redirect
+    }
+    let available: Vec<&str> = produces.iter().map(String::as_str).collect();
+    match crate::routes::negotiate::choose(Some(accept), &available) {
+        Some(_) => None,
+        None => Some(ApiError::NotAcceptable(format!(
+            "this operation answers with {}; the Accept header allows none of them",
+            available.join(" or ")
+        ))),
+    }
+}
+
 /// The provider's redirect carries what the provider sends (RFC 6749 §4.1.2
 /// lets it add parameters; RFC 9207 adds `iss`; Google adds `scope` and
-/// `authuser`): not ours to refuse.
+/// `authuser`), and a browser's navigation asks for HTML: not ours to refuse.
 const QUERY_FROM_ELSEWHERE: &str = "/api/v1/auth/oauth/{provider}/callback";
 
 fn unknown_query_parameter(req: &ServiceRequest) -> Option<ApiError> {

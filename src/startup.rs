@@ -83,9 +83,8 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             "location",
             "retry-after",
             "x-request-id",
-            "ratelimit-limit",
-            "ratelimit-remaining",
-            "ratelimit-reset",
+            "ratelimit",
+            "ratelimit-policy",
             "idempotent-replayed",
             "link",
             "content-disposition",
@@ -138,7 +137,7 @@ impl Application {
             App::new()
                 // Without configured origins there is no CORS layer at all: a
                 // browser's cross-origin call fails its preflight.
-                .wrap(from_fn(crate::middleware::strict_query))
+                .wrap(from_fn(crate::middleware::contract))
                 .wrap(from_fn(crate::middleware::auth_budget))
                 .wrap(actix_web::middleware::Condition::new(!origins.is_empty(), cors(&origins)))
                 .wrap(from_fn(crate::middleware::preflight_no_content))

@@ -8,13 +8,30 @@ use std::time::{Duration, Instant};
 
 use crate::kv::Kv;
 
-/// What a limit said about one request; becomes `RateLimit-*` headers.
+/// What a limit said about one request; becomes the `RateLimit-Policy` and
+/// `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimitInfo {
+    /// The policy's name: what the key counts against (`user`, `auth`, …).
+    pub policy: &'static str,
+    /// The quota per window; 0 for a lock, which has no quota.
     pub limit: u64,
+    /// The window, in seconds (0 for a lock).
+    pub window: u64,
     pub remaining: u64,
     /// Seconds until the window resets (or the lock lifts).
     pub reset: u64,
+}
+
+/// The policy a key counts against, by the key's first segment (keys are
+/// made in code: `user:<id>`, `auth:ip:<addr>`, `invite:<id>`).
+fn policy_of(key: &str) -> &'static str {
+    match key.split(':').next() {
+        Some("user") => "user",
+        Some("auth") => "auth",
+        Some("invite") => "invite",
+        _ => "default",
+    }
 }
 
 pub struct Decision {
@@ -118,9 +135,16 @@ fn longer(so_far: Option<Locked>, seconds: u64, scope: &'static str) -> Option<L
     }
 }
 
-fn decide(limit: u64, count: u64, ttl_ms: i64) -> Decision {
+fn decide(key: &str, (limit, window): (u64, Duration), count: u64, ttl_ms: i64) -> Decision {
     let reset = (ttl_ms.max(0) as u64).div_ceil(1000).max(1);
-    Decision { allowed: count <= limit, info: RateLimitInfo { limit, remaining: limit.saturating_sub(count), reset } }
+    let info = RateLimitInfo {
+        policy: policy_of(key),
+        limit,
+        window: window.as_secs(),
+        remaining: limit.saturating_sub(count),
+        reset,
+    };
+    Decision { allowed: count <= limit, info }
 }
 
 pub struct RateLimiter {
@@ -171,26 +195,21 @@ impl RateLimiter {
     }
 
     /// Counts one request against `key`.
-    pub async fn hit(&self, key: &str, (limit, window): (u64, Duration)) -> Decision {
-        let (count, ttl_ms) = self.incr(key, window).await;
-        decide(limit, count, ttl_ms)
+    pub async fn hit(&self, key: &str, budget: (u64, Duration)) -> Decision {
+        let (count, ttl_ms) = self.incr(key, budget.1).await;
+        decide(key, budget, count, ttl_ms)
     }
 
     /// Counts one request against `key` and, in the same Redis round trip,
     /// says whether any of `denylist` exists. Without Redis the count is kept
     /// locally and the denylist reads as empty: Postgres refuses revoked
     /// sessions on its own.
-    pub async fn hit_and_check(
-        &self,
-        key: &str,
-        (limit, window): (u64, Duration),
-        denylist: &[String],
-    ) -> (Decision, bool) {
-        match self.kv.incr_window_and_count(key, window, denylist).await {
-            Ok((denied, count, ttl_ms)) => (decide(limit, count, ttl_ms), denied > 0),
+    pub async fn hit_and_check(&self, key: &str, budget: (u64, Duration), denylist: &[String]) -> (Decision, bool) {
+        match self.kv.incr_window_and_count(key, budget.1, denylist).await {
+            Ok((denied, count, ttl_ms)) => (decide(key, budget, count, ttl_ms), denied > 0),
             Err(_) => {
-                let (count, ttl_ms) = self.local_hit(key, window);
-                (decide(limit, count, ttl_ms), false)
+                let (count, ttl_ms) = self.local_hit(key, budget.1);
+                (decide(key, budget, count, ttl_ms), false)
             }
         }
     }
@@ -327,9 +346,19 @@ mod tests {
         #[case] remaining: u64,
         #[case] reset: u64,
     ) {
-        let d = decide(limit, count, ttl_ms);
+        let d = decide("user:1", (limit, Duration::from_secs(60)), count, ttl_ms);
         assert_eq!(d.allowed, allowed);
-        assert_eq!(d.info, RateLimitInfo { limit, remaining, reset });
+        assert_eq!(d.info, RateLimitInfo { policy: "user", limit, window: 60, remaining, reset });
+    }
+
+    #[rstest::rstest]
+    #[case::user("user:0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "user")]
+    #[case::auth_per_address("auth:ip:127.0.0.2", "auth")]
+    #[case::invitations("invite:0194f2a8", "invite")]
+    #[case::anything_else("lock:account:ab12", "default")]
+    #[case::no_colon("user", "user")]
+    fn keys_name_their_policy(#[case] key: &str, #[case] policy: &str) {
+        assert_eq!(policy_of(key), policy);
     }
 
     #[rstest::rstest]

@@ -142,7 +142,7 @@ pub async fn confirm_totp(
     Ok(HttpResponse::Ok().json(mfa::confirm(state.auth(), &user, &body.code).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Turn MFA off", request_body = ConfirmWithCodeRequest, responses((status = 204, description = "MFA is off"), Errors))]
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/disable", tag = "me", summary = "Turn MFA off (password and a current code)", request_body = ConfirmWithCodeRequest, responses((status = 204, description = "MFA is off"), Errors))]
 #[tracing::instrument(name = "mfa.disable", skip_all)]
 pub async fn disable_totp(
     state: web::Data<AppState>,
@@ -152,6 +152,18 @@ pub async fn disable_totp(
     let body = body.into_inner();
     mfa::disable(state.auth(), &user, body.password, &body.code).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The same as `POST /api/v1/me/mfa/totp/disable`, which replaces it.
+#[utoipa::path(delete, path = "/api/v1/me/mfa/totp", tag = "me", summary = "Turn MFA off (deprecated: a DELETE body is dropped by some proxies)", description = "Deprecated: use `POST /api/v1/me/mfa/totp/disable`. Answers with `Deprecation`, `Sunset` and a `Link` to its successor.", request_body = ConfirmWithCodeRequest, responses((status = 204, description = "MFA is off", headers(("Deprecation" = String, description = "RFC 9745: deprecated since this date"), ("Sunset" = String, description = "RFC 8594: removed after this date"), ("Link" = String, description = "`rel=\"successor-version\"`: the operation to use instead"))), Errors))]
+#[deprecated = "the POST action replaces it"]
+#[tracing::instrument(name = "mfa.disable", skip_all)]
+pub async fn disable_totp_with_delete(
+    state: web::Data<AppState>,
+    user: Caller,
+    body: web::Json<ConfirmWithCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(super::params::deprecated(disable_totp(state, user, body).await?, "/api/v1/me/mfa/totp/disable"))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/mfa/recovery-codes", tag = "me", summary = "Replace the recovery codes (password and a current code)", request_body = ConfirmWithCodeRequest, responses((status = 200, description = "New codes; the old ones stop working", body = RecoveryCodes), Errors))]
@@ -219,7 +231,7 @@ pub async fn export(state: web::Data<AppState>, user: Caller) -> Result<HttpResp
         .json(doc))
 }
 
-#[utoipa::path(delete, path = "/api/v1/me", tag = "me", summary = "Erase the account (GDPR erasure)", request_body = EraseRequest, responses((status = 204, description = "Erased"), Errors))]
+#[utoipa::path(post, path = "/api/v1/me/erase", tag = "me", summary = "Erase the account (GDPR erasure)", request_body = EraseRequest, responses((status = 204, description = "Erased"), Errors))]
 #[tracing::instrument(name = "me.erase", skip_all)]
 pub async fn erase(
     state: web::Data<AppState>,
@@ -229,6 +241,18 @@ pub async fn erase(
     let body = body.into_inner();
     privacy::erase(state.auth(), state.erasure(), &user, body.password, body.code.as_deref()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The same as `POST /api/v1/me/erase`, which replaces it.
+#[utoipa::path(delete, path = "/api/v1/me", tag = "me", summary = "Erase the account (deprecated: a DELETE body is dropped by some proxies)", description = "Deprecated: use `POST /api/v1/me/erase`. Answers with `Deprecation`, `Sunset` and a `Link` to its successor.", request_body = EraseRequest, responses((status = 204, description = "Erased", headers(("Deprecation" = String, description = "RFC 9745: deprecated since this date"), ("Sunset" = String, description = "RFC 8594: removed after this date"), ("Link" = String, description = "`rel=\"successor-version\"`: the operation to use instead"))), Errors))]
+#[deprecated = "the POST action replaces it"]
+#[tracing::instrument(name = "me.erase", skip_all)]
+pub async fn erase_with_delete(
+    state: web::Data<AppState>,
+    user: Caller,
+    body: web::Json<EraseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(super::params::deprecated(erase(state, user, body).await?, "/api/v1/me/erase"))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/consents", tag = "me", summary = "Consents per purpose", responses((status = 200, description = "Purposes and recorded consents", body = ConsentsResponse), Errors))]

@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod health;
 pub mod invitations;
 pub mod me;
+pub mod negotiate;
 pub mod oauth;
 pub mod openapi;
 pub mod params;
@@ -26,7 +27,9 @@ use crate::error::ApiError;
 macro_rules! route_table {
     ($($path:literal => { $($method:ident: $handler:path),+ $(,)? }),+ $(,)?) => {
         /// Resources, not scope routes: a wrong method is then 405 with
-        /// `Allow`, not 404.
+        /// `Allow`, not 404. Deprecated operations are served until their
+        /// sunset, so using them here is no warning.
+        #[allow(deprecated)]
         pub fn configure(cfg: &mut web::ServiceConfig) {
             $(cfg.service(web::resource($path)$(.$method($handler))+);)+
         }
@@ -49,7 +52,8 @@ route_table! {
     "/api/v1/auth/providers" => { get: oauth::providers },
     "/api/v1/auth/oauth/{provider}/authorize" => { get: oauth::authorize },
     "/api/v1/auth/oauth/{provider}/callback" => { get: oauth::callback },
-    "/api/v1/me" => { get: me::get_me, patch: me::patch_me, delete: me::erase },
+    "/api/v1/me" => { get: me::get_me, patch: me::patch_me, delete: me::erase_with_delete },
+    "/api/v1/me/erase" => { post: me::erase },
     "/api/v1/me/export" => { get: me::export },
     "/api/v1/me/oauth/{provider}/link" => { post: oauth::link },
     "/api/v1/me/identities" => { get: oauth::identities },
@@ -60,7 +64,8 @@ route_table! {
     "/api/v1/me/invitations" => { get: invitations::my_invitations },
     "/api/v1/me/invitations/{invitation_id}/accept" => { post: invitations::accept_invitation },
     "/api/v1/me/invitations/{invitation_id}/decline" => { post: invitations::decline_invitation },
-    "/api/v1/me/mfa/totp" => { post: me::enroll_totp, delete: me::disable_totp },
+    "/api/v1/me/mfa/totp" => { post: me::enroll_totp, delete: me::disable_totp_with_delete },
+    "/api/v1/me/mfa/totp/disable" => { post: me::disable_totp },
     "/api/v1/me/mfa/totp/confirm" => { post: me::confirm_totp },
     "/api/v1/me/mfa/recovery-codes" => { post: me::regenerate_recovery_codes },
     "/api/v1/admin/audit-events" => { get: audit::all_events },

@@ -41,8 +41,8 @@ use crate::error::Problem;
         health::live, health::ready, health::metrics,
         auth::register, auth::login, auth::refresh, auth::logout, auth::verify_mfa,
         oauth::providers, oauth::authorize, oauth::callback, oauth::link, oauth::identities, oauth::unlink,
-        me::get_me, me::patch_me, me::erase, me::export, me::get_consents, me::put_consents, me::change_password,
-        me::enroll_totp, me::disable_totp, me::confirm_totp, me::regenerate_recovery_codes,
+        me::get_me, me::patch_me, me::erase, me::erase_with_delete, me::export, me::get_consents, me::put_consents, me::change_password,
+        me::enroll_totp, me::disable_totp, me::disable_totp_with_delete, me::confirm_totp, me::regenerate_recovery_codes,
         audit::my_events, audit::all_events,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::get_member, teams::add_member, teams::update_member, teams::remove_member,
@@ -93,13 +93,19 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
     DOCUMENT.get_or_init(ApiDoc::openapi)
 }
 
-/// (method, path template) → the query parameters that operation declares.
-type QueryTable = HashMap<(String, String), Vec<String>>;
+/// What the document says of one operation, for the middleware that holds
+/// every request to it.
+pub struct Declared {
+    /// The query parameters it takes.
+    pub query: Vec<String>,
+    /// The media types its successful responses come in (none: no body).
+    pub produces: Vec<String>,
+}
 
-/// The query parameters the document declares for an operation, or `None`
-/// when the operation is not in the document (pages, assets).
-pub fn declared_query(method: &str, path: &str) -> Option<&'static [String]> {
-    static TABLE: OnceLock<QueryTable> = OnceLock::new();
+/// The document's facts about an operation (`method` upper-case, `path` the
+/// route template), or `None` when it is not an operation (pages, assets).
+pub fn declared(method: &str, path: &str) -> Option<&'static Declared> {
+    static TABLE: OnceLock<HashMap<(String, String), Declared>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut table = HashMap::new();
         for (path, item) in &document().paths.paths {
@@ -112,19 +118,36 @@ pub fn declared_query(method: &str, path: &str) -> Option<&'static [String]> {
             ];
             for (method, op) in ops {
                 let Some(op) = op else { continue };
-                let names = op
+                let query = op
                     .parameters
                     .iter()
                     .flatten()
                     .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
                     .map(|p| p.name.clone())
                     .collect();
-                table.insert((method.to_owned(), path.clone()), names);
+                let mut produces: Vec<String> = vec![];
+                for (status, response) in &op.responses.responses {
+                    let RefOr::T(response) = response else { continue };
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    for media in response.content.keys() {
+                        if !produces.contains(media) {
+                            produces.push(media.clone());
+                        }
+                    }
+                }
+                table.insert((method.to_owned(), path.clone()), Declared { query, produces });
             }
         }
         table
     });
-    table.get(&(method.to_owned(), path.to_owned())).map(Vec::as_slice)
+    table.get(&(method.to_owned(), path.to_owned()))
+}
+
+/// The query parameters the document declares for an operation.
+pub fn declared_query(method: &str, path: &str) -> Option<&'static [String]> {
+    declared(method, path).map(|d| d.query.as_slice())
 }
 
 /// The machine-readable contract of this API.

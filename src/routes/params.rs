@@ -2,7 +2,7 @@
 //! RFC 3339 timestamps, explicit nulls in PATCH bodies, ETags.
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderMap, ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, ETAG, IF_MATCH, IF_NONE_MATCH, LOCATION};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
@@ -37,9 +37,25 @@ pub fn timestamp(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ApiErr
 
 /// An RFC 3339 instant, for a field parsed among others (`domain::field`).
 pub fn instant(raw: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z".to_owned())
+    DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        let mut message = "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z".to_owned();
+        if lost_plus(raw) {
+            // A form-encoded query turns an unencoded `+` into a space.
+            message.push_str(&format!(
+                "; `{raw}` looks like an offset whose `+` arrived as a space: send `+` as `%2B` in a query string"
+            ));
+        } else if raw.len() == 10 && chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").is_ok() {
+            message.push_str("; a date alone names no instant: add a time and an offset");
+        }
+        message
+    })
+}
+
+/// `2026-11-28T10:00:00 01:00`: what `+01:00` becomes when sent unencoded.
+fn lost_plus(raw: &str) -> bool {
+    raw.rsplit_once(' ').is_some_and(|(head, tail)| {
+        head.contains('T') && DateTime::parse_from_rfc3339(&format!("{head}+{tail}")).is_ok()
+    })
 }
 
 /// For PATCH: absent -> `None`, `null` -> `Some(None)`, value -> `Some(Some(v))`.
@@ -200,6 +216,24 @@ impl<L, B> Created<L, B> {
     }
 }
 
+/// When the operations deprecated so far stop being served: six months'
+/// notice (docs/api.md, "Deprecations").
+const DEPRECATED_SINCE: &str = "@1796083200"; // 2026-12-01T00:00:00Z
+const SUNSET: &str = "Tue, 01 Jun 2027 00:00:00 GMT";
+
+/// Marks a deprecated operation's response: `Deprecation` (RFC 9745, a
+/// structured-field date), `Sunset` (RFC 8594) and a `Link` to the operation
+/// that replaces it.
+pub fn deprecated(mut resp: HttpResponse, successor: &str) -> HttpResponse {
+    let headers = resp.headers_mut();
+    headers.insert(HeaderName::from_static("deprecation"), HeaderValue::from_static(DEPRECATED_SINCE));
+    headers.insert(HeaderName::from_static("sunset"), HeaderValue::from_static(SUNSET));
+    if let Ok(link) = HeaderValue::from_str(&format!("<{successor}>; rel=\"successor-version\"")) {
+        headers.insert(actix_web::http::header::LINK, link);
+    }
+    resp
+}
+
 /// The response stored with an idempotency key, sent again.
 pub fn replay(stored: Stored) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::OK);
@@ -217,7 +251,6 @@ pub fn replay(stored: Stored) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::http::header::HeaderValue;
 
     #[test]
     fn etags_round_trip_and_weak_tags_compare() {
@@ -310,6 +343,23 @@ mod tests {
     #[case::nonsense("yesterday", false)]
     fn instants(#[case] raw: &str, #[case] ok: bool) {
         assert_eq!(instant(raw).is_ok(), ok, "{raw}");
+    }
+
+    /// The refusal names the likely cause when there is one.
+    #[rstest::rstest]
+    #[case::unencoded_plus("2026-11-28T10:00:00 01:00", Some("%2B"))]
+    #[case::unencoded_plus_with_fraction("2026-11-28T10:00:00.5 05:30", Some("%2B"))]
+    #[case::a_date("2026-11-28", Some("a date alone"))]
+    #[case::not_a_date("2026-13-45", None)]
+    #[case::space_but_no_offset("2026-11-28T10:00:00 hello", None)]
+    #[case::nonsense("yesterday", None)]
+    fn refusals_name_the_likely_cause(#[case] raw: &str, #[case] hint: Option<&str>) {
+        let message = instant(raw).err().unwrap_or_default();
+        assert!(message.starts_with("must be an RFC 3339 timestamp"), "{message}");
+        match hint {
+            Some(h) => assert!(message.contains(h), "{raw}: {message}"),
+            None => assert!(!message.contains(';'), "no guessed cause for {raw}: {message}"),
+        }
     }
 
     #[test]

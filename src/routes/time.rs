@@ -124,6 +124,9 @@ struct ReportQuery {
     #[param(format = DateTime)]
     to: Option<String>,
     group_by: Option<ReportGrouping>,
+    /// With `Accept: text/csv`: start the file with a UTF-8 byte order mark,
+    /// so Excel reads names like "Über" as UTF-8.
+    bom: Option<bool>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -307,18 +310,42 @@ pub struct TimerResponse {
     timer: Option<EntryResponse>,
 }
 
+/// The report's media types, JSON first (what no `Accept` gets).
+const REPORT_TYPES: &[&str] = &["application/json", "text/csv"];
+
 fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.split(',').any(|t| t.trim().starts_with("text/csv")))
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    super::negotiate::choose(accept, REPORT_TYPES) == Some("text/csv")
 }
 
-/// RFC 4180 quoting, and a leading quote for cells a spreadsheet would
-/// otherwise run as a formula.
+/// RFC 4180 quoting of an identifier (a UUID, a date): written as it is, so
+/// a spreadsheet or a join sees the same key the JSON has.
+fn csv_id(raw: &str) -> String {
+    format!("\"{}\"", raw.replace('"', "\"\""))
+}
+
+/// RFC 4180 quoting of text people typed (names, labels), and a leading
+/// quote for a cell a spreadsheet would otherwise run as a formula.
 fn csv_cell(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw.to_owned() };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
+    if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_id(&format!("'{raw}"))
+    } else {
+        csv_id(raw)
+    }
+}
+
+/// The report as CSV: a header row, then one row per group. Keys are
+/// identifiers except when grouping by label (the key is then the label,
+/// text someone typed); numbers are bare.
+fn report_csv(groups: &[crate::db::time_entries::ReportRow], group: ReportGrouping, bom: bool) -> String {
+    let mut out = String::from(if bom { "\u{feff}" } else { "" });
+    out.push_str("key,label,seconds,billable_seconds\r\n");
+    for g in groups {
+        let key = if group == ReportGrouping::Label { csv_cell(&g.key) } else { csv_id(&g.key) };
+        let label = csv_cell(g.label.as_deref().unwrap_or_default());
+        out.push_str(&format!("{key},{label},{},{}\r\n", g.seconds, g.billable_seconds));
+    }
+    out
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/time", tag = "time", summary = "Tracked time grouped by user, task, day or label", params(ReportQuery), responses((status = 200, description = "The report (JSON, or CSV with `Accept: text/csv`)", content((ReportResponse = "application/json"), (String = "text/csv"))), Errors))]
@@ -333,16 +360,7 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
     let ReportRange { from, to, .. } = range;
     let group_name = group.as_str();
     if wants_csv(&req) {
-        let mut out = String::from("key,label,seconds,billable_seconds\r\n");
-        for g in &report.groups {
-            out.push_str(&format!(
-                "{},{},{},{}\r\n",
-                csv_cell(&g.key),
-                csv_cell(g.label.as_deref().unwrap_or_default()),
-                g.seconds,
-                g.billable_seconds
-            ));
-        }
+        let out = report_csv(&report.groups, group, q.bom.unwrap_or(false));
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
@@ -373,6 +391,7 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
 #[cfg(test)]
 mod tests {
     use super::csv_cell;
+    use crate::domain::time_entry::ReportGrouping;
 
     #[test]
     fn csv_cells_are_quoted_and_formula_safe() {
@@ -397,5 +416,49 @@ mod tests {
     #[case::quote_and_formula("=\"x\"", "\"'=\"\"x\"\"\"")]
     fn csv_cells(#[case] raw: &str, #[case] cell: &str) {
         assert_eq!(super::csv_cell(raw), cell);
+    }
+
+    fn row(key: &str, label: Option<&str>) -> crate::db::time_entries::ReportRow {
+        crate::db::time_entries::ReportRow {
+            key: key.into(),
+            label: label.map(Into::into),
+            seconds: 3600,
+            billable_seconds: 1800,
+        }
+    }
+
+    #[test]
+    fn the_csv_has_a_header_and_bare_numbers() {
+        let csv = super::report_csv(&[row("2026-11-01", None)], ReportGrouping::Day, false);
+        assert_eq!(csv, "key,label,seconds,billable_seconds\r\n\"2026-11-01\",\"\",3600,1800\r\n");
+    }
+
+    #[test]
+    fn a_bom_is_offered_for_excel_and_only_on_request() {
+        let rows = [row("u", Some("Über"))];
+        let with = super::report_csv(&rows, ReportGrouping::User, true);
+        assert!(with.starts_with("\u{feff}key,"), "{with:?}");
+        assert_eq!(with.as_bytes()[..3], [0xef, 0xbb, 0xbf], "the UTF-8 encoding of U+FEFF");
+        assert!(with.contains("\"Über\""));
+        assert!(!super::report_csv(&rows, ReportGrouping::User, false).starts_with('\u{feff}'));
+    }
+
+    /// Formula escapes apply to text people typed (names, titles, labels),
+    /// never to identifiers, which must match the JSON's keys.
+    #[rstest::rstest]
+    #[case::user_key_is_an_id(ReportGrouping::User, "-1", Some("=Eve"), "\"-1\",\"'=Eve\"")]
+    #[case::task_key_is_an_id(ReportGrouping::Task, "+x", Some("@task"), "\"+x\",\"'@task\"")]
+    #[case::day_key_is_a_date(ReportGrouping::Day, "2026-11-01", None, "\"2026-11-01\",\"\"")]
+    #[case::label_key_is_text(ReportGrouping::Label, "=cmd()", Some("=cmd()"), "\"'=cmd()\",\"'=cmd()\"")]
+    #[case::plain_label(ReportGrouping::Label, "release", Some("release"), "\"release\",\"release\"")]
+    fn which_cells_are_escaped(
+        #[case] group: ReportGrouping,
+        #[case] key: &str,
+        #[case] label: Option<&str>,
+        #[case] cells: &str,
+    ) {
+        let csv = super::report_csv(&[row(key, label)], group, false);
+        let line = csv.lines().nth(1).unwrap_or_default();
+        assert_eq!(line, format!("{cells},3600,1800"));
     }
 }

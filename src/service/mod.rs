@@ -112,7 +112,8 @@ pub enum AuthError {
 /// A lock in force answers 429, saying how long it lasts.
 impl From<Locked> for AuthError {
     fn from(lock: Locked) -> Self {
-        AuthError::Locked(RateLimitInfo { limit: 0, remaining: 0, reset: lock.seconds })
+        // A lock has no quota, only a time left: `RateLimit` without a policy.
+        AuthError::Locked(RateLimitInfo { policy: lock.scope, limit: 0, window: 0, remaining: 0, reset: lock.seconds })
     }
 }
 

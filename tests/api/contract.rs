@@ -269,3 +269,103 @@ async fn unknown_query_parameters_are_a_422_on_every_operation() {
     assert_eq!(app.get("/api/v1/teams?limit=5", Some(&token)).await.status, 200);
     assert_eq!(app.get("/api/v1/me?", Some(&token)).await.status, 200);
 }
+
+async fn get_accepting(app: &TestApp, token: &str, path: &str, accept: &str) -> Reply {
+    let req = app.client.get(app.url(path)).bearer_auth(token).header("accept", accept);
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.unwrap();
+    // Kept as bytes in `text` lossily; the BOM check reads the raw bytes.
+    Reply {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+#[tokio::test]
+async fn accept_is_negotiated_with_q_values_and_406_for_what_cannot_be_served() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+    let team = app.create_team(&alice, "Über team").await;
+    let task = app.create_task(&alice, json!({ "title": "Übersetzung", "team_id": team })).await;
+    let path = format!("/api/v1/tasks/{}/time-entries", task["task_id"].as_str().unwrap());
+    let entry = json!({ "started_at": "2026-11-02T09:00:00Z", "duration_seconds": 600 });
+    assert_eq!(app.post(&path, Some(&alice.access_token), &entry).await.status, 201);
+    let token = alice.access_token.as_str();
+    let report =
+        format!("/api/v1/reports/time?team_id={team}&group_by=task&from=2026-11-01T00:00:00Z&to=2026-11-30T00:00:00Z");
+
+    // q-values decide: CSV at 0.5 loses to JSON at 1; the reverse wins.
+    let json_wins = get_accepting(&app, token, &report, "text/csv;q=0.5, application/json").await;
+    assert_eq!(json_wins.status, 200);
+    assert!(json_wins.content_type().starts_with("application/json"), "{}", json_wins.content_type());
+    let csv_wins = get_accepting(&app, token, &report, "text/csv, application/json;q=0.5").await;
+    assert!(csv_wins.content_type().starts_with("text/csv"), "{}", csv_wins.content_type());
+    assert!(!csv_wins.text.starts_with('\u{feff}'), "no BOM unless asked");
+    assert!(csv_wins.text.contains("\"Übersetzung\",600,0"), "{}", csv_wins.text);
+
+    // A BOM for Excel on request.
+    let bom = get_accepting(&app, token, &format!("{report}&bom=true"), "text/csv").await;
+    assert!(bom.text.starts_with("\u{feff}key,label,seconds,billable_seconds"), "{:?}", &bom.text[..20]);
+
+    // What cannot be served is a 406 problem naming what can, on any operation.
+    for (path, offers) in
+        [(report.as_str(), "text/csv"), ("/api/v1/tasks", "application/json"), ("/api/v1/me", "application/json")]
+    {
+        let r = get_accepting(&app, token, path, "application/xml").await;
+        let problem = r.assert_problem(406);
+        assert!(problem["detail"].as_str().unwrap().contains(offers), "{path}: {}", problem["detail"]);
+    }
+    assert_eq!(get_accepting(&app, token, "/api/v1/tasks", "application/json;q=0, text/csv").await.status, 406);
+    // Browsers, wildcards and Prometheus keep working.
+    for (path, accept) in [
+        ("/api/v1/openapi.json", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+        ("/api/v1/tasks", "application/*"),
+        ("/metrics", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+    ] {
+        let r = get_accepting(&app, token, path, accept).await;
+        assert_eq!(r.status, 200, "{path} with {accept}: {}", r.text);
+    }
+    // Nothing to negotiate on a 204.
+    let entries = app.get(&path, Some(token)).await;
+    let entry_id = entries.json["items"][0]["entry_id"].as_str().unwrap();
+    let del = app
+        .client
+        .delete(app.url(&format!("/api/v1/time-entries/{entry_id}")))
+        .bearer_auth(token)
+        .header("accept", "application/xml");
+    assert_eq!(del.send().await.unwrap().status(), 204);
+}
+
+#[tokio::test]
+async fn an_unencoded_offset_is_refused_with_its_likely_cause() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+    let r = app.get("/api/v1/time-entries?from=2026-11-28T10:00:00+01:00", Some(&alice.access_token)).await;
+    let problem = r.assert_problem(422);
+    assert_eq!(problem["errors"][0]["field"], "from");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("%2B"), "{problem}");
+    let encoded = app.get("/api/v1/time-entries?from=2026-11-28T10:00:00%2B01:00", Some(&alice.access_token)).await;
+    assert_eq!(encoded.status, 200, "{}", encoded.text);
+}
+
+/// Deprecated operations are marked in the document and point to their
+/// successors, which are in it too.
+#[tokio::test]
+async fn deprecated_operations_are_marked_and_have_successors() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.json;
+    for (path, successor) in
+        [("/api/v1/me", "/api/v1/me/erase"), ("/api/v1/me/mfa/totp", "/api/v1/me/mfa/totp/disable")]
+    {
+        let op = &doc["paths"][path]["delete"];
+        assert_eq!(op["deprecated"], true, "{path}");
+        assert!(op["description"].as_str().unwrap().contains(successor), "{path}");
+        assert!(op["responses"]["204"]["headers"]["Sunset"].is_object(), "{path} declares Sunset");
+        let next = &doc["paths"][successor]["post"];
+        assert!(next.is_object() && next["deprecated"].is_null(), "{successor} is there and current");
+    }
+}

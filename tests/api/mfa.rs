@@ -105,10 +105,10 @@ async fn disabling_needs_password_and_code_and_is_audited() {
     let app = spawn_app().await;
     let user = app.create_user().await;
     let (secret, _) = enable_mfa(&app, &user).await;
-    let path = "/api/v1/me/mfa/totp";
+    let path = "/api/v1/me/mfa/totp/disable";
     let wrong_pw = app
         .request(
-            reqwest::Method::DELETE,
+            reqwest::Method::POST,
             path,
             Some(&user.access_token),
             Some(&json!({ "password": "not my password!", "code": pyotp(&secret, 1) })),
@@ -117,7 +117,7 @@ async fn disabling_needs_password_and_code_and_is_audited() {
     wrong_pw.assert_problem(422);
     let wrong_code = app
         .request(
-            reqwest::Method::DELETE,
+            reqwest::Method::POST,
             path,
             Some(&user.access_token),
             Some(&json!({ "password": PASSWORD, "code": "123456" })),
@@ -126,19 +126,35 @@ async fn disabling_needs_password_and_code_and_is_audited() {
     wrong_code.assert_problem(422);
     let ok = app
         .request(
-            reqwest::Method::DELETE,
+            reqwest::Method::POST,
             path,
             Some(&user.access_token),
             Some(&json!({ "password": PASSWORD, "code": pyotp(&secret, 1) })),
         )
         .await;
     assert_eq!(ok.status, 204, "{}", ok.text);
+    assert!(ok.header("deprecation").is_none(), "the POST action is the primary form");
     // Plain password login again.
     assert!(app.login(&user.email, PASSWORD).await.json["access_token"].is_string());
     let events = app.get("/api/v1/me/audit-events", Some(&user.access_token)).await;
     let actions: Vec<&str> =
         events.json["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"mfa.enabled") && actions.contains(&"mfa.disabled"), "{actions:?}");
+}
+
+/// The DELETE-with-a-body form keeps working until its sunset and says so.
+#[tokio::test]
+async fn the_delete_form_still_turns_mfa_off_and_announces_its_sunset() {
+    let app = spawn_app().await;
+    let user = app.create_user().await;
+    let (secret, _) = enable_mfa(&app, &user).await;
+    let body = json!({ "password": PASSWORD, "code": pyotp(&secret, 1) });
+    let ok = app.request(reqwest::Method::DELETE, "/api/v1/me/mfa/totp", Some(&user.access_token), Some(&body)).await;
+    assert_eq!(ok.status, 204, "{}", ok.text);
+    assert_eq!(ok.header("deprecation"), Some("@1796083200"));
+    assert_eq!(ok.header("sunset"), Some("Tue, 01 Jun 2027 00:00:00 GMT"));
+    assert_eq!(ok.header("link"), Some("</api/v1/me/mfa/totp/disable>; rel=\"successor-version\""));
+    assert!(app.login(&user.email, PASSWORD).await.json["access_token"].is_string(), "MFA is off");
 }
 
 #[tokio::test]

@@ -111,7 +111,7 @@ async fn erasure_removes_the_person_keeps_shared_work_and_pseudonymises_the_log(
         .await;
     wrong.assert_problem(422);
     let r = app
-        .request(Method::DELETE, "/api/v1/me", Some(&leaver.access_token), Some(&json!({ "password": PASSWORD })))
+        .request(Method::POST, "/api/v1/me/erase", Some(&leaver.access_token), Some(&json!({ "password": PASSWORD })))
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
 
@@ -159,7 +159,7 @@ async fn a_sole_owner_must_hand_over_before_erasure() {
     let team = app.create_team(&owner, "Needs an owner").await;
     app.add_member(&owner, team, &member, "member").await;
     let r = app
-        .request(Method::DELETE, "/api/v1/me", Some(&owner.access_token), Some(&json!({ "password": PASSWORD })))
+        .request(Method::POST, "/api/v1/me/erase", Some(&owner.access_token), Some(&json!({ "password": PASSWORD })))
         .await;
     let p = r.assert_problem(409);
     assert!(p["detail"].as_str().unwrap().contains("Needs an owner"));
@@ -235,6 +235,9 @@ async fn erasure_leaves_no_trace_in_any_table_or_redis_key() {
         .request(Method::DELETE, "/api/v1/me", Some(&leaver.access_token), Some(&json!({ "password": PASSWORD })))
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
+    // The DELETE form erases just as well until its sunset, and says so.
+    assert_eq!(r.header("sunset"), Some("Tue, 01 Jun 2027 00:00:00 GMT"));
+    assert_eq!(r.header("link"), Some("</api/v1/me/erase>; rel=\"successor-version\""));
 
     let needles = [needle_id.as_str(), leaver.email.as_str(), name.as_str(), leaver.email.split('@').next().unwrap()];
     for (table, row) in every_row_as_text(&app).await {

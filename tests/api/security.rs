@@ -110,7 +110,8 @@ async fn repeated_failures_lock_the_account_briefly_and_not_its_neighbours() {
     locked.assert_problem(429);
     let wait: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=30).contains(&wait), "first lock is at most 30 s, got {wait}");
-    assert_eq!(locked.header("ratelimit-remaining"), Some("0"));
+    let current = locked.header("ratelimit").unwrap();
+    assert!(current.ends_with(&format!(";r=0;t={wait}")), "{current}");
     // Other accounts are unaffected; existing sessions keep working.
     assert_eq!(app.login(&neighbour.email, PASSWORD).await.status, 200);
     assert_eq!(app.me(&victim.access_token).await.status, 200);
@@ -135,8 +136,8 @@ async fn auth_endpoints_are_rate_limited_per_ip() {
     }
     let r = app.register("still-not-an-email", PASSWORD).await;
     r.assert_problem(429);
-    assert_eq!(r.header("ratelimit-limit"), Some("60"));
-    assert_eq!(r.header("ratelimit-remaining"), Some("0"));
+    assert_eq!(r.header("ratelimit-policy"), Some("\"auth\";q=60;w=60"));
+    assert!(r.header("ratelimit").unwrap().starts_with("\"auth\";r=0;t="), "{:?}", r.header("ratelimit"));
     assert!(r.header("retry-after").is_some());
 }
 
@@ -157,12 +158,21 @@ async fn authenticated_responses_carry_ratelimit_headers() {
     let u = app.create_user().await;
     let first = app.me(&u.access_token).await;
     let second = app.me(&u.access_token).await;
-    assert_eq!(first.header("ratelimit-limit"), Some("1200"));
-    let (a, b): (u64, u64) = (
-        first.header("ratelimit-remaining").unwrap().parse().unwrap(),
-        second.header("ratelimit-remaining").unwrap().parse().unwrap(),
-    );
-    assert_eq!(a, b + 1);
+    assert_eq!(first.header("ratelimit-policy"), Some("\"user\";q=1200;w=60"));
+    let remaining = |r: &crate::helpers::Reply| -> u64 {
+        let v = r.header("ratelimit").unwrap();
+        let r = v.split(';').find_map(|p| p.strip_prefix("r=")).unwrap_or_else(|| panic!("no r= in {v}"));
+        r.parse().unwrap()
+    };
+    assert_eq!(remaining(&first), remaining(&second) + 1);
+    // Sign-in and sign-up count against the per-address budget, and say so.
+    let login = app.login(&u.email, PASSWORD).await;
+    assert_eq!(login.status, 200);
+    assert_eq!(login.header("ratelimit-policy"), Some("\"auth\";q=60;w=60"));
+    let register = app.register("someone-new@example.com", PASSWORD).await;
+    assert_eq!(register.status, 201, "{}", register.text);
+    assert!(register.header("ratelimit").is_some_and(|v| v.starts_with("\"auth\";r=")), "{:?}", register.headers);
+    assert!(first.header("ratelimit-limit").is_none(), "the old draft's headers are gone");
 }
 
 /// Signs in as if from `ip` (the test configuration trusts `x-real-ip`).

@@ -5,7 +5,7 @@
 // Screenshots and page-load figures go to OUT_DIR; figures are reported,
 // never asserted.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
@@ -108,6 +108,11 @@ await step("see it in the time report, and download CSV", async () => {
   await shot("report");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
   assert.equal(download.suggestedFilename(), "time-report.csv");
+  const bytes = readFileSync(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "a UTF-8 byte order mark, for Excel");
+  const lines = bytes.toString("utf8").slice(1).split("\r\n");
+  assert.equal(lines[0], "key,label,seconds,billable_seconds");
+  assert.ok(lines.some((l) => l.includes(`"${title}"`)), lines.join("\n"));
 });
 
 await step("move a card on the board with the keyboard", async () => {

@@ -204,7 +204,7 @@ export async function accountPage() {
     off.addEventListener("submit", (ev) => {
       ev.preventDefault();
       submitting(off, async () => {
-        await api("DELETE", "/me/mfa/totp", withPassword({ code: offCode.value.trim() }, offPassword));
+        await api("POST", "/me/mfa/totp/disable", withPassword({ code: offCode.value.trim() }, offPassword));
         setFlash({ kind: "good", text: "Two-factor authentication is off." });
         rerender();
       });
@@ -281,7 +281,7 @@ export async function accountPage() {
     submitting(del, async () => {
       const body = withPassword({}, delPassword);
       if (delCode) body.code = delCode.value.trim();
-      await api("DELETE", "/me", body);
+      await api("POST", "/me/erase", body);
       clearTokens();
       location.hash = "#/login";
     });

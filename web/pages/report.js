@@ -25,7 +25,8 @@ export async function reportPage(params) {
   });
   const csv = h("button", { type: "button", class: "secondary", id: "csv" }, "Download CSV");
   csv.addEventListener("click", async () =>
-    download(await api("GET", `/reports/time?${query}`, undefined, { accept: "text/csv" }), "time-report.csv"),
+    // With a byte order mark, so Excel opens names like "Über" as UTF-8.
+    download(await api("GET", `/reports/time?${query}&bom=true`, undefined, { accept: "text/csv" }), "time-report.csv"),
   );
   let report;
   try {
