@@ -5,6 +5,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::me::UserResponse;
+use super::params;
 use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password};
 use crate::domain::{field, AllFields};
 use crate::error::ApiError;
@@ -45,14 +46,16 @@ impl RegisterRequest {
 pub struct LoginRequest {
     #[schema(format = Email, max_length = 254)]
     email: String,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, max_length = 128)]
+    #[serde(deserialize_with = "params::secret_at_most::<_, 128>")]
     password: SecretString,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, max_length = 512)]
+    #[serde(deserialize_with = "params::secret_at_most::<_, 512>")]
     refresh_token: SecretString,
 }
 
@@ -61,7 +64,10 @@ pub struct RefreshRequest {
 pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     let account = body.into_inner().parse()?;
     let user = accounts::register(&state.pool, account, GlobalRole::Member).await?;
-    Ok(HttpResponse::Created().json(UserResponse::from(user)))
+    // The new account is read at /me, once signed in.
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, "/api/v1/me"))
+        .json(UserResponse::from(user)))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", summary = "Sign in with email and password", security(()), request_body = LoginRequest, responses((status = 200, description = "Tokens, or an MFA challenge when TOTP is on", body = LoginOutcome), Errors))]
@@ -103,15 +109,19 @@ pub enum MfaVerifyRequest {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MfaCode {
+    #[schema(max_length = 2048)]
     mfa_token: String,
     /// The authenticator's current 6-digit code.
+    #[schema(max_length = 32)]
     code: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MfaRecoveryCode {
+    #[schema(max_length = 2048)]
     mfa_token: String,
+    #[schema(max_length = 32)]
     recovery_code: String,
 }
 
@@ -122,9 +132,22 @@ pub async fn verify_mfa(
     req: HttpRequest,
     body: web::Json<MfaVerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // Bounded here, not in serde: inside an untagged enum a field's refusal
+    // would read "did not match any variant" instead of naming the field.
+    let bound = |field: &'static str, value: String, max: usize| {
+        if value.chars().count() > max {
+            return Err(ApiError::validation(field, format!("is longer than {max} characters")));
+        }
+        Ok(value)
+    };
     let (mfa_token, factor) = match body.into_inner() {
-        MfaVerifyRequest::Code(c) => (c.mfa_token, mfa::SecondFactor::Code(c.code)),
-        MfaVerifyRequest::RecoveryCode(c) => (c.mfa_token, mfa::SecondFactor::RecoveryCode(c.recovery_code)),
+        MfaVerifyRequest::Code(c) => {
+            (bound("mfa_token", c.mfa_token, 2048)?, mfa::SecondFactor::Code(bound("code", c.code, 32)?))
+        }
+        MfaVerifyRequest::RecoveryCode(c) => (
+            bound("mfa_token", c.mfa_token, 2048)?,
+            mfa::SecondFactor::RecoveryCode(bound("recovery_code", c.recovery_code, 32)?),
+        ),
     };
     let pair = mfa::verify_login(state.auth(), &mfa_token, factor, &state.client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(pair))

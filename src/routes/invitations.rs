@@ -28,7 +28,7 @@ pub struct InvitationResponse {
     pub team_id: Uuid,
     /// The address invited, as the inviter typed it (normalised).
     pub email: String,
-    #[schema(value_type = String, pattern = "^(admin|member|viewer)$")]
+    #[schema(schema_with = invited_role)]
     pub role: TeamRole,
     pub status: InvitationStatus,
     pub invited_by: Option<Uuid>,
@@ -59,7 +59,7 @@ pub struct MyInvitationResponse {
     pub invitation_id: Uuid,
     pub team_id: Uuid,
     pub team_name: String,
-    #[schema(value_type = String, pattern = "^(admin|member|viewer)$")]
+    #[schema(schema_with = invited_role)]
     pub role: TeamRole,
     /// Null once the inviter's account is gone.
     pub invited_by_name: Option<String>,
@@ -103,6 +103,15 @@ pub struct InviteRequest {
     #[serde(default = "default_role")]
     #[schema(value_type = String, pattern = "^(admin|member|viewer)$")]
     role: TeamRole,
+}
+
+/// The roles an invitation can carry (owners are made, never invited), as
+/// an enum so generated clients get one.
+fn invited_role() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([TeamRole::Admin, TeamRole::Member, TeamRole::Viewer].map(TeamRole::as_str)))
+        .build()
 }
 
 fn default_role() -> TeamRole {

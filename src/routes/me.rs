@@ -70,10 +70,10 @@ pub struct PatchMeRequest {
 pub struct ChangePasswordRequest {
     /// Required when the account has a password; an account made through an
     /// identity provider sets its first one within 10 minutes of signing in.
-    #[schema(value_type = Option<String>, format = Password)]
-    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password, max_length = 128)]
+    #[serde(default, deserialize_with = "super::params::optional_secret_at_most::<_, 128>")]
     current_password: Option<SecretString>,
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
     new_password: SecretString,
 }
 
@@ -112,6 +112,8 @@ pub async fn change_password(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
+    #[schema(max_length = 32)]
+    #[serde(deserialize_with = "super::params::at_most::<_, 32>")]
     code: String,
 }
 
@@ -120,9 +122,11 @@ pub struct CodeRequest {
 pub struct ConfirmWithCodeRequest {
     /// Required when the account has a password (otherwise: a sign-in at the
     /// identity provider within the last 10 minutes).
-    #[schema(value_type = Option<String>, format = Password)]
-    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password, max_length = 128)]
+    #[serde(default, deserialize_with = "super::params::optional_secret_at_most::<_, 128>")]
     password: Option<SecretString>,
+    #[schema(max_length = 32)]
+    #[serde(deserialize_with = "super::params::at_most::<_, 32>")]
     code: String,
 }
 
@@ -182,15 +186,19 @@ pub async fn regenerate_recovery_codes(
 pub struct EraseRequest {
     /// Required when the account has a password (otherwise: a sign-in at the
     /// identity provider within the last 10 minutes).
-    #[schema(value_type = Option<String>, format = Password)]
-    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password, max_length = 128)]
+    #[serde(default, deserialize_with = "super::params::optional_secret_at_most::<_, 128>")]
     password: Option<SecretString>,
+    #[schema(max_length = 32)]
+    #[serde(default, deserialize_with = "super::params::optional_at_most::<_, 32>")]
     code: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentsRequest {
+    #[schema(max_items = 16)]
+    #[serde(deserialize_with = "super::params::items_at_most::<_, _, 16>")]
     consents: Vec<ConsentChange>,
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod comments;
+pub mod contract;
 pub mod cursor;
 pub mod health;
 pub mod invitations;

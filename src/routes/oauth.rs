@@ -163,8 +163,8 @@ fn hand_to_web_app(state: &AppState, provider: &str, q: &CallbackQuery) -> Resul
 pub struct LinkRequest {
     /// Required when the account has a password (otherwise: a sign-in at an
     /// identity provider within the last 10 minutes).
-    #[schema(value_type = Option<String>, format = Password)]
-    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password, max_length = 128)]
+    #[serde(default, deserialize_with = "super::params::optional_secret_at_most::<_, 128>")]
     password: Option<SecretString>,
 }
 

@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
-use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
@@ -87,10 +86,15 @@ impl Modify for PatchBodiesNameAField {
     }
 }
 
-/// The document, built once (it is the same for the life of the process).
-pub fn document() -> &'static utoipa::openapi::OpenApi {
-    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    DOCUMENT.get_or_init(ApiDoc::openapi)
+/// The document, built once (it is the same for the life of the process)
+/// and shaped for generated clients (`routes::contract`).
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        super::contract::shape(&mut doc);
+        doc
+    })
 }
 
 /// What the document says of one operation, for the middleware that holds
@@ -108,36 +112,29 @@ pub fn declared(method: &str, path: &str) -> Option<&'static Declared> {
     static TABLE: OnceLock<HashMap<(String, String), Declared>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut table = HashMap::new();
-        for (path, item) in &document().paths.paths {
-            let ops = [
-                ("GET", &item.get),
-                ("PUT", &item.put),
-                ("POST", &item.post),
-                ("DELETE", &item.delete),
-                ("PATCH", &item.patch),
-            ];
-            for (method, op) in ops {
-                let Some(op) = op else { continue };
-                let query = op
-                    .parameters
-                    .iter()
+        let paths = document()["paths"].as_object().cloned().unwrap_or_default();
+        for (path, item) in paths {
+            for method in ["get", "put", "post", "delete", "patch"] {
+                let Some(op) = item.get(method) else { continue };
+                let query = op["parameters"]
+                    .as_array()
+                    .into_iter()
                     .flatten()
-                    .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
-                    .map(|p| p.name.clone())
+                    .filter(|p| p["in"] == "query")
+                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
                     .collect();
                 let mut produces: Vec<String> = vec![];
-                for (status, response) in &op.responses.responses {
-                    let RefOr::T(response) = response else { continue };
+                for (status, response) in op["responses"].as_object().into_iter().flatten() {
                     if !status.starts_with('2') {
                         continue;
                     }
-                    for media in response.content.keys() {
+                    for media in response["content"].as_object().into_iter().flat_map(|c| c.keys()) {
                         if !produces.contains(media) {
                             produces.push(media.clone());
                         }
                     }
                 }
-                table.insert((method.to_owned(), path.clone()), Declared { query, produces });
+                table.insert((method.to_ascii_uppercase(), path.clone()), Declared { query, produces });
             }
         }
         table

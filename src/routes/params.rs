@@ -6,6 +6,7 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, ETAG, IF_MATCH
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -76,6 +77,48 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(d).map(Some)
+}
+
+/// What a client sends to be checked (a password, a code, a token) is
+/// refused past `MAX` characters before anything hashes or looks it up: the
+/// body limit alone would let a megabyte reach argon2. The document
+/// declares the same `maxLength`.
+fn bounded<const MAX: usize, E: serde::de::Error>(s: String) -> Result<String, E> {
+    if s.chars().count() > MAX {
+        return Err(E::custom(format!("a password, code or token is longer than {MAX} characters")));
+    }
+    Ok(s)
+}
+
+pub fn at_most<'de, D: Deserializer<'de>, const MAX: usize>(d: D) -> Result<String, D::Error> {
+    bounded::<MAX, _>(String::deserialize(d)?)
+}
+
+pub fn optional_at_most<'de, D: Deserializer<'de>, const MAX: usize>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)?.map(bounded::<MAX, _>).transpose()
+}
+
+pub fn secret_at_most<'de, D: Deserializer<'de>, const MAX: usize>(d: D) -> Result<SecretString, D::Error> {
+    bounded::<MAX, _>(String::deserialize(d)?).map(SecretString::from)
+}
+
+pub fn optional_secret_at_most<'de, D: Deserializer<'de>, const MAX: usize>(
+    d: D,
+) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(bounded::<MAX, _>).transpose()?.map(SecretString::from))
+}
+
+/// A list of at most `MAX` items (the document's `maxItems`).
+pub fn items_at_most<'de, D, T, const MAX: usize>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let items = Vec::<T>::deserialize(d)?;
+    if items.len() > MAX {
+        return Err(serde::de::Error::custom(format!("a list is longer than {MAX} items")));
+    }
+    Ok(items)
 }
 
 pub fn etag(version: i64) -> String {
@@ -446,5 +489,39 @@ mod tests {
         let resp = replay(Stored { status: 201, body: serde_json::json!({}), location: None, etag: None });
         assert!(resp.headers().get(ETAG).is_none());
         assert!(resp.headers().get(LOCATION).is_none());
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)] // only whether it parses matters
+    struct Bounded {
+        #[serde(deserialize_with = "at_most::<_, 4>")]
+        code: String,
+        #[serde(default, deserialize_with = "optional_at_most::<_, 4>")]
+        maybe: Option<String>,
+        #[serde(default, deserialize_with = "optional_secret_at_most::<_, 4>")]
+        secret: Option<SecretString>,
+        #[serde(default, deserialize_with = "items_at_most::<_, _, 2>")]
+        list: Vec<u8>,
+    }
+
+    /// Lengths count characters, not bytes; the bound itself is allowed.
+    #[rstest::rstest]
+    #[case::short(r#"{"code":"ab"}"#, true)]
+    #[case::at_the_bound(r#"{"code":"abcd"}"#, true)]
+    #[case::multibyte_at_the_bound(r#"{"code":"äöüß"}"#, true)]
+    #[case::over(r#"{"code":"abcde"}"#, false)]
+    #[case::optional_absent(r#"{"code":"a"}"#, true)]
+    #[case::optional_null(r#"{"code":"a","maybe":null}"#, true)]
+    #[case::optional_over(r#"{"code":"a","maybe":"abcde"}"#, false)]
+    #[case::secret_at_the_bound(r#"{"code":"a","secret":"wxyz"}"#, true)]
+    #[case::secret_over(r#"{"code":"a","secret":"vwxyz"}"#, false)]
+    #[case::list_at_the_bound(r#"{"code":"a","list":[1,2]}"#, true)]
+    #[case::list_over(r#"{"code":"a","list":[1,2,3]}"#, false)]
+    fn bounded_fields(#[case] body: &str, #[case] ok: bool) {
+        let parsed = serde_json::from_str::<Bounded>(body);
+        assert_eq!(parsed.is_ok(), ok, "{body}: {parsed:?}");
+        if let Err(e) = parsed {
+            assert!(e.to_string().contains("longer than"), "{e}");
+        }
     }
 }

@@ -141,7 +141,7 @@ struct ReportGroup {
 struct ReportResponse {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    group_by: &'static str,
+    group_by: ReportGrouping,
     total_seconds: i64,
     billable_seconds: i64,
     groups: Vec<ReportGroup>,
@@ -372,7 +372,7 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
     Ok(HttpResponse::Ok().json(ReportResponse {
         from,
         to,
-        group_by: group_name,
+        group_by: group,
         total_seconds: report.totals.seconds,
         billable_seconds: report.totals.billable_seconds,
         groups: report

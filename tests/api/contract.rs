@@ -369,3 +369,91 @@ async fn deprecated_operations_are_marked_and_have_successors() {
         assert!(next.is_object() && next["deprecated"].is_null(), "{successor} is there and current");
     }
 }
+
+/// The headers the document declares on a success response are sent: each
+/// operation below is called and checked against its own declaration.
+#[tokio::test]
+async fn declared_response_headers_are_sent() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.json;
+    let check = |method: &str, path: &str, r: &Reply| {
+        let status = r.status.as_u16().to_string();
+        let declared =
+            doc["paths"][path][method]["responses"][&status]["headers"].as_object().cloned().unwrap_or_default();
+        assert!(!declared.is_empty(), "{method} {path} {status} declares headers");
+        for name in declared.keys() {
+            // Conditional ones: a next page, a replay.
+            if name == "Link" || name == "Idempotent-Replayed" {
+                continue;
+            }
+            assert!(r.header(name).is_some(), "{method} {path} {status} declares {name} but did not send it");
+        }
+    };
+    let r = app.register("declared@example.com", "a long enough password").await;
+    check("post", "/api/v1/auth/register", &r);
+    assert_eq!(r.header("location"), Some("/api/v1/me"));
+    let login = app.login("declared@example.com", "a long enough password").await;
+    check("post", "/api/v1/auth/login", &login);
+    let token = login.json["access_token"].as_str().unwrap().to_owned();
+    let team = app.post("/api/v1/teams", Some(&token), &json!({ "name": "Declared" })).await;
+    check("post", "/api/v1/teams", &team);
+    let team_id = team.json["team_id"].as_str().unwrap();
+    let task = app.post("/api/v1/tasks", Some(&token), &json!({ "title": "One", "team_id": team_id })).await;
+    check("post", "/api/v1/tasks", &task);
+    app.post("/api/v1/tasks", Some(&token), &json!({ "title": "Two", "team_id": team_id })).await;
+    let task_path = task.header("location").unwrap().to_owned();
+    check("get", "/api/v1/tasks/{task_id}", &app.get(&task_path, Some(&token)).await);
+    let list = app.get("/api/v1/tasks?limit=1", Some(&token)).await;
+    check("get", "/api/v1/tasks", &list);
+    assert!(list.header("link").is_some(), "two tasks, pages of one: a next link");
+    let task_id = task.json["task_id"].as_str().unwrap();
+    let comment = app.post(&format!("/api/v1/tasks/{task_id}/comments"), Some(&token), &json!({ "body": "hi" })).await;
+    check("post", "/api/v1/tasks/{task_id}/comments", &comment);
+    let timer = app.post(&format!("/api/v1/tasks/{task_id}/timer"), Some(&token), &json!({})).await;
+    check("post", "/api/v1/tasks/{task_id}/timer", &timer);
+    check("get", "/api/v1/me", &app.get("/api/v1/me", Some(&token)).await);
+    // PATCH bodies are JSON merge patches, and the server takes them as such.
+    let tag = task.header("etag").unwrap();
+    let merge = app
+        .client
+        .patch(app.url(&task_path))
+        .bearer_auth(&token)
+        .header("content-type", "application/merge-patch+json")
+        .header("if-match", tag)
+        .body(r#"{"description":null,"status":"done"}"#);
+    let patched = read(merge.send().await.unwrap()).await;
+    check("patch", "/api/v1/tasks/{task_id}", &patched);
+    assert_eq!(patched.json["status"], "done", "{}", patched.text);
+}
+
+/// Secrets past their declared maxLength are refused before any hashing:
+/// a 100,000-character "password" is a 422, not an argon2 run.
+#[tokio::test]
+async fn over_long_secrets_and_lists_are_refused_as_declared() {
+    let app = spawn_app().await;
+    let alice = app.create_user().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.json;
+    assert_eq!(doc["components"]["schemas"]["LoginRequest"]["properties"]["password"]["maxLength"], 128);
+    assert_eq!(doc["components"]["schemas"]["ChangePasswordRequest"]["properties"]["new_password"]["minLength"], 12);
+    assert_eq!(doc["components"]["schemas"]["ConsentsRequest"]["properties"]["consents"]["maxItems"], 16);
+    let huge = "x".repeat(100_000);
+    for (path, body) in [
+        ("/api/v1/auth/login", json!({ "email": alice.email, "password": huge })),
+        ("/api/v1/auth/login", json!({ "email": alice.email, "password": "y".repeat(129) })),
+        ("/api/v1/auth/refresh", json!({ "refresh_token": "z".repeat(513) })),
+        ("/api/v1/auth/mfa/verify", json!({ "mfa_token": "t", "code": "1".repeat(33) })),
+    ] {
+        let r = app.post(path, None, &body).await;
+        assert!(r.assert_problem(422)["errors"][0]["message"].as_str().unwrap().contains("longer than"), "{path}");
+    }
+    let token = Some(alice.access_token.as_str());
+    let erase = app.post("/api/v1/me/erase", token, &json!({ "password": "p".repeat(129) })).await;
+    erase.assert_problem(422);
+    let consent = json!({ "purpose": "product_updates", "granted": true, "policy_version": "1" });
+    let many: Vec<Value> = (0..17).map(|_| consent.clone()).collect();
+    app.request(Method::PUT, "/api/v1/me/consents", token, Some(&json!({ "consents": many })))
+        .await
+        .assert_problem(422);
+    // The account is still there and its password still works.
+    assert_eq!(app.login(&alice.email, &alice.password).await.status, 200);
+}

@@ -33,26 +33,44 @@ async fn every_route_is_in_the_openapi_document_and_nothing_else() {
     assert!(undocumented.is_empty(), "routes missing from the OpenAPI document: {undocumented:?}");
     assert!(phantom.is_empty(), "documented operations with no route: {phantom:?}");
 
-    // Every operation documents its errors as problem+json and names a success.
+    // Every operation names a success, and its errors are the shared
+    // problem+json responses (422 at least: unknown query parameters).
+    let shared = r.json["components"]["responses"].as_object().expect("components.responses");
     for (path, item) in r.json["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
             let responses = op["responses"].as_object().expect("responses");
             assert!(responses.keys().any(|s| s.starts_with('2') || s.starts_with('3')), "{method} {path}");
-            if path.starts_with("/api/v1/") && !path.ends_with("openapi.json") {
-                let problem = &responses["422"]["content"]["application/problem+json"];
-                assert!(problem.is_object(), "{method} {path} lacks a problem+json 422");
+            for (status, response) in responses.iter().filter(|(s, _)| s.starts_with('4') || s.starts_with('5')) {
+                if path == "/health/ready" && status == "503" {
+                    continue; // the readiness report itself
+                }
+                let name = response["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/responses/"));
+                let target =
+                    name.and_then(|n| shared.get(n)).unwrap_or_else(|| panic!("{method} {path} {status} inline"));
+                assert!(target["content"]["application/problem+json"].is_object(), "{method} {path} {status}");
             }
+            assert!(responses.contains_key("422") && responses.contains_key("500"), "{method} {path}");
         }
     }
+    // Only what an operation can give: no 412 on a login, no 413/415 on a GET.
+    let login = &r.json["paths"]["/api/v1/auth/login"]["post"]["responses"];
+    assert!(login.get("412").is_none() && login.get("404").is_none(), "{login}");
+    let list = &r.json["paths"]["/api/v1/tasks"]["get"]["responses"];
+    assert!(list.get("413").is_none() && list.get("415").is_none() && list.get("412").is_none(), "{list}");
+    assert!(r.text.len() < 160_000, "shared responses keep the document small: {} bytes", r.text.len());
     // The main bodies carry examples (rendered by /docs, replayed by schemathesis).
     for name in
         ["RegisterRequest", "CreateTaskRequest", "TaskResponse", "CommentRequest", "CreateEntryRequest", "Problem"]
     {
         assert!(r.json["components"]["schemas"][name]["example"].is_object(), "{name} has no example");
     }
-    // Bearer auth is declared and applies by default; sign-in operations opt out.
+    // Bearer auth is declared and applies by default; anonymous operations
+    // say `security: []` (not `[{}]`, which reads as optional).
     assert_eq!(r.json["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
-    assert_eq!(r.json["paths"]["/api/v1/auth/login"]["post"]["security"], serde_json::json!([{}]));
+    for (path, method) in [("/api/v1/auth/login", "post"), ("/api/v1/auth/register", "post"), ("/health/live", "get")] {
+        assert_eq!(r.json["paths"][path][method]["security"], serde_json::json!([]), "{method} {path}");
+    }
+    assert!(r.json["paths"]["/api/v1/tasks"]["get"].get("security").is_none(), "bearer by default");
 }
 
 #[tokio::test]
