@@ -10,13 +10,14 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test e2e blackbox coverage mutants load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test e2e blackbox contract coverage mutants load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
 	@echo "make test   run the whole test suite against real Postgres and Redis"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
 	@echo "make blackbox  schemathesis, sqlmap and log checks against a fresh server (part of make test)"
+	@echo "make contract  spectral + OWASP on the OpenAPI document, generated TypeScript and Python clients (part of make test)"
 	@echo "make e2e    the web frontend in headless Chromium (part of make test) → target/e2e/"
 	@echo "make coverage  line coverage of src/ (cargo-llvm-cov) → target/coverage/"
 	@echo "make mutants   mutation testing of src/domain and the auth mechanisms (cargo-mutants, ~1 h) → target/mutants/"
@@ -42,7 +43,14 @@ test: services
 	@$(ENV); scripts/test-db-clean.sh
 	@$(ENV); cargo test --all-targets
 	@tests/blackbox/run.sh
+	@tests/contract/run.sh
 	@tests/e2e/run.sh
+
+# Only the API contract: spectral (OWASP), and generated TypeScript and Python clients running the whole flow.
+contract: services
+	@scripts/test-tools.sh
+	@$(ENV); scripts/db-bootstrap.sh --for-tests
+	@tests/contract/run.sh
 
 # Only the browser end-to-end tests (Chromium + playwright-core); screenshots in target/e2e/.
 e2e: services

@@ -14,6 +14,8 @@ fi
 need_pip=()
 command -v st >/dev/null || need_pip+=(schemathesis)
 command -v sqlmap >/dev/null || need_pip+=(sqlmap)
+# The contract suite (tests/contract/run.sh) generates a Python client.
+command -v openapi-python-client >/dev/null || need_pip+=(openapi-python-client)
 if [ ${#need_pip[@]} -gt 0 ]; then
   echo "[test-tools] installing ${need_pip[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${need_pip[@]}" >&2
@@ -28,6 +30,10 @@ fi
 if [ ! -d "$root/tests/e2e/node_modules/playwright-core" ]; then
   echo "[test-tools] installing playwright-core (it drives Debian's chromium; it downloads no browser)" >&2
   (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+if [ ! -x "$root/tests/contract/node_modules/.bin/spectral" ] || [ ! -x "$root/tests/contract/node_modules/.bin/tsc" ]; then
+  echo "[test-tools] installing spectral, openapi-typescript and tsc (the contract suite)" >&2
+  (cd "$root/tests/contract" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 if [ ! -x "$root/tests/blackbox/node_modules/.bin/bunyan" ]; then
   echo "[test-tools] installing the bunyan CLI" >&2

@@ -205,14 +205,26 @@ fn unknown_query_parameter(req: &ServiceRequest) -> Option<ApiError> {
     if raw.is_empty() {
         return None;
     }
-    let pattern = req.match_pattern().filter(|p| p != QUERY_FROM_ELSEWHERE)?;
-    let allowed = crate::routes::openapi::declared_query(req.method().as_str(), &pattern)?;
+    let pattern = req.match_pattern()?;
+    let declared = crate::routes::openapi::declared(req.method().as_str(), &pattern)?;
     // Malformed strings are the handler's to refuse, with its own message.
     let pairs: Vec<(String, String)> = serde_html_form::from_str(raw).ok()?;
-    let (name, _) = pairs.iter().find(|(k, _)| !allowed.iter().any(|a| a == k))?;
-    let shown: String = name.chars().take(64).flat_map(char::escape_default).collect();
-    let takes = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
-    Some(ApiError::validation("query", format!("unknown parameter `{shown}`; this operation takes: {takes}")))
+    let allowed = &declared.query;
+    let unknown = pairs.iter().find(|(k, _)| !allowed.iter().any(|a| a == k));
+    if let Some((name, _)) = unknown.filter(|_| pattern != QUERY_FROM_ELSEWHERE) {
+        let shown: String = name.chars().take(64).flat_map(char::escape_default).collect();
+        let takes = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+        return Some(ApiError::validation(
+            "query",
+            format!("unknown parameter `{shown}`; this operation takes: {takes}"),
+        ));
+    }
+    // The declared maxLength of each parameter, for every operation at once.
+    let (name, max) = pairs.iter().find_map(|(k, v)| {
+        let max = *declared.query_max.get(k)?;
+        (v.chars().count() > max).then_some((k, max))
+    })?;
+    Some(ApiError::validation("query", format!("parameter `{name}` is longer than {max} characters")))
 }
 
 /// A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) that the

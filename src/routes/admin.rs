@@ -18,11 +18,12 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListUsersQuery {
-    #[param(pattern = r"^[^\x00]*$")]
+    #[param(pattern = r"^[^\x00]*$", max_length = 254)]
     q: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// The last email of the previous page.
+    #[param(max_length = 254)]
     cursor: Option<String>,
 }
 

@@ -28,7 +28,7 @@ struct Page {
 struct AdminQuery {
     actor_id: Option<Uuid>,
     subject_id: Option<Uuid>,
-    #[param(pattern = r"^[^\x00]*$")]
+    #[param(pattern = r"^[^\x00]*$", max_length = 100)]
     action: Option<String>,
     #[param(format = DateTime)]
     from: Option<String>,
@@ -36,7 +36,7 @@ struct AdminQuery {
     to: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
-    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^[A-Za-z0-9_-]+$", max_length = 1024)]
     cursor: Option<String>,
 }
 

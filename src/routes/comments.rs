@@ -97,7 +97,7 @@ pub async fn get_comment(
     Ok(HttpResponse::Ok().json(CommentResponse::from(row)))
 }
 
-#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/comments", tag = "comments", summary = "Comment on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CommentRequest, responses((status = 201, description = "The comment", body = CommentResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/comments", tag = "comments", summary = "Comment on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", max_length = 255, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CommentRequest, responses((status = 201, description = "The comment", body = CommentResponse), Errors))]
 #[tracing::instrument(name = "comments.create", skip_all)]
 pub async fn create_comment(
     state: web::Data<AppState>,

@@ -213,12 +213,23 @@ pub fn shape(doc: &mut Value) {
             "description": p.description,
             "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } },
         });
+        let mut headers = headers;
+        // A refused request that counted against a budget says so too.
+        if p.status.starts_with('4') {
+            for h in ["RateLimit", "RateLimit-Policy"] {
+                headers.entry(h).or_insert_with(|| header(h));
+            }
+        }
         if !headers.is_empty() {
             response["headers"] = Value::Object(headers);
         }
         responses.insert(p.name.to_owned(), response);
     }
     doc["components"]["responses"] = Value::Object(responses);
+    // The one server entry is the public API itself, not an internal one.
+    for server in doc["servers"].as_array_mut().into_iter().flatten() {
+        server["x-internal"] = Value::Bool(false);
+    }
 
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for (path, item) in paths.iter_mut() {

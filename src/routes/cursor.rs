@@ -27,12 +27,18 @@ struct Payload {
     id: Uuid,
 }
 
+const MAX_CURSOR: usize = 1024;
+
 fn encode(p: &Payload) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(p).unwrap_or_default())
 }
 
 fn decode(raw: &str, ordering: &str) -> Result<Payload, ApiError> {
     let invalid = || ApiError::validation("cursor", "is not a cursor this list issued");
+    // The document's maxLength; ours are a few hundred characters at most.
+    if raw.len() > MAX_CURSOR {
+        return Err(invalid());
+    }
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
     let p: Payload = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if p.s != ordering {
@@ -93,7 +99,7 @@ pub fn decode_named(raw: &str, ordering: &str) -> Result<(Option<i32>, String, U
 pub struct PageQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^[A-Za-z0-9_-]+$", max_length = 1024)]
     pub cursor: Option<String>,
 }
 
@@ -195,6 +201,7 @@ mod tests {
     #[case::not_base64("%%%")]
     #[case::base64_of_garbage("bm90IGpzb24")]
     #[case::empty("")]
+    #[case::over_the_declared_length(&"A".repeat(1025))]
     #[case::json_without_id("eyJzIjoiY29tbWVudHMifQ")]
     fn malformed_cursors_are_a_422_on_cursor(#[case] raw: &str) {
         let e = decode_time(raw, "comments").err();

@@ -101,7 +101,7 @@ pub struct InviteRequest {
     email: String,
     /// Owners are made from members (PATCH the membership), never invited.
     #[serde(default = "default_role")]
-    #[schema(value_type = String, pattern = "^(admin|member|viewer)$")]
+    #[schema(schema_with = invited_role)]
     role: TeamRole,
 }
 

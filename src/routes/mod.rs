@@ -88,6 +88,7 @@ route_table! {
     "/api/v1/time-entries" => { get: time::list_entries },
     "/api/v1/time-entries/{entry_id}" => { get: time::get_entry, patch: time::update_entry, delete: time::delete_entry },
     "/api/v1/reports/time" => { get: time::time_report },
+    "/api/v1/reports/time.csv" => { get: time::time_report_csv },
     "/api/v1/admin/users" => { get: admin::list_users },
     "/api/v1/admin/users/{user_id}" => { patch: admin::update_user },
     // The web frontend and the interactive API docs (pages, not API operations).

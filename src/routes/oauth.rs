@@ -19,10 +19,14 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Providers' codes are short, Microsoft's among the longest (about 1,500).
+    #[param(max_length = 4096)]
     code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(max_length = 512)]
     state: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(max_length = 64)]
     error: Option<String>,
 }
 
@@ -93,7 +97,7 @@ pub async fn providers(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().insert_header((CACHE_CONTROL, "public, max-age=60")).json(SignInProviders { providers })
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/authorize", tag = "auth", summary = "Start an OIDC sign-in (302 to the provider)", security(()), params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 302, description = "Redirect to the provider; sets the `tf_oauth` cookie"), Errors))]
+#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/authorize", tag = "auth", summary = "Start an OIDC sign-in (302 to the provider)", security(()), params(("provider" = String, Path, max_length = 64, description = "Configured OIDC provider name")), responses((status = 302, description = "Redirect to the provider; sets the `tf_oauth` cookie"), Errors))]
 #[tracing::instrument(name = "oauth.authorize", skip_all)]
 pub async fn authorize(
     state: web::Data<AppState>,
@@ -106,7 +110,7 @@ pub async fn authorize(
     Ok(HttpResponse::Found().insert_header((LOCATION, url)).cookie(binding_cookie(&state, &req, binding)).finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/callback", tag = "auth", summary = "The provider's redirect target", security(()), params(("provider" = String, Path, description = "Configured OIDC provider name"), CallbackQuery), responses((status = 200, description = "Tokens, or an MFA challenge", body = LoginOutcome), (status = 303, description = "A browser's page navigation (`Sec-Fetch-Mode: navigate`) is sent on to the web app at `/#/oauth?provider=…&code=…&state=…`, which finishes the sign-in by calling this endpoint with fetch; the state is not used up by the redirect"), Errors))]
+#[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/callback", tag = "auth", summary = "The provider's redirect target", security(()), params(("provider" = String, Path, max_length = 64, description = "Configured OIDC provider name"), CallbackQuery), responses((status = 200, description = "Tokens, or an MFA challenge", body = LoginOutcome), (status = 303, description = "A browser's page navigation (`Sec-Fetch-Mode: navigate`) is sent on to the web app at `/#/oauth?provider=…&code=…&state=…`, which finishes the sign-in by calling this endpoint with fetch; the state is not used up by the redirect"), Errors))]
 #[tracing::instrument(name = "oauth.callback", skip_all)]
 pub async fn callback(
     state: web::Data<AppState>,
@@ -168,7 +172,7 @@ pub struct LinkRequest {
     password: Option<SecretString>,
 }
 
-#[utoipa::path(post, path = "/api/v1/me/oauth/{provider}/link", tag = "me", summary = "Link an identity provider to this account", params(("provider" = String, Path, description = "Configured OIDC provider name")), request_body = LinkRequest, responses((status = 200, description = "Where to send the browser", body = AuthorizationUrl), Errors))]
+#[utoipa::path(post, path = "/api/v1/me/oauth/{provider}/link", tag = "me", summary = "Link an identity provider to this account", params(("provider" = String, Path, max_length = 64, description = "Configured OIDC provider name")), request_body = LinkRequest, responses((status = 200, description = "Where to send the browser", body = AuthorizationUrl), Errors))]
 #[tracing::instrument(name = "oauth.link", skip_all)]
 pub async fn link(
     state: web::Data<AppState>,
@@ -205,7 +209,7 @@ pub async fn identities(state: web::Data<AppState>, user: Caller) -> Result<Http
     Ok(HttpResponse::Ok().json(LinkedIdentities { identities }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/me/identities/{provider}", tag = "me", summary = "Unlink an identity provider", description = "409 when it is the account's only way in (no password and no other linked provider); 404 when it is not linked.", params(("provider" = String, Path, description = "Configured OIDC provider name")), responses((status = 204, description = "Unlinked"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/me/identities/{provider}", tag = "me", summary = "Unlink an identity provider", description = "409 when it is the account's only way in (no password and no other linked provider); 404 when it is not linked.", params(("provider" = String, Path, max_length = 64, description = "Configured OIDC provider name")), responses((status = 204, description = "Unlinked"), Errors))]
 #[tracing::instrument(name = "oauth.unlink", skip_all)]
 pub async fn unlink(
     state: web::Data<AppState>,

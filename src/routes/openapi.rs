@@ -23,7 +23,7 @@ use crate::error::Problem;
                        (`application/problem+json`). Lists are keyset-paginated: pass `next_cursor` back as `cursor`.",
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
     ),
-    servers((url = "/", description = "This server")),
+    servers((url = "/", description = "The server that serves this document: production, staging or local, as deployed")),
     modifiers(&BearerAuth, &PatchBodiesNameAField),
     security(("bearer" = [])),
     tags(
@@ -50,7 +50,7 @@ use crate::error::Problem;
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task,
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,
         time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,
-        time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report,
+        time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report, time::time_report_csv,
         admin::list_users, admin::update_user,
         openapi_json,
     ),
@@ -65,7 +65,18 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `access_token` from sign-in: a signed JWT (JWS) valid for 15 minutes, verified as \
+                         RFC8725 (JWT best current practices) asks: one pinned algorithm (`alg` is never taken \
+                         from the token, `none` is refused), issuer, audience, expiry and not-before required \
+                         and checked, and the session behind it checked on every request.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -102,6 +113,8 @@ pub fn document() -> &'static serde_json::Value {
 pub struct Declared {
     /// The query parameters it takes.
     pub query: Vec<String>,
+    /// Their declared `maxLength`s, which the middleware enforces.
+    pub query_max: HashMap<String, usize>,
     /// The media types its successful responses come in (none: no body).
     pub produces: Vec<String>,
 }
@@ -116,12 +129,12 @@ pub fn declared(method: &str, path: &str) -> Option<&'static Declared> {
         for (path, item) in paths {
             for method in ["get", "put", "post", "delete", "patch"] {
                 let Some(op) = item.get(method) else { continue };
-                let query = op["parameters"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| p["in"] == "query")
-                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                let in_query: Vec<&serde_json::Value> =
+                    op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "query").collect();
+                let query = in_query.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)).collect();
+                let query_max = in_query
+                    .iter()
+                    .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["schema"]["maxLength"].as_u64()? as usize)))
                     .collect();
                 let mut produces: Vec<String> = vec![];
                 for (status, response) in op["responses"].as_object().into_iter().flatten() {
@@ -134,7 +147,7 @@ pub fn declared(method: &str, path: &str) -> Option<&'static Declared> {
                         }
                     }
                 }
-                table.insert((method.to_ascii_uppercase(), path.clone()), Declared { query, produces });
+                table.insert((method.to_ascii_uppercase(), path.clone()), Declared { query, query_max, produces });
             }
         }
         table

@@ -145,6 +145,10 @@ fn condition(headers: &HeaderMap, name: actix_web::http::header::HeaderName) -> 
     let Some(value) = headers.get(&name) else { return Ok(None) };
     let malformed = || ApiError::BadRequest(format!("{name} must be * or a list of entity tags such as \"v3\""));
     let raw = value.to_str().map_err(|_| malformed())?.trim();
+    // The document's maxLength: no client of ours lists more tags than that.
+    if raw.len() > 1024 {
+        return Err(malformed());
+    }
     if raw == "*" {
         return Ok(Some(Condition::Any));
     }

@@ -193,12 +193,15 @@ pub struct ListTasksQuery {
     team_id: Option<Uuid>,
     /// Repeatable: `status=todo&status=done`.
     #[serde(default)]
-    #[param(value_type = Option<Vec<TaskStatus>>)]
+    #[param(value_type = Option<Vec<TaskStatus>>, max_items = 4)]
     status: Vec<String>,
     #[param(value_type = Option<Priority>)]
     priority: Option<String>,
     /// A user id, or `me`.
-    #[param(pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+    #[param(
+        pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+        max_length = 36
+    )]
     assignee_id: Option<String>,
     #[param(schema_with = super::openapi::one_line_50)]
     label: Option<String>,
@@ -213,7 +216,7 @@ pub struct ListTasksQuery {
     sort: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
-    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^[A-Za-z0-9_-]+$", max_length = 1024)]
     cursor: Option<String>,
 }
 
@@ -237,7 +240,7 @@ fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
     resp
 }
 
-#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", summary = "Create a task", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateTaskRequest, responses((status = 201, description = "The task (`Location`, `ETag`)", body = TaskResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", summary = "Create a task", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", max_length = 255, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateTaskRequest, responses((status = 201, description = "The task (`Location`, `ETag`)", body = TaskResponse), Errors))]
 #[tracing::instrument(name = "tasks.create", skip_all)]
 pub async fn create_task(
     state: web::Data<AppState>,
@@ -285,13 +288,21 @@ struct TaskListing {
     limit: Limit,
 }
 
+/// Up to four statuses (there are four; more is a repeat or a probe).
+fn statuses(raw: &[String]) -> Result<Vec<TaskStatus>, String> {
+    if raw.len() > 4 {
+        return Err("at most 4 values".into());
+    }
+    raw.iter().map(|s| s.parse::<TaskStatus>()).collect()
+}
+
 impl TryFrom<ListTasksQuery> for TaskListing {
     type Error = ApiError;
 
     fn try_from(q: ListTasksQuery) -> Result<Self, ApiError> {
         let ordering = q.sort.unwrap_or_else(|| "-created_at".into());
         let (statuses, priority, assignee, label, due_before, due_after, sort, limit) = (
-            field("status", q.status.iter().map(|s| s.parse::<TaskStatus>()).collect::<Result<Vec<_>, _>>()),
+            field("status", statuses(&q.status)),
             field("priority", q.priority.as_deref().map(str::parse::<Priority>).transpose()),
             field("assignee_id", q.assignee_id.as_deref().map(str::parse::<Assignee>).transpose()),
             field("label", q.label.as_deref().map(Labels::parse_one).transpose()),
@@ -313,7 +324,7 @@ impl TryFrom<ListTasksQuery> for TaskListing {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "One task (`ETag`)", params(("task_id" = Uuid, Path, description = "Task id"), ("If-None-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "304 when the task still has this version")), responses((status = 200, description = "The task", body = TaskResponse), (status = 304, description = "Not modified"), Errors))]
 #[tracing::instrument(name = "tasks.get", skip_all)]
 pub async fn get_task(
     state: web::Data<AppState>,
@@ -329,7 +340,7 @@ pub async fn get_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
+#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
 #[tracing::instrument(name = "tasks.update", skip_all)]
 pub async fn update_task(
     state: web::Data<AppState>,
@@ -345,7 +356,7 @@ pub async fn update_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
 #[tracing::instrument(name = "tasks.delete", skip_all)]
 pub async fn delete_task(
     state: web::Data<AppState>,

@@ -118,7 +118,7 @@ fn team_name(raw: &str) -> Result<TeamName, ApiError> {
     TeamName::parse(raw).map_err(|m| ApiError::validation("name", m))
 }
 
-#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", summary = "Create a team (you become its owner)", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = TeamRequest, responses((status = 201, description = "The team (`Location`)", body = TeamResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", summary = "Create a team (you become its owner)", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", max_length = 255, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = TeamRequest, responses((status = 201, description = "The team (`Location`)", body = TeamResponse), Errors))]
 #[tracing::instrument(name = "teams.create", skip_all)]
 pub async fn create_team(
     state: web::Data<AppState>,

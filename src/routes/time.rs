@@ -104,13 +104,16 @@ struct ListQuery {
     to: Option<String>,
     team_id: Option<Uuid>,
     /// A user id, or `me`.
-    #[param(pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+    #[param(
+        pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+        max_length = 36
+    )]
     user_id: Option<String>,
     task_id: Option<Uuid>,
     billable: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
-    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
+    #[param(pattern = r"^[A-Za-z0-9_-]+$", max_length = 1024)]
     cursor: Option<String>,
 }
 
@@ -151,7 +154,7 @@ fn note(raw: &str) -> Result<Note, ApiError> {
     Note::parse(raw).map_err(|m| ApiError::validation("note", m))
 }
 
-#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "Record time on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateEntryRequest, responses((status = 201, description = "The entry", body = EntryResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/tasks/{task_id}/time-entries", tag = "time", summary = "Record time on a task", params(("task_id" = Uuid, Path, description = "Task id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", max_length = 255, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateEntryRequest, responses((status = 201, description = "The entry", body = EntryResponse), Errors))]
 #[tracing::instrument(name = "time_entries.create", skip_all)]
 pub async fn create_entry(
     state: web::Data<AppState>,
@@ -351,24 +354,11 @@ fn report_csv(groups: &[crate::db::time_entries::ReportRow], group: ReportGroupi
 #[utoipa::path(get, path = "/api/v1/reports/time", tag = "time", summary = "Tracked time grouped by user, task, day or label", params(ReportQuery), responses((status = 200, description = "The report (JSON, or CSV with `Accept: text/csv`)", content((ReportResponse = "application/json"), (String = "text/csv"))), Errors))]
 #[tracing::instrument(name = "reports.time", skip_all)]
 pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let q: ReportQuery = params::query(&req)?;
-    let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?;
-    let from = q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?;
-    let range = ReportRange::new(from, to, Utc::now()).map_err(|m| ApiError::validation("from", m))?;
-    let group = q.group_by.unwrap_or(ReportGrouping::User);
-    let report = time::report(state.store(), &user, q.team_id, range, group).await?;
-    let ReportRange { from, to, .. } = range;
-    let group_name = group.as_str();
+    let (q, range, group, report) = run_report(&state, &user, &req).await?;
     if wants_csv(&req) {
-        let out = report_csv(&report.groups, group, q.bom.unwrap_or(false));
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"time-report-{group_name}.csv\""),
-            ))
-            .body(out));
+        return Ok(csv_response(&report, group, q.bom.unwrap_or(false)));
     }
+    let ReportRange { from, to, .. } = range;
     Ok(HttpResponse::Ok().json(ReportResponse {
         from,
         to,
@@ -386,6 +376,44 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
             })
             .collect(),
     }))
+}
+
+/// The same report as a file, for clients (and generators) that model one
+/// media type per response and so cannot ask `/reports/time` for CSV.
+#[utoipa::path(get, path = "/api/v1/reports/time.csv", tag = "time", summary = "The time report as a CSV file", params(ReportQuery), responses((status = 200, description = "`key,label,seconds,billable_seconds` rows (`Content-Disposition: attachment`)", content((String = "text/csv"))), Errors))]
+#[tracing::instrument(name = "reports.time_csv", skip_all)]
+pub async fn time_report_csv(
+    state: web::Data<AppState>,
+    user: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (q, _, group, report) = run_report(&state, &user, &req).await?;
+    Ok(csv_response(&report, group, q.bom.unwrap_or(false)))
+}
+
+/// Parses the report's query and runs it.
+async fn run_report(
+    state: &AppState,
+    user: &Caller,
+    req: &HttpRequest,
+) -> Result<(ReportQuery, ReportRange, ReportGrouping, time::Report), ApiError> {
+    let q: ReportQuery = params::query(req)?;
+    let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?;
+    let from = q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?;
+    let range = ReportRange::new(from, to, Utc::now()).map_err(|m| ApiError::validation("from", m))?;
+    let group = q.group_by.unwrap_or(ReportGrouping::User);
+    let report = time::report(state.store(), user, q.team_id, range, group).await?;
+    Ok((q, range, group, report))
+}
+
+fn csv_response(report: &time::Report, group: ReportGrouping, bom: bool) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"time-report-{}.csv\"", group.as_str()),
+        ))
+        .body(report_csv(&report.groups, group, bom))
 }
 
 #[cfg(test)]

@@ -265,6 +265,23 @@ async fn unknown_query_parameters_are_a_422_on_every_operation() {
         checked += 1;
     }
     assert!(checked >= 50, "checked {checked} operations");
+    // A declared parameter longer than its declared maxLength is refused the
+    // same way, on every operation (and on the callback, too).
+    for (path, name) in [
+        (format!("/api/v1/tasks?q={}", "x".repeat(201)), "q"),
+        (format!("/api/v1/tasks?cursor={}", "A".repeat(1025)), "cursor"),
+        (format!("/api/v1/admin/users?q={}", "a".repeat(255)), "q"),
+        (format!("/api/v1/auth/oauth/mock/callback?code={}&state=s", "c".repeat(4097)), "code"),
+    ] {
+        let r = app.get(&path, Some(&token)).await;
+        let message = r.assert_problem(422)["errors"][0]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(&format!("`{name}` is longer than")), "{message}");
+    }
+    let long_tag = format!("\"v1\"{}", ", \"v2\"".repeat(200));
+    let task = app.post("/api/v1/tasks", Some(&token), &json!({ "title": "Tagged" })).await;
+    let task_url = app.url(task.header("location").unwrap());
+    let r = app.client.get(task_url).bearer_auth(&token);
+    read(r.header("if-none-match", long_tag).send().await.unwrap()).await.assert_problem(400);
     // Declared parameters still pass, and so does an empty query.
     assert_eq!(app.get("/api/v1/teams?limit=5", Some(&token)).await.status, 200);
     assert_eq!(app.get("/api/v1/me?", Some(&token)).await.status, 200);
@@ -310,6 +327,16 @@ async fn accept_is_negotiated_with_q_values_and_406_for_what_cannot_be_served() 
     // A BOM for Excel on request.
     let bom = get_accepting(&app, token, &format!("{report}&bom=true"), "text/csv").await;
     assert!(bom.text.starts_with("\u{feff}key,label,seconds,billable_seconds"), "{:?}", &bom.text[..20]);
+
+    // The same report as a file, for generators that model one media type
+    // per response: the same rows, and JSON is not on offer there.
+    let file = get_accepting(&app, token, &report.replace("/reports/time?", "/reports/time.csv?"), "*/*").await;
+    assert_eq!(file.status, 200, "{}", file.text);
+    assert_eq!(file.text, csv_wins.text);
+    assert!(file.header("content-disposition").unwrap().starts_with("attachment"));
+    let json_file =
+        get_accepting(&app, token, &report.replace("/reports/time?", "/reports/time.csv?"), "application/json").await;
+    json_file.assert_problem(406);
 
     // What cannot be served is a 406 problem naming what can, on any operation.
     for (path, offers) in

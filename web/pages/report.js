@@ -26,7 +26,10 @@ export async function reportPage(params) {
   const csv = h("button", { type: "button", class: "secondary", id: "csv" }, "Download CSV");
   csv.addEventListener("click", async () =>
     // With a byte order mark, so Excel opens names like "Über" as UTF-8.
-    download(await api("GET", `/reports/time?${query}&bom=true`, undefined, { accept: "text/csv" }), "time-report.csv"),
+    download(
+      await api("GET", `/reports/time.csv?${query}&bom=true`, undefined, { accept: "text/csv" }),
+      "time-report.csv",
+    ),
   );
   let report;
   try {
