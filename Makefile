@@ -10,7 +10,7 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test e2e blackbox contract coverage mutants load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test e2e blackbox contract container coverage mutants load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint   rustfmt and clippy, as CI runs them"
 	@echo "make blackbox  schemathesis, sqlmap and log checks against a fresh server (part of make test)"
 	@echo "make contract  spectral + OWASP on the OpenAPI document, generated TypeScript and Python clients (part of make test)"
+	@echo "make container  build the Dockerfile with podman and run the image for real → target/container/report.md"
 	@echo "make e2e    the web frontend in headless Chromium (part of make test) → target/e2e/"
 	@echo "make coverage  line coverage of src/ (cargo-llvm-cov) → target/coverage/"
 	@echo "make mutants   mutation testing of src/domain and the auth mechanisms (cargo-mutants, ~1 h) → target/mutants/"
@@ -51,6 +52,12 @@ contract: services
 	@scripts/test-tools.sh
 	@$(ENV); scripts/db-bootstrap.sh --for-tests
 	@tests/contract/run.sh
+
+# Build the real Dockerfile with podman (stand-in bases made locally) and run the image against
+# the local Postgres and Redis: migrate, serve read-only and unprivileged, smoke, healthcheck, drain.
+container: services
+	@$(ENV); scripts/db-bootstrap.sh
+	@scripts/check-container.sh
 
 # Only the browser end-to-end tests (Chromium + playwright-core); screenshots in target/e2e/.
 e2e: services

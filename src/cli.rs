@@ -69,10 +69,12 @@ pub enum Command {
         metrics_url: Option<String>,
     },
     /// Exit 0 when the server at URL answers its liveness probe (for a
-    /// container HEALTHCHECK without a shell or curl).
+    /// container HEALTHCHECK without a shell or curl). Without --url it
+    /// probes the port the server is configured with in the environment
+    /// (TASKFLOW_APPLICATION__PORT), else 3000.
     Healthcheck {
-        #[arg(long, default_value = "http://127.0.0.1:3000/health/live")]
-        url: String,
+        #[arg(long)]
+        url: Option<String>,
     },
     /// Print the OpenAPI document (what /api/v1/openapi.json serves), for
     /// generating clients and linting the contract without a server.
@@ -94,6 +96,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Healthcheck { url } => {
+            // The HEALTHCHECK runs with the container's environment, so a
+            // port moved there is the port probed.
+            let url = url.unwrap_or_else(|| {
+                let port = std::env::var("TASKFLOW_APPLICATION__PORT").unwrap_or_else(|_| "3000".into());
+                format!("http://127.0.0.1:{port}/health/live")
+            });
             let resp =
                 reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?.get(&url).send().await?;
             anyhow::ensure!(resp.status().is_success(), "{url} answered {}", resp.status());

@@ -116,3 +116,20 @@ async fn check_config_prints_the_settings_without_their_secrets() {
     assert!(!invalid.status.success());
     assert!(text(&invalid).contains("access_token_ttl_seconds"), "{}", text(&invalid));
 }
+
+/// The container's HEALTHCHECK runs `taskflow healthcheck` with the
+/// container's environment: it must probe the port the server was moved to.
+/// (Several threads: the server serves while this one waits on the child.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_probes_the_configured_port_or_the_url_given() {
+    let app = spawn_app().await;
+    let port = app.port.to_string();
+    let ok = taskflow(&app, &["healthcheck"], &[("TASKFLOW_APPLICATION__PORT", &port)], "");
+    assert!(ok.status.success(), "{}", text(&ok));
+    let url = format!("http://127.0.0.1:{port}/health/live");
+    assert!(taskflow(&app, &["healthcheck", "--url", &url], &[], "").status.success());
+    // Nothing listens on port 1: unhealthy, and it says where it looked.
+    let down = taskflow(&app, &["healthcheck"], &[("TASKFLOW_APPLICATION__PORT", "1")], "");
+    assert!(!down.status.success());
+    assert!(text(&down).contains("127.0.0.1:1"), "{}", text(&down));
+}
