@@ -43,17 +43,13 @@ pub async fn create(
     render: impl FnOnce(&CommentRow) -> Stored,
 ) -> Result<Outcome<CommentRow>> {
     let mut tx = begin(store.pool, user).await?;
-    if let Some(i) = idem {
-        if let Some(stored) = claim(&mut tx, user, i).await? {
-            commit(tx).await?;
-            return Ok(Outcome::Replayed(stored));
-        }
+    if let Some(stored) = claim(&mut tx, user, idem).await? {
+        commit(tx).await?;
+        return Ok(Outcome::Replayed(stored));
     }
     db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
     let row = db::comments::insert(&mut tx, Uuid::now_v7(), task_id, user.user_id, &body).await?;
-    if let Some(i) = idem {
-        complete(&mut tx, user, i, &render(&row)).await?;
-    }
+    complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;
     crate::metrics::comment_created();
     Ok(Outcome::Created(row))

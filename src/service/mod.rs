@@ -190,8 +190,10 @@ pub enum Outcome<T> {
     Replayed(Stored),
 }
 
-/// Claims the key in the create's transaction; `Some` means replay this instead.
-pub(crate) async fn claim(tx: &mut Tx, user: &Caller, idem: &Idempotency) -> Result<Option<Stored>> {
+/// Claims the key, if the client sent one, in the create's transaction;
+/// `Some` means replay this instead of creating.
+pub(crate) async fn claim(tx: &mut Tx, user: &Caller, idem: Option<&Idempotency>) -> Result<Option<Stored>> {
+    let Some(idem) = idem else { return Ok(None) };
     if db::idempotency::claim(tx, user.user_id, &idem.key, &idem.fingerprint).await? {
         return Ok(None);
     }
@@ -210,8 +212,16 @@ pub(crate) async fn claim(tx: &mut Tx, user: &Caller, idem: &Idempotency) -> Res
     }
 }
 
-/// Stores the response next to the row it describes, in the same transaction.
-pub(crate) async fn complete(tx: &mut Tx, user: &Caller, idem: &Idempotency, stored: &Stored) -> Result<()> {
+/// Stores the response next to the row it describes, in the same
+/// transaction, when the client sent a key (`render` runs only then).
+pub(crate) async fn complete(
+    tx: &mut Tx,
+    user: &Caller,
+    idem: Option<&Idempotency>,
+    render: impl FnOnce() -> Stored,
+) -> Result<()> {
+    let Some(idem) = idem else { return Ok(()) };
+    let stored = render();
     let completion = db::idempotency::Completion {
         status: stored.status as i16,
         response: &stored.body,

@@ -75,19 +75,15 @@ pub async fn create(
     render: impl FnOnce(&TaskRow) -> Stored,
 ) -> Result<Outcome<TaskRow>> {
     let mut tx = begin(store.pool, user).await?;
-    if let Some(i) = idem {
-        if let Some(stored) = claim(&mut tx, user, i).await? {
-            commit(tx).await?;
-            return Ok(Outcome::Replayed(stored));
-        }
+    if let Some(stored) = claim(&mut tx, user, idem).await? {
+        commit(tx).await?;
+        return Ok(Outcome::Replayed(stored));
     }
     if let Some(team_id) = task.team_id {
         require_team_writer(&mut tx, user, team_id).await?;
     }
     let row = db::tasks::insert(&mut tx, Uuid::now_v7(), &task, user.user_id).await?;
-    if let Some(i) = idem {
-        complete(&mut tx, user, i, &render(&row)).await?;
-    }
+    complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;
     crate::metrics::task_created();
     if let Some(team) = row.team_id {

@@ -31,19 +31,15 @@ pub async fn create(
     render: impl FnOnce(&TeamRow) -> Stored,
 ) -> Result<Outcome<TeamRow>> {
     let mut tx = begin(store.pool, user).await?;
-    if let Some(i) = idem {
-        if let Some(stored) = claim(&mut tx, user, i).await? {
-            commit(tx).await?;
-            return Ok(Outcome::Replayed(stored));
-        }
+    if let Some(stored) = claim(&mut tx, user, idem).await? {
+        commit(tx).await?;
+        return Ok(Outcome::Replayed(stored));
     }
     let team_id = Uuid::now_v7();
     db::teams::create(&mut tx, team_id, &name, user.user_id).await?;
     db::audit::record(&mut tx, Event::new("team.created").actor(user.user_id.0).team(team_id)).await?;
     let team = db::teams::find(&mut tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
-    if let Some(i) = idem {
-        complete(&mut tx, user, i, &render(&team)).await?;
-    }
+    complete(&mut tx, user, idem, || render(&team)).await?;
     commit(tx).await?;
     Ok(Outcome::Created(team))
 }

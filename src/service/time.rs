@@ -56,11 +56,9 @@ pub async fn create(
     render: impl FnOnce(&EntryRow) -> Stored,
 ) -> Result<Outcome<EntryRow>> {
     let mut tx = begin(store.pool, user).await?;
-    if let Some(i) = idem {
-        if let Some(stored) = claim(&mut tx, user, i).await? {
-            commit(tx).await?;
-            return Ok(Outcome::Replayed(stored));
-        }
+    if let Some(stored) = claim(&mut tx, user, idem).await? {
+        commit(tx).await?;
+        return Ok(Outcome::Replayed(stored));
     }
     let team = require_trackable(&mut tx, user, task_id).await?;
     let row = db::time_entries::insert(
@@ -73,9 +71,7 @@ pub async fn create(
         entry.billable,
     )
     .await?;
-    if let Some(i) = idem {
-        complete(&mut tx, user, i, &render(&row)).await?;
-    }
+    complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;
     crate::metrics::time_tracked((entry.interval.ended_at() - entry.interval.started_at()).num_seconds());
     time_changed(store, team).await;
