@@ -177,6 +177,7 @@ async fn create_admin(settings: &Settings, email: &str, display_name: &str) -> a
         email: Email::parse(email).map_err(|m| anyhow::anyhow!("email {m}"))?,
         password: Password::parse(SecretString::from(password)).map_err(|m| anyhow::anyhow!("password {m}"))?,
         display_name: DisplayName::parse(display_name).map_err(|m| anyhow::anyhow!("display name {m}"))?,
+        time_zone: crate::domain::user::TimeZone::UTC,
     };
     let pool = db::app_pool(&settings.database);
     let (user, created) = account::ensure_admin(&pool, account).await?;

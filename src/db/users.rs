@@ -4,13 +4,15 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::user::{DisplayName, Email, GlobalRole, UserId};
+use crate::domain::user::{DisplayName, Email, GlobalRole, TimeZone, UserId};
 
 pub struct UserRow {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
     pub role: GlobalRole,
+    /// An IANA name the application parsed before storing it.
+    pub time_zone: String,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -32,18 +34,20 @@ pub async fn insert(
     display_name: &DisplayName,
     password_hash: &str,
     role: GlobalRole,
+    time_zone: TimeZone,
 ) -> Result<UserRow, DbError> {
     let _timer = crate::metrics::db_timer("users.insert");
     let row = sqlx::query_as!(
         UserRow,
-        r#"insert into users (user_id, email, display_name, password_hash, role)
-           values ($1, $2, $3, $4, $5)
-           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
+        r#"insert into users (user_id, email, display_name, password_hash, role, time_zone)
+           values ($1, $2, $3, $4, $5, $6)
+           returning user_id, email, display_name, role as "role: _", time_zone, disabled_at, created_at, updated_at"#,
         user_id.0,
         email.as_str(),
         display_name.as_str(),
         password_hash,
         role.as_str(),
+        time_zone.name(),
     )
     .fetch_one(&mut **tx)
     .await
@@ -77,7 +81,7 @@ pub async fn promote_to_admin(tx: &mut Tx, email: &Email) -> Result<Option<UserR
     let row = sqlx::query_as!(
         UserRow,
         r#"update users set role = 'admin' where email = $1
-           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
+           returning user_id, email, display_name, role as "role: _", time_zone, disabled_at, created_at, updated_at"#,
         email.as_str(),
     )
     .fetch_optional(&mut **tx)
@@ -110,7 +114,7 @@ pub async fn find(tx: &mut Tx, user_id: UserId) -> Result<Option<UserRow>, DbErr
     let _timer = crate::metrics::db_timer("users.find");
     let row = sqlx::query_as!(
         UserRow,
-        r#"select user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at
+        r#"select user_id, email, display_name, role as "role: _", time_zone, disabled_at, created_at, updated_at
            from users where user_id = $1"#,
         user_id.0,
     )
@@ -129,22 +133,26 @@ pub async fn password_hash(tx: &mut Tx, user_id: UserId) -> Result<Option<String
     Ok(hash.flatten())
 }
 
-pub async fn update_display_name(
+/// Changes what `Some` names and leaves the rest.
+pub async fn update_profile(
     tx: &mut Tx,
     user_id: UserId,
-    display_name: &DisplayName,
+    display_name: Option<&DisplayName>,
+    time_zone: Option<TimeZone>,
 ) -> Result<Option<UserRow>, DbError> {
-    let _timer = crate::metrics::db_timer("users.update_display_name");
+    let _timer = crate::metrics::db_timer("users.update_profile");
     let row = sqlx::query_as!(
         UserRow,
-        r#"update users set display_name = $2 where user_id = $1
-           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
+        r#"update users set display_name = coalesce($2, display_name), time_zone = coalesce($3, time_zone)
+           where user_id = $1
+           returning user_id, email, display_name, role as "role: _", time_zone, disabled_at, created_at, updated_at"#,
         user_id.0,
-        display_name.as_str(),
+        display_name.map(DisplayName::as_str),
+        time_zone.map(TimeZone::name),
     )
     .fetch_optional(&mut **tx)
     .await
-    .map_err(at("users.update_display_name"))?;
+    .map_err(at("users.update_profile"))?;
     Ok(row)
 }
 
@@ -169,7 +177,7 @@ pub async fn list(
     let pattern = q.map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let rows = sqlx::query_as!(
         UserRow,
-        r#"select user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at
+        r#"select user_id, email, display_name, role as "role: _", time_zone, disabled_at, created_at, updated_at
            from users
            where ($1::text is null or email like $1)
              and ($2::text is null or email > $2)
@@ -201,7 +209,7 @@ pub async fn admin_update(
                                   when $3 then coalesce(disabled_at, now())
                                   else null end
            where user_id = $1
-           returning user_id, email, display_name, role as "role: _", disabled_at, created_at, updated_at"#,
+           returning user_id, email, display_name, role as "role: _", time_zone, disabled_at, created_at, updated_at"#,
         user_id.0,
         role.map(|r| r.as_str()),
         disabled,

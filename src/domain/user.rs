@@ -125,6 +125,60 @@ impl DisplayName {
     }
 }
 
+/// A person's time zone: a name from the IANA time zone database
+/// (`Europe/Berlin`), which reports bucket days and weeks in. Stored as its
+/// canonical name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeZone(chrono_tz::Tz);
+
+impl TimeZone {
+    /// The longest zone name is 32 characters (`America/Argentina/ComodRivadavia`).
+    pub const MAX_CHARS: usize = 64;
+    pub const UTC: Self = Self(chrono_tz::Tz::UTC);
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        trimmed
+            .parse::<chrono_tz::Tz>()
+            .map(Self)
+            .map_err(|_| "must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC".to_owned())
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
+    }
+
+    /// Every name `parse` accepts, sorted (the document's enum).
+    pub fn names() -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// A name fit for an enum member in a generated client: `Etc/GMT+5` and
+    /// `Etc/GMT-5` must not both become `ETC_GMT5`.
+    pub fn member_name(name: &str) -> String {
+        let mut out = String::with_capacity(name.len() + 8);
+        let mut chars = name.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '+' => out.push_str("_PLUS_"),
+                '-' if chars.peek().is_some_and(char::is_ascii_digit) => out.push_str("_MINUS_"),
+                '/' | '-' => out.push('_'),
+                c => out.push(c.to_ascii_uppercase()),
+            }
+        }
+        out
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GlobalRole {
@@ -189,6 +243,60 @@ impl std::str::FromStr for ConsentPurpose {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// IANA names as the tz database spells them; the canonical name is kept.
+    #[rstest::rstest]
+    #[case::utc("UTC", Some("UTC"))]
+    #[case::berlin("Europe/Berlin", Some("Europe/Berlin"))]
+    #[case::new_york("America/New_York", Some("America/New_York"))]
+    #[case::three_parts("America/Argentina/Buenos_Aires", Some("America/Argentina/Buenos_Aires"))]
+    #[case::half_hour_offset("Asia/Kolkata", Some("Asia/Kolkata"))]
+    #[case::quarter_hour_offset("Asia/Kathmandu", Some("Asia/Kathmandu"))]
+    #[case::trimmed("  Europe/Paris ", Some("Europe/Paris"))]
+    #[case::etc_zone("Etc/GMT+5", Some("Etc/GMT+5"))]
+    #[case::empty("", None)]
+    #[case::an_offset("+01:00", None)]
+    #[case::an_abbreviation_it_does_not_know("CEST", None)]
+    #[case::wrong_case("europe/berlin", None)]
+    #[case::made_up("Mars/Olympus_Mons", None)]
+    #[case::path_traversal("../../etc/passwd", None)]
+    #[case::nul("Europe/Berlin\0", None)]
+    fn time_zones(#[case] raw: &str, #[case] name: Option<&str>) {
+        let parsed = TimeZone::parse(raw);
+        assert_eq!(parsed.as_ref().ok().map(|z| z.name()), name, "{raw:?}: {parsed:?}");
+        if let Err(message) = parsed {
+            assert!(message.contains("IANA") || message.contains("at most"), "{message}");
+        }
+    }
+
+    #[test]
+    fn every_listed_zone_parses_and_has_its_own_member_name() {
+        let names = TimeZone::names();
+        assert!(names.len() > 400, "the whole tz database: {}", names.len());
+        let mut members = std::collections::HashSet::new();
+        for name in &names {
+            assert_eq!(TimeZone::parse(name).map(TimeZone::name), Ok(*name));
+            let member = TimeZone::member_name(name);
+            assert!(member.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "{member}");
+            assert!(members.insert(member.clone()), "{name} and another zone both become {member}");
+        }
+    }
+
+    #[rstest::rstest]
+    #[case("Europe/Berlin", "EUROPE_BERLIN")]
+    #[case("Etc/GMT+5", "ETC_GMT_PLUS_5")]
+    #[case("Etc/GMT-5", "ETC_GMT_MINUS_5")]
+    #[case("America/Port-au-Prince", "AMERICA_PORT_AU_PRINCE")]
+    #[case("UTC", "UTC")]
+    fn member_names(#[case] zone: &str, #[case] member: &str) {
+        assert_eq!(TimeZone::member_name(zone), member);
+    }
+
+    #[test]
+    fn an_over_long_zone_is_refused_by_length_first() {
+        assert_eq!(TimeZone::parse(&"A".repeat(65)), Err("must be at most 64 characters".to_owned()));
+        assert_eq!(TimeZone::UTC.name(), "UTC");
+    }
 
     #[test]
     fn email_is_trimmed_and_lowercased() {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::me::UserResponse;
 use super::params;
-use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password};
+use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password, TimeZone};
 use crate::domain::{field, AllFields};
 use crate::error::ApiError;
 use crate::error::Errors;
@@ -16,7 +16,7 @@ use crate::service::sessions::{self, LoginOutcome, TokenPair};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple", "display_name": "Ada Lovelace"}))]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple", "display_name": "Ada Lovelace", "time_zone": "Europe/London"}))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[schema(format = Email, max_length = 254)]
@@ -25,18 +25,24 @@ pub struct RegisterRequest {
     password: SecretString,
     #[schema(schema_with = super::openapi::one_line_100)]
     display_name: String,
+    /// An IANA time zone name; `UTC` when absent. The web app sends the
+    /// browser's.
+    #[schema(value_type = Option<super::me::TimeZoneName>, example = "Europe/Berlin")]
+    #[serde(default)]
+    time_zone: Option<String>,
 }
 
 impl RegisterRequest {
     fn parse(self) -> Result<NewAccount, ApiError> {
-        let (email, password, display_name) = (
+        let (email, password, display_name, time_zone) = (
             field("email", Email::parse(&self.email)),
             field("password", Password::parse(self.password)),
             field("display_name", DisplayName::parse(&self.display_name)),
+            field("time_zone", self.time_zone.as_deref().map_or(Ok(TimeZone::UTC), TimeZone::parse)),
         )
             .all()
             .map_err(ApiError::Validation)?;
-        Ok(NewAccount { email, password, display_name })
+        Ok(NewAccount { email, password, display_name, time_zone })
     }
 }
 

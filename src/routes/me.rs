@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::users::UserRow;
-use crate::domain::user::{Caller, ConsentPurpose, DisplayName, GlobalRole, Password};
+use crate::domain::user::{Caller, ConsentPurpose, DisplayName, GlobalRole, Password, TimeZone};
 use crate::domain::{field, AllFields};
 use crate::error::ApiError;
 use crate::error::Errors;
@@ -22,6 +22,9 @@ pub struct UserResponse {
     pub email: String,
     pub display_name: String,
     pub role: GlobalRole,
+    /// The IANA time zone reports use for this person's days and weeks.
+    #[schema(value_type = TimeZoneName, example = "Europe/Berlin")]
+    pub time_zone: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -33,11 +36,34 @@ impl From<UserRow> for UserResponse {
             user_id: row.user_id,
             email: row.email,
             display_name: row.display_name,
+            time_zone: row.time_zone,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
     }
 }
+
+/// The time zone names accepted, as an enum in the document: generated
+/// clients get a type, and fuzzers send names the server takes.
+pub struct TimeZoneName;
+
+impl utoipa::PartialSchema for TimeZoneName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names = TimeZone::names();
+        let members: Vec<String> = names.iter().map(|n| TimeZone::member_name(n)).collect();
+        let mut extensions = utoipa::openapi::extensions::Extensions::default();
+        extensions.insert("x-enum-varnames".into(), serde_json::json!(members));
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An IANA time zone name, e.g. `Europe/Berlin`."))
+            .enum_values(Some(names))
+            .max_length(Some(TimeZone::MAX_CHARS))
+            .extensions(Some(extensions))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TimeZoneName {}
 
 /// The account as its holder sees it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -61,8 +87,13 @@ impl From<Profile> for MeResponse {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchMeRequest {
-    #[schema(schema_with = super::openapi::one_line_100)]
-    display_name: String,
+    #[schema(schema_with = super::openapi::one_line_100, nullable = false)]
+    #[serde(default, deserialize_with = "super::params::non_null")]
+    display_name: Option<String>,
+    /// An IANA time zone name, e.g. `Europe/Berlin`.
+    #[schema(value_type = Option<TimeZoneName>, nullable = false, example = "Europe/Berlin")]
+    #[serde(default, deserialize_with = "super::params::non_null")]
+    time_zone: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -84,15 +115,25 @@ pub async fn get_me(state: web::Data<AppState>, user: Caller) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(MeResponse::from(profile)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/me", tag = "me", summary = "Change the display name", request_body = PatchMeRequest, responses((status = 200, description = "The account", body = MeResponse), Errors))]
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", summary = "Change the display name or the time zone", request_body = PatchMeRequest, responses((status = 200, description = "The account", body = MeResponse), Errors))]
 #[tracing::instrument(name = "me.patch", skip_all)]
 pub async fn patch_me(
     state: web::Data<AppState>,
     user: Caller,
     body: web::Json<PatchMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = DisplayName::parse(&body.display_name).map_err(|m| ApiError::validation("display_name", m))?;
-    let profile = accounts::rename(&state.pool, &user, &name).await?.ok_or(ApiError::NotFound)?;
+    let b = body.into_inner();
+    if b.display_name.is_none() && b.time_zone.is_none() {
+        return Err(ApiError::validation("body", "name at least one field to change"));
+    }
+    let (name, time_zone) = (
+        field("display_name", b.display_name.as_deref().map(DisplayName::parse).transpose()),
+        field("time_zone", b.time_zone.as_deref().map(TimeZone::parse).transpose()),
+    )
+        .all()
+        .map_err(ApiError::Validation)?;
+    let profile =
+        accounts::update_profile(&state.pool, &user, name.as_ref(), time_zone).await?.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok().json(MeResponse::from(profile)))
 }
 

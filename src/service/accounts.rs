@@ -11,7 +11,7 @@ use crate::db::audit::Event;
 use crate::db::sessions::RevokeReason;
 use crate::db::users::UserRow;
 use crate::db::{self, begin_as, Actor, Tx};
-use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password, UserId};
+use crate::domain::user::{Caller, DisplayName, Email, GlobalRole, Password, TimeZone, UserId};
 
 type Result<T> = std::result::Result<T, AuthError>;
 
@@ -19,6 +19,7 @@ pub struct NewAccount {
     pub email: Email,
     pub password: Password,
     pub display_name: DisplayName,
+    pub time_zone: TimeZone,
 }
 
 /// Creates an account. The transaction acts as the new user, so the RLS insert
@@ -27,7 +28,9 @@ pub async fn register(pool: &crate::db::Pool, account: NewAccount, role: GlobalR
     let hash = password::hash(account.password.secret().clone()).await?;
     let user_id = UserId::new();
     let mut tx = begin_as(pool, &Actor::Account { user_id, role }).await?;
-    let row = db::users::insert(&mut tx, user_id, &account.email, &account.display_name, &hash, role).await?;
+    let row =
+        db::users::insert(&mut tx, user_id, &account.email, &account.display_name, &hash, role, account.time_zone)
+            .await?;
     commit(tx).await?;
     Ok(row)
 }
@@ -70,9 +73,17 @@ pub async fn profile(pool: &crate::db::Pool, caller: &Caller) -> Result<Option<P
     Ok(Some(profile))
 }
 
-pub async fn rename(pool: &crate::db::Pool, caller: &Caller, name: &DisplayName) -> Result<Option<Profile>> {
+/// Changes the display name, the time zone, or both.
+pub async fn update_profile(
+    pool: &crate::db::Pool,
+    caller: &Caller,
+    name: Option<&DisplayName>,
+    time_zone: Option<TimeZone>,
+) -> Result<Option<Profile>> {
     let mut tx = begin_as(pool, &Actor::from(caller)).await?;
-    let Some(row) = db::users::update_display_name(&mut tx, caller.user_id, name).await? else { return Ok(None) };
+    let Some(row) = db::users::update_profile(&mut tx, caller.user_id, name, time_zone).await? else {
+        return Ok(None);
+    };
     let profile = profile_of(&mut tx, row).await?;
     commit(tx).await?;
     Ok(Some(profile))

@@ -334,6 +334,7 @@ impl TestApp {
             email: taskflow::domain::user::Email::parse(&user.email).expect("email"),
             password: taskflow::domain::user::Password::parse(user.password.clone().into()).expect("password"),
             display_name: taskflow::domain::user::DisplayName::parse("Admin").expect("name"),
+            time_zone: taskflow::domain::user::TimeZone::UTC,
         };
         let (_, created) = taskflow::service::accounts::ensure_admin(&self.pool, account).await.expect("promote");
         assert!(!created, "the account already existed");

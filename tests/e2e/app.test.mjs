@@ -21,7 +21,12 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+// A browser in Berlin: sign-up sends the browser's time zone.
+const context = await browser.newContext({
+  viewport: { width: 1280, height: 900 },
+  acceptDownloads: true,
+  timezoneId: "Europe/Berlin",
+});
 const page = await context.newPage();
 page.setDefaultTimeout(15000);
 const problems = [];
@@ -215,6 +220,19 @@ await step("page load of the task list with 200 tasks", async () => {
   await page.waitForFunction(() => document.querySelectorAll(".board .card").length >= 200);
   metrics.board_200_tasks_ms = Date.now() - started;
   await shot("board-200");
+});
+
+await step("the account starts in the browser's time zone, and the account page changes it", async () => {
+  await page.goto(`${base}/#/account`);
+  const zone = await page.waitForSelector("#profile-form select[name=time_zone]");
+  assert.equal(await zone.inputValue(), "Europe/Berlin", "sign-up sent the browser's zone");
+  await zone.selectOption("America/New_York");
+  const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/me") && r.request().method() === "PATCH");
+  await page.click("#profile-form button[type=submit]");
+  assert.equal((await saved).status(), 200);
+  await page.reload();
+  const again = await page.waitForSelector("#profile-form select[name=time_zone]");
+  assert.equal(await again.inputValue(), "America/New_York", "saved");
 });
 
 let confirmedStep;

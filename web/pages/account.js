@@ -7,6 +7,7 @@ import {
   fmtDate,
   form,
   h,
+  options,
   painter,
   rerender,
   setFlash,
@@ -26,15 +27,20 @@ export async function accountPage() {
     api("GET", "/me/identities"),
   ]);
   const name = h("input", { name: "display_name", value: me.display_name });
+  // Reports count days and weeks in this zone. The browser knows the IANA
+  // names; the account's own is listed even if this browser does not.
+  const zones = [...new Set(["UTC", me.time_zone, ...browserTimeZones()])].sort();
+  const zone = h("select", { name: "time_zone" }, options(zones, me.time_zone));
   const profile = form(
     { id: "profile-form", class: "inline-form" },
     field("Display name", name),
+    field("Time zone", zone),
     h("button", { type: "submit" }, "Save"),
   );
   profile.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(profile, async () => {
-      await api("PATCH", "/me", { display_name: name.value });
+      await api("PATCH", "/me", { display_name: name.value, time_zone: zone.value });
       rerender();
     });
   });
@@ -306,4 +312,9 @@ export async function accountPage() {
       del,
     ),
   );
+}
+
+/** The IANA zone names this browser knows (none on an old one). */
+function browserTimeZones() {
+  return typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
 }

@@ -149,7 +149,14 @@ export function signupPage() {
   f.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(f, async () => {
-      await api("POST", "/auth/register", { email: email.value, password: password.value, display_name: name.value });
+      // The browser's zone, so reports count this person's days from the start.
+      const time_zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+      await api("POST", "/auth/register", {
+        email: email.value,
+        password: password.value,
+        display_name: name.value,
+        time_zone,
+      });
       signedIn(await api("POST", "/auth/login", { email: email.value, password: password.value }));
     });
   });
