@@ -1,6 +1,6 @@
 // Signing in: password, second factor, sign-up, and identity providers.
 
-import { API, api } from "../api.js";
+import { API, ApiError, api } from "../api.js";
 import { field, form, h, painter, rerender, setFlash, submitting } from "../dom.js";
 import { saveTokens } from "../session.js";
 
@@ -149,14 +149,17 @@ export function signupPage() {
   f.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(f, async () => {
-      // The browser's zone, so reports count this person's days from the start.
-      const time_zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-      await api("POST", "/auth/register", {
-        email: email.value,
-        password: password.value,
-        display_name: name.value,
-        time_zone,
-      });
+      // The browser's zone, so reports count this person's days from the start;
+      // a zone the server's tz database lacks must not stop a sign-up (UTC then).
+      const account = { email: email.value, password: password.value, display_name: name.value };
+      const time_zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      try {
+        await api("POST", "/auth/register", time_zone ? { ...account, time_zone } : account);
+      } catch (e) {
+        const zoneRefused = e instanceof ApiError && (e.problem.errors || []).some((f) => f.field === "time_zone");
+        if (!zoneRefused) throw e;
+        await api("POST", "/auth/register", account);
+      }
       signedIn(await api("POST", "/auth/login", { email: email.value, password: password.value }));
     });
   });
