@@ -72,8 +72,9 @@ blackbox: services
 	@tests/blackbox/run.sh
 
 # Line coverage of src/ over the whole cargo test suite (cargo-llvm-cov).
-# Mutation testing against the unit tests (no services needed); docs/testing.md has the figures.
-mutants:
+# Mutation testing against the unit tests (Redis for the rate limiter's); docs/testing.md has the figures.
+# The rate limiter's unit tests read the suite's Redis.
+mutants: services
 	@scripts/mutants.sh
 
 coverage: services

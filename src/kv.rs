@@ -209,6 +209,12 @@ impl Kv {
         window: Duration,
         check: &[String],
     ) -> Result<(u64, u64, i64), KvError> {
+        // `EXISTS` with no keys is a Redis error, which would send the count
+        // to the in-process fallback.
+        if check.is_empty() {
+            let (count, ttl) = self.incr_window(counter, window).await?;
+            return Ok((0, count, ttl));
+        }
         let mut pipe = redis::pipe();
         let mut exists = redis::cmd("EXISTS");
         for k in check {

@@ -385,6 +385,34 @@ mod tests {
         RateLimiter::new(kv, &crate::config::RateLimitSettings::default())
     }
 
+    /// With Redis answering (the suite's own, as every other test uses): the
+    /// denylist is read in the same round trip as the count, and one listed
+    /// key of several reports the token revoked.
+    #[tokio::test]
+    async fn with_redis_the_denylist_is_read_with_the_count_and_the_count_is_shared() {
+        let settings = crate::config::RedisSettings {
+            url: std::env::var("TASKFLOW_REDIS__URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()).into(),
+            key_prefix: format!("unit-{}:", uuid::Uuid::new_v4()),
+            timeout_ms: 2_000,
+            cache_ttl_seconds: 60,
+        };
+        let kv = Kv::new(&settings).unwrap_or_else(|e| panic!("{e}"));
+        let limiter = RateLimiter::new(kv.clone(), &crate::config::RateLimitSettings::default());
+        let budget = (2, Duration::from_secs(60));
+        let deny = ["deny:a".to_owned(), "deny:b".to_owned()];
+        let (d, revoked) = limiter.hit_and_check("user:1", budget, &deny).await;
+        assert!(d.allowed && !revoked, "nothing listed: {d:?}", d = d.info);
+        kv.set_with_ttl("deny:b", "1", Duration::from_secs(60)).await.unwrap_or_else(|e| panic!("Redis: {e}"));
+        let (d, revoked) = limiter.hit_and_check("user:1", budget, &deny).await;
+        assert!(revoked, "one of two listed keys is enough");
+        assert_eq!((d.allowed, d.info.remaining), (true, 0));
+        // The count lives in Redis: another process's limiter sees it.
+        let other = RateLimiter::new(kv.clone(), &crate::config::RateLimitSettings::default());
+        let (d, revoked) = other.hit_and_check("user:1", budget, &[]).await;
+        assert!(!d.allowed && !revoked, "the third request of two, counted elsewhere");
+        kv.del(&["deny:b".to_owned(), "user:1".to_owned()]).await.unwrap_or_else(|e| panic!("Redis: {e}"));
+    }
+
     #[tokio::test]
     async fn without_redis_requests_are_counted_in_process() {
         let limiter = without_redis();

@@ -151,10 +151,6 @@ impl TimeZone {
         self.0.name()
     }
 
-    pub fn tz(self) -> chrono_tz::Tz {
-        self.0
-    }
-
     /// Every name `parse` accepts, sorted (the document's enum).
     pub fn names() -> Vec<&'static str> {
         let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
@@ -295,6 +291,8 @@ mod tests {
     #[test]
     fn an_over_long_zone_is_refused_by_length_first() {
         assert_eq!(TimeZone::parse(&"A".repeat(65)), Err("must be at most 64 characters".to_owned()));
+        // At the bound the name is looked up, and this one is not a zone.
+        assert!(TimeZone::parse(&"A".repeat(64)).is_err_and(|m| m.contains("IANA")));
         assert_eq!(TimeZone::UTC.name(), "UTC");
     }
 
