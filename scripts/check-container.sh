@@ -80,16 +80,22 @@ in_root() {
   return $rc
 }
 
+# A scratch copy of the minbase root to build one stand-in in.
+fresh_root() {
+  local base work=$cache/$1
+  base=$(minbase)
+  rm -rf "$work" && cp -a "$base" "$work"
+  echo "$work"
+}
+
 have_image() { "${podman[@]}" image exists "$1"; }
 
 make_runtime() {
   local tarball=$cache/runtime-cc-debian12.tar
   if [ ! -f "$tarball" ]; then
     log "runtime stand-in for $runtime_image"
-    local base work
-    base=$(minbase)
-    work=$cache/runtime-work
-    rm -rf "$work" && cp -a "$base" "$work"
+    local work
+    work=$(fresh_root runtime-work)
     local packages=(libc6 libgcc-s1 libgomp1 libstdc++6 libssl3 ca-certificates tzdata netbase)
     in_root "$work" apt-get install -y -qq --no-install-recommends "${packages[@]}" > "$out/runtime-apt.log" 2>&1 || {
       tail -20 "$out/runtime-apt.log"; fail "apt in the runtime root"; }
@@ -125,10 +131,8 @@ make_builder() {
   local tarball=$cache/builder-rust-$rust_version-chef-$chef_version.tar
   if [ ! -f "$tarball" ]; then
     log "builder stand-in for $chef_image (Rust $toolchain from this machine, cargo-chef $chef_version from crates.io)"
-    local base work
-    base=$(minbase)
-    work=$cache/builder-work
-    rm -rf "$work" && cp -a "$base" "$work"
+    local work
+    work=$(fresh_root builder-work)
     in_root "$work" apt-get install -y -qq --no-install-recommends build-essential pkg-config ca-certificates \
       > "$out/builder-apt.log" 2>&1 || { tail -20 "$out/builder-apt.log"; fail "apt in the builder root"; }
     # The toolchain without its documentation, where the official image has it.

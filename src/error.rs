@@ -302,40 +302,100 @@ impl From<crate::auth::oidc::OidcError> for ApiError {
     }
 }
 
-fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    ResponseBuilder::new()
-        .description(description)
-        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
-        .build()
-        .into()
+/// A problem response of the OpenAPI document: its `components/responses`
+/// name, status, description and the headers it carries. One list, next to
+/// the type that renders them; `routes::contract` makes the components of
+/// it and keeps, per operation, the statuses its shape can answer with.
+pub(crate) struct ProblemResponse {
+    pub name: &'static str,
+    pub status: &'static str,
+    pub description: &'static str,
+    pub headers: &'static [&'static str],
 }
 
-/// The problem responses any endpoint can give, for the OpenAPI document.
-/// Listed once, next to the type that renders them, and referenced by every
-/// operation, so the document names every status the server may answer with
-/// (schemathesis checks that it does).
+pub(crate) const PROBLEMS: &[ProblemResponse] = &[
+    ProblemResponse {
+        name: "BadRequest",
+        status: "400",
+        description: "Malformed JSON body or a malformed `If-Match`/`If-None-Match`",
+        headers: &[],
+    },
+    ProblemResponse {
+        name: "Unauthorized",
+        status: "401",
+        description: "Missing, invalid or expired credentials",
+        headers: &["WWW-Authenticate"],
+    },
+    ProblemResponse {
+        name: "Forbidden",
+        status: "403",
+        description: "The resource is visible but the caller may not do this",
+        headers: &[],
+    },
+    ProblemResponse {
+        name: "NotFound",
+        status: "404",
+        description: "Unknown, or not visible to the caller",
+        headers: &[],
+    },
+    ProblemResponse {
+        name: "NotAcceptable",
+        status: "406",
+        description: "`Accept` allows none of the media types this operation answers with",
+        headers: &[],
+    },
+    ProblemResponse {
+        name: "Conflict",
+        status: "409",
+        description: "Conflicts with the current state (e.g. already exists, timer already running)",
+        headers: &[],
+    },
+    ProblemResponse {
+        name: "PreconditionFailed",
+        status: "412",
+        description: "`If-Match` names a stale version",
+        headers: &[],
+    },
+    ProblemResponse { name: "PayloadTooLarge", status: "413", description: "Body over 1 MiB", headers: &[] },
+    ProblemResponse { name: "UnsupportedMediaType", status: "415", description: "Body is not JSON", headers: &[] },
+    ProblemResponse {
+        name: "UnprocessableContent",
+        status: "422",
+        description: "Invalid fields or query parameters (unknown ones included); `errors` names each",
+        headers: &[],
+    },
+    ProblemResponse {
+        name: "TooManyRequests",
+        status: "429",
+        description: "Over a rate limit or locked after failed attempts",
+        headers: &["Retry-After", "RateLimit", "RateLimit-Policy"],
+    },
+    ProblemResponse {
+        name: "InternalError",
+        status: "500",
+        description: "An unexpected error; the body says nothing more, the log does",
+        headers: &[],
+    },
+    ProblemResponse {
+        name: "ServiceUnavailable",
+        status: "503",
+        description: "Database unavailable or overloaded",
+        headers: &["Retry-After"],
+    },
+];
+
+/// The problem responses an operation may give, for its `#[utoipa::path]`:
+/// every one of the list, by reference; `routes::contract` prunes each
+/// operation to those its shape can answer with (schemathesis checks the
+/// result against what the server sends).
 pub struct Errors;
 
 impl utoipa::IntoResponses for Errors {
     fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
-        [
-            ("400", "Malformed JSON body"),
-            ("401", "Missing, invalid or expired access token (`WWW-Authenticate: Bearer`)"),
-            ("403", "The resource is visible but the caller may not do this"),
-            ("404", "Unknown, or not visible to the caller"),
-            ("405", "Method not allowed on this path (`Allow` lists the allowed ones)"),
-            ("409", "Conflicts with the current state (e.g. already exists, timer already running)"),
-            ("412", "`If-Match` names a stale version"),
-            ("413", "Body over 1 MiB"),
-            ("415", "Body is not `application/json`"),
-            ("422", "Invalid fields or query parameters; `errors` names each field"),
-            ("429", "Rate limited (`Retry-After`, `RateLimit-*`)"),
-            ("503", "Database unavailable or overloaded (`Retry-After`)"),
-        ]
-        .into_iter()
-        .map(|(status, description)| (status.to_owned(), problem(description)))
-        .collect()
+        PROBLEMS
+            .iter()
+            .map(|p| (p.status.to_owned(), utoipa::openapi::Ref::from_response_name(p.name).into()))
+            .collect()
     }
 }
 

@@ -15,6 +15,7 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::error::{problem_response, ApiError, PROBLEM_JSON};
+use crate::routes::openapi::Declared;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -172,20 +173,26 @@ pub async fn contract(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    if let Some(refusal) = unknown_query_parameter(&req).or_else(|| unacceptable(&req)) {
-        return Ok(req.into_response(actix_web::ResponseError::error_response(&refusal)));
+    // Pages and assets are not operations of the document: nothing to hold.
+    let declared = req.match_pattern().and_then(|p| {
+        crate::routes::openapi::declared(req.method().as_str(), &p).map(|d| (p == QUERY_FROM_ELSEWHERE, d))
+    });
+    if let Some((from_elsewhere, declared)) = declared {
+        let refusal = refused_query(&req, declared, from_elsewhere)
+            .or_else(|| (!from_elsewhere).then(|| unacceptable(&req, declared)).flatten());
+        if let Some(refusal) = refusal {
+            return Ok(req.into_response(actix_web::ResponseError::error_response(&refusal)));
+        }
     }
     next.call(req).await.map(ServiceResponse::map_into_boxed_body)
 }
 
-fn unacceptable(req: &ServiceRequest) -> Option<ApiError> {
+fn unacceptable(req: &ServiceRequest, declared: &Declared) -> Option<ApiError> {
     let accept = req.headers().get(header::ACCEPT)?.to_str().ok()?;
-    let pattern = req.match_pattern().filter(|p| p != QUERY_FROM_ELSEWHERE)?;
-    let produces = &crate::routes::openapi::declared(req.method().as_str(), &pattern)?.produces;
-    if produces.is_empty() {
+    if declared.produces.is_empty() {
         return None; // nothing to negotiate: a 204 or a redirect
     }
-    let available: Vec<&str> = produces.iter().map(String::as_str).collect();
+    let available: Vec<&str> = declared.produces.iter().map(String::as_str).collect();
     match crate::routes::negotiate::choose(Some(accept), &available) {
         Some(_) => None,
         None => Some(ApiError::NotAcceptable(format!(
@@ -200,18 +207,18 @@ fn unacceptable(req: &ServiceRequest) -> Option<ApiError> {
 /// `authuser`), and a browser's navigation asks for HTML: not ours to refuse.
 const QUERY_FROM_ELSEWHERE: &str = "/api/v1/auth/oauth/{provider}/callback";
 
-fn unknown_query_parameter(req: &ServiceRequest) -> Option<ApiError> {
+/// An unknown query parameter (unless the query comes from elsewhere), or
+/// one longer than its declared maxLength.
+fn refused_query(req: &ServiceRequest, declared: &Declared, from_elsewhere: bool) -> Option<ApiError> {
     let raw = req.query_string();
     if raw.is_empty() {
         return None;
     }
-    let pattern = req.match_pattern()?;
-    let declared = crate::routes::openapi::declared(req.method().as_str(), &pattern)?;
     // Malformed strings are the handler's to refuse, with its own message.
     let pairs: Vec<(String, String)> = serde_html_form::from_str(raw).ok()?;
     let allowed = &declared.query;
     let unknown = pairs.iter().find(|(k, _)| !allowed.iter().any(|a| a == k));
-    if let Some((name, _)) = unknown.filter(|_| pattern != QUERY_FROM_ELSEWHERE) {
+    if let Some((name, _)) = unknown.filter(|_| !from_elsewhere) {
         let shown: String = name.chars().take(64).flat_map(char::escape_default).collect();
         let takes = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
         return Some(ApiError::validation(

@@ -2,7 +2,7 @@
 //! generated from it: problem responses are shared components, and each
 //! operation lists only the statuses it can answer with; anonymous
 //! operations say `security: []`; response headers are declared; PATCH
-//! takes JSON merge patches; sort values get readable names.
+//! takes JSON merge patches.
 //!
 //! Rules by the shape of the operation rather than a hand-kept list per
 //! operation, so a new endpoint is described correctly without anyone
@@ -11,79 +11,7 @@
 
 use serde_json::{json, Map, Value};
 
-/// A shared problem response: its component name, status and description.
-struct Problem {
-    name: &'static str,
-    status: &'static str,
-    description: &'static str,
-    headers: &'static [&'static str],
-}
-
-const PROBLEMS: &[Problem] = &[
-    Problem {
-        name: "BadRequest",
-        status: "400",
-        description: "Malformed JSON body or a malformed `If-Match`/`If-None-Match`",
-        headers: &[],
-    },
-    Problem {
-        name: "Unauthorized",
-        status: "401",
-        description: "Missing, invalid or expired credentials",
-        headers: &["WWW-Authenticate"],
-    },
-    Problem {
-        name: "Forbidden",
-        status: "403",
-        description: "The resource is visible but the caller may not do this",
-        headers: &[],
-    },
-    Problem { name: "NotFound", status: "404", description: "Unknown, or not visible to the caller", headers: &[] },
-    Problem {
-        name: "NotAcceptable",
-        status: "406",
-        description: "`Accept` allows none of the media types this operation answers with",
-        headers: &[],
-    },
-    Problem {
-        name: "Conflict",
-        status: "409",
-        description: "Conflicts with the current state (e.g. already exists, timer already running)",
-        headers: &[],
-    },
-    Problem {
-        name: "PreconditionFailed",
-        status: "412",
-        description: "`If-Match` names a stale version",
-        headers: &[],
-    },
-    Problem { name: "PayloadTooLarge", status: "413", description: "Body over 1 MiB", headers: &[] },
-    Problem { name: "UnsupportedMediaType", status: "415", description: "Body is not JSON", headers: &[] },
-    Problem {
-        name: "UnprocessableContent",
-        status: "422",
-        description: "Invalid fields or query parameters (unknown ones included); `errors` names each",
-        headers: &[],
-    },
-    Problem {
-        name: "TooManyRequests",
-        status: "429",
-        description: "Over a rate limit or locked after failed attempts",
-        headers: &["Retry-After", "RateLimit", "RateLimit-Policy"],
-    },
-    Problem {
-        name: "InternalError",
-        status: "500",
-        description: "An unexpected error; the body says nothing more, the log does",
-        headers: &[],
-    },
-    Problem {
-        name: "ServiceUnavailable",
-        status: "503",
-        description: "Database unavailable or overloaded",
-        headers: &["Retry-After"],
-    },
-];
+use crate::error::PROBLEMS;
 
 fn header(name: &str) -> Value {
     let description = match name {
@@ -108,7 +36,8 @@ struct Shape<'a> {
     method: &'a str,
     anonymous: bool,
     body: bool,
-    headers: Vec<String>,
+    /// The names of its header and query parameters, lower-cased.
+    takes: Vec<String>,
     has_path_params: bool,
     produces_content: bool,
 }
@@ -128,13 +57,15 @@ const NO_DATABASE: &[&str] = &["/health/live", "/api/v1/openapi.json", "/api/v1/
 const UNLIMITED: &[&str] = &["/health/live", "/health/ready", "/metrics", "/api/v1/openapi.json"];
 
 impl Shape<'_> {
+    fn takes(&self, name: &str) -> bool {
+        self.takes.iter().any(|t| t == name)
+    }
+
     fn can_answer(&self, status: &str) -> bool {
         let checks_credentials = !self.anonymous || SIGN_IN.contains(&self.path);
         match status {
             "400" => {
-                self.body
-                    || self.headers.iter().any(|h| h == "if-match" || h == "if-none-match")
-                    || self.path.ends_with("/callback")
+                self.body || self.takes("if-match") || self.takes("if-none-match") || self.path.ends_with("/callback")
             }
             "401" | "403" => checks_credentials,
             "404" => !self.anonymous || self.has_path_params,
@@ -143,7 +74,7 @@ impl Shape<'_> {
                 self.method != "get"
                     && (!self.anonymous || self.path == "/api/v1/auth/register" || self.path.ends_with("/callback"))
             }
-            "412" => self.headers.iter().any(|h| h == "if-match"),
+            "412" => self.takes("if-match"),
             "413" | "415" => self.body,
             // Unknown query parameters are refused on every operation.
             "422" => true,
@@ -155,6 +86,11 @@ impl Shape<'_> {
     }
 }
 
+/// `security: []` (and utoipa's `[{}]`, which generators read as "optional").
+fn anonymous(op: &Value) -> bool {
+    op["security"].as_array().is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(Map::is_empty)))
+}
+
 fn shape_of<'a>(path: &'a str, method: &'a str, op: &Value) -> Shape<'a> {
     let params = op["parameters"].as_array().cloned().unwrap_or_default();
     let produces_content = op["responses"].as_object().is_some_and(|r| {
@@ -163,13 +99,11 @@ fn shape_of<'a>(path: &'a str, method: &'a str, op: &Value) -> Shape<'a> {
     Shape {
         path,
         method,
-        anonymous: op["security"]
-            .as_array()
-            .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(Map::is_empty))),
+        anonymous: anonymous(op),
         body: op.get("requestBody").is_some(),
-        headers: params
+        takes: params
             .iter()
-            .filter(|p| p["in"] == "header")
+            .filter(|p| p["in"] != "path")
             .filter_map(|p| p["name"].as_str().map(str::to_ascii_lowercase))
             .collect(),
         has_path_params: params.iter().any(|p| p["in"] == "path"),
@@ -178,24 +112,20 @@ fn shape_of<'a>(path: &'a str, method: &'a str, op: &Value) -> Shape<'a> {
 }
 
 /// Headers each success response carries, by what the operation is.
-fn success_headers(shape: &Shape<'_>, status: &str, op: &Value) -> Vec<&'static str> {
+fn success_headers(shape: &Shape<'_>, status: &str) -> Vec<&'static str> {
     let mut out = vec![];
-    let takes = |name: &str| {
-        op["parameters"]
-            .as_array()
-            .is_some_and(|ps| ps.iter().any(|p| p["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name))))
-    };
     if status == "201" || shape.path.ends_with("/accept") {
         out.push("Location");
     }
-    if status == "201" && takes("Idempotency-Key") {
+    if status == "201" && shape.takes("idempotency-key") {
         out.push("Idempotent-Replayed");
     }
+    // Tasks are the one versioned resource: read, changed and created.
     let task = shape.path == "/api/v1/tasks/{task_id}" && shape.method != "delete";
     if task || (shape.path == "/api/v1/tasks" && status == "201") {
         out.push("ETag");
     }
-    if shape.method == "get" && takes("cursor") && status == "200" {
+    if shape.method == "get" && shape.takes("cursor") && status == "200" {
         out.push("Link");
     }
     if !UNLIMITED.contains(&shape.path) && (!shape.anonymous || shape.path.starts_with("/api/v1/auth/")) {
@@ -208,18 +138,17 @@ fn success_headers(shape: &Shape<'_>, status: &str, op: &Value) -> Vec<&'static 
 pub fn shape(doc: &mut Value) {
     let mut responses = Map::new();
     for p in PROBLEMS {
-        let headers: Map<String, Value> = p.headers.iter().map(|h| ((*h).to_owned(), header(h))).collect();
-        let mut response = json!({
-            "description": p.description,
-            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } },
-        });
-        let mut headers = headers;
+        let mut headers: Map<String, Value> = p.headers.iter().map(|h| ((*h).to_owned(), header(h))).collect();
         // A refused request that counted against a budget says so too.
         if p.status.starts_with('4') {
             for h in ["RateLimit", "RateLimit-Policy"] {
                 headers.entry(h).or_insert_with(|| header(h));
             }
         }
+        let mut response = json!({
+            "description": p.description,
+            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } },
+        });
         if !headers.is_empty() {
             response["headers"] = Value::Object(headers);
         }
@@ -238,8 +167,7 @@ pub fn shape(doc: &mut Value) {
             if !["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
                 continue;
             }
-            // `security: [{}]` reads as "optional"; anonymous is `[]`.
-            if op["security"].as_array().is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(Map::is_empty))) {
+            if anonymous(op) {
                 op["security"] = json!([]);
             }
             let shape = shape_of(path, method, op);
@@ -249,7 +177,7 @@ pub fn shape(doc: &mut Value) {
                     continue; // replaced by the shared ones below
                 }
                 let mut response = response;
-                for h in success_headers(&shape, &status, op) {
+                for h in success_headers(&shape, &status) {
                     if response["headers"].get(h).is_none() {
                         response["headers"][h] = header(h);
                     }
@@ -273,20 +201,6 @@ pub fn shape(doc: &mut Value) {
                 }
             }
         }
-    }
-    // Generated clients name enum members after their values; `-created_at`
-    // would become `_CREATED_AT` or worse.
-    if let Some(values) = doc["components"]["schemas"]["TaskSort"]["enum"].as_array().cloned() {
-        let names: Vec<Value> = values
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|v| match v.strip_prefix('-') {
-                Some(field) => format!("{}_DESC", field.to_ascii_uppercase()),
-                None => format!("{}_ASC", v.to_ascii_uppercase()),
-            })
-            .map(Value::String)
-            .collect();
-        doc["components"]["schemas"]["TaskSort"]["x-enum-varnames"] = Value::Array(names);
     }
 }
 
@@ -370,21 +284,17 @@ mod tests {
     }
 
     #[test]
-    fn patch_bodies_are_merge_patches_too_and_sorts_have_names() {
+    fn patch_bodies_are_merge_patches_too() {
         let mut doc = json!({
             "paths": { "/api/v1/tasks/{task_id}": { "patch": {
                 "requestBody": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/P" } } } },
                 "responses": { "200": { "description": "ok", "content": { "application/json": {} } } },
             } } },
-            "components": { "schemas": { "TaskSort": { "enum": ["created_at", "-created_at"] } } },
+            "components": { "schemas": {} },
         });
         shape(&mut doc);
         let body = &doc["paths"]["/api/v1/tasks/{task_id}"]["patch"]["requestBody"]["content"];
         assert_eq!(body["application/merge-patch+json"], body["application/json"]);
-        assert_eq!(
-            doc["components"]["schemas"]["TaskSort"]["x-enum-varnames"],
-            json!(["CREATED_AT_ASC", "CREATED_AT_DESC"])
-        );
         assert!(doc["paths"]["/api/v1/tasks/{task_id}"]["patch"]["responses"]["200"]["headers"]["ETag"].is_object());
     }
 }

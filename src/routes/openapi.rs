@@ -122,13 +122,16 @@ pub struct Declared {
 /// The document's facts about an operation (`method` upper-case, `path` the
 /// route template), or `None` when it is not an operation (pages, assets).
 pub fn declared(method: &str, path: &str) -> Option<&'static Declared> {
-    static TABLE: OnceLock<HashMap<(String, String), Declared>> = OnceLock::new();
+    // path → method → facts: a lookup per request borrows, never allocates.
+    type Table = HashMap<&'static str, HashMap<&'static str, Declared>>;
+    static TABLE: OnceLock<Table> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        let mut table = HashMap::new();
-        let paths = document()["paths"].as_object().cloned().unwrap_or_default();
-        for (path, item) in paths {
-            for method in ["get", "put", "post", "delete", "patch"] {
-                let Some(op) = item.get(method) else { continue };
+        let mut table: Table = HashMap::new();
+        for (path, item) in document()["paths"].as_object().into_iter().flatten() {
+            for (method, name) in
+                [("GET", "get"), ("PUT", "put"), ("POST", "post"), ("DELETE", "delete"), ("PATCH", "patch")]
+            {
+                let Some(op) = item.get(name) else { continue };
                 let in_query: Vec<&serde_json::Value> =
                     op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "query").collect();
                 let query = in_query.iter().filter_map(|p| p["name"].as_str().map(str::to_owned)).collect();
@@ -147,17 +150,12 @@ pub fn declared(method: &str, path: &str) -> Option<&'static Declared> {
                         }
                     }
                 }
-                table.insert((method.to_ascii_uppercase(), path.clone()), Declared { query, query_max, produces });
+                table.entry(path.as_str()).or_default().insert(method, Declared { query, query_max, produces });
             }
         }
         table
     });
-    table.get(&(method.to_owned(), path.to_owned()))
-}
-
-/// The query parameters the document declares for an operation.
-pub fn declared_query(method: &str, path: &str) -> Option<&'static [String]> {
-    declared(method, path).map(|d| d.query.as_slice())
+    table.get(path)?.get(method)
 }
 
 /// The machine-readable contract of this API.

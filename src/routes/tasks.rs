@@ -223,11 +223,25 @@ pub struct ListTasksQuery {
 /// The `sort` parameter's schema, listed from the orderings `TaskSort::parse` accepts.
 impl utoipa::PartialSchema for TaskSort {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // Generated clients name enum members after their values, and
+        // `-created_at` would become `_CREATED_AT` or worse.
+        let members: Vec<String> = TaskSort::all().map(|s| member_name(&s.as_param())).collect();
+        let mut extensions = utoipa::openapi::extensions::Extensions::default();
+        extensions.insert("x-enum-varnames".into(), serde_json::json!(members));
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .description(Some("`created_at`, `updated_at`, `due_at`, `priority`; a leading `-` sorts descending."))
             .enum_values(Some(TaskSort::all().map(TaskSort::as_param)))
+            .extensions(Some(extensions))
             .into()
+    }
+}
+
+/// `-created_at` → `CREATED_AT_DESC`, `priority` → `PRIORITY_ASC`.
+fn member_name(param: &str) -> String {
+    match param.strip_prefix('-') {
+        Some(field) => format!("{}_DESC", field.to_ascii_uppercase()),
+        None => format!("{}_ASC", param.to_ascii_uppercase()),
     }
 }
 
