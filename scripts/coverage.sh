@@ -17,3 +17,6 @@ cargo llvm-cov report --ignore-filename-regex "$ignore" --summary-only > target/
 cargo llvm-cov report --ignore-filename-regex "$ignore" --lcov --output-path target/coverage/lcov.info
 echo "[coverage] per file: target/coverage/summary.txt; lcov: target/coverage/lcov.info"
 grep -E '^TOTAL' target/coverage/summary.txt | awk '{print "[coverage] src/ line coverage: " $10 " (" $9 " of " $8 " lines missed)"}' || true
+# In CI the instrumented build (a second copy of every crate) is only needed
+# for the report just written; the steps after it need the disk more.
+if [ "${CI:-}" = true ]; then rm -rf target/llvm-cov-target; fi
