@@ -99,6 +99,11 @@ export function download(blob, name) {
   }, 0);
 }
 
+/** The IANA zone names this browser knows (none on an old one). */
+export function browserTimeZones() {
+  return typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+}
+
 export function options(values, selected, labels = {}) {
   return values.map((v) => h("option", { value: v, selected: v === selected }, labels[v] || v || "any"));
 }

@@ -141,10 +141,13 @@ impl DatabaseSettings {
     }
 
     /// The runtime role: subject to RLS, DML only. A statement timeout keeps one
-    /// runaway query from holding a pooled connection forever.
+    /// runaway query from holding a pooled connection forever. JIT is off: the
+    /// planner's cost for a statement under RLS policies is far above
+    /// `jit_above_cost` however few rows it reads, and compiling took 390 ms
+    /// of a time report that then ran in 0.5 ms (docs/performance.md).
     pub fn app_options(&self) -> PgConnectOptions {
         self.options(&self.app_username, self.app_password.as_ref())
-            .options([("statement_timeout", format!("{}ms", self.statement_timeout_ms))])
+            .options([("statement_timeout", format!("{}ms", self.statement_timeout_ms)), ("jit", "off".to_owned())])
             .application_name("taskflow")
     }
 

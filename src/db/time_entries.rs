@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::time_entry::{Interval, Note, ReportGrouping};
-use crate::domain::user::UserId;
+use crate::domain::report::{Bucket, Grouping, ReportGrouping, ReportRange, Sum, Sums, Totals};
+use crate::domain::time_entry::{Interval, Note};
+use crate::domain::user::{TimeZone, UserId};
 
 #[derive(Clone)]
 pub struct EntryRow {
@@ -202,35 +203,39 @@ pub async fn list(
     Ok(rows)
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct ReportRow {
-    pub key: String,
-    pub label: Option<String>,
-    pub seconds: i64,
-    pub billable_seconds: i64,
+/// Makes the rest of the transaction read dates in `zone` (`to_char`,
+/// `date_trunc`, interval arithmetic): Postgres's own tz data then places
+/// every bucket. False when Postgres does not know the zone (its tz data is
+/// older or newer than the application's).
+pub async fn use_time_zone(tx: &mut Tx, zone: TimeZone) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.use_time_zone");
+    let set = sqlx::query_scalar!(r#"select set_config('TimeZone', $1, true) as "zone!""#, zone.name())
+        .fetch_one(&mut **tx)
+        .await;
+    match set {
+        Ok(_) => Ok(true),
+        // invalid_parameter_value: "invalid value for parameter TimeZone".
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("22023") => Ok(false),
+        Err(e) => Err(at("time_entries.use_time_zone")(e)),
+    }
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct ReportTotals {
-    pub seconds: i64,
-    pub billable_seconds: i64,
-}
-
-/// Finished entries starting in [from, to), summed by `group`, and the
-/// totals over the same entries (label groups count an entry once per label,
-/// the totals once). One statement: the entries are read once, into the
-/// materialised `e`. RLS limits which entries count.
+/// Finished entries starting in the range, summed: in all, per first-level
+/// key, per (first, second) key, and the range's calendar buckets when a
+/// level is the calendar. One statement; the entries are read once, into
+/// the materialised `e`. RLS limits which entries count. Keys, labels and
+/// buckets come from `report_key` (a label level counts an entry once per
+/// label; the totals count it once). Buckets are in the transaction's zone:
+/// call [`use_time_zone`] first.
 pub async fn report(
     tx: &mut Tx,
     team_id: Option<Uuid>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    group: ReportGrouping,
-) -> Result<(ReportTotals, Vec<ReportRow>), DbError> {
+    range: &ReportRange,
+    grouping: Grouping,
+) -> Result<Sums, DbError> {
     let _timer = crate::metrics::db_timer("time_entries.report");
-    let group_name = group.as_str();
     let rows = sqlx::query!(
-        r#"with e as (
+        r#"with e as materialized (
                select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
                       extract(epoch from te.ended_at - te.started_at)::bigint as secs
                from time_entries te
@@ -238,55 +243,58 @@ pub async fn report(
                where te.ended_at is not null
                  and te.started_at >= $2 and te.started_at < $3
                  and ($1::uuid is null or t.team_id = $1)),
-           keyed as (
-               select case $4
-                          when 'user' then e.user_id::text
-                          when 'task' then e.task_id::text
-                          when 'day' then to_char(e.started_at at time zone 'UTC', 'YYYY-MM-DD')
-                      end as key,
-                      case $4
-                          when 'user' then (select u.display_name from users u where u.user_id = e.user_id)
-                          when 'task' then e.title
-                          when 'day' then to_char(e.started_at at time zone 'UTC', 'YYYY-MM-DD')
-                      end as label,
-                      e.secs, e.billable
-               from e where $4 <> 'label'
-               union all
-               select coalesce(l.label, ''), coalesce(l.label, '(no label)'), e.secs, e.billable
-               from e left join lateral unnest(e.labels) as l(label) on true
-               where $4 = 'label')
-           select key, label, seconds as "seconds!", billable_seconds as "billable_seconds!"
-           from (select key, label, sum(secs)::bigint as seconds,
-                        coalesce(sum(secs) filter (where billable), 0)::bigint as billable_seconds, 0 as part
-                 from keyed
-                 group by key, label
-                 union all
-                 select null, null, coalesce(sum(secs), 0)::bigint,
-                        coalesce(sum(secs) filter (where billable), 0)::bigint, 1
-                 from e) r
-           order by part desc, seconds desc, key"#,
+           one as (
+               select k.key, k.label, e.*
+               from e cross join lateral report_key($4, e.user_id, e.task_id, e.title, e.labels, e.started_at) k)
+           select 0 as "part!", null::text as key, null::text as label, null::text as key2, null::text as label2,
+                  coalesce(sum(secs), 0)::bigint as "seconds!",
+                  coalesce(sum(secs) filter (where billable), 0)::bigint as "billable_seconds!",
+                  null::timestamptz as start, null::timestamptz as "end"
+           from e
+           union all
+           select 1, key, label, null, null, sum(secs)::bigint,
+                  coalesce(sum(secs) filter (where billable), 0)::bigint, null, null
+           from one
+           group by key, label
+           union all
+           select 2, one.key, one.label, k.key, k.label, sum(one.secs)::bigint,
+                  coalesce(sum(one.secs) filter (where one.billable), 0)::bigint, null, null
+           from one
+           cross join lateral report_key($5, one.user_id, one.task_id, one.title, one.labels, one.started_at) k
+           where $5::text is not null
+           group by one.key, one.label, k.key, k.label
+           union all
+           select 3, k.key, k.label, null, null, 0, 0, k.bucket, k.bucket + ('1 ' || $6::text)::interval
+           from generate_series(date_trunc($6, $2::timestamptz), $3::timestamptz - interval '1 microsecond',
+                                ('1 ' || $6::text)::interval) as b(start)
+           cross join lateral report_key($6, null, null, null, null, b.start) k
+           where $6::text is not null"#,
         team_id,
-        from,
-        to,
-        group_name,
+        range.from,
+        range.to,
+        grouping.first().as_str(),
+        grouping.then().map(ReportGrouping::as_str),
+        grouping.calendar().map(ReportGrouping::as_str),
     )
     .fetch_all(&mut **tx)
     .await
     .map_err(at("time_entries.report"))?;
-    let mut totals = ReportTotals { seconds: 0, billable_seconds: 0 };
-    let mut groups = Vec::with_capacity(rows.len());
+    let mut sums = Sums::default();
     for row in rows {
-        match row.key {
-            // The totals row is the only one without a key (label groups key
-            // unlabelled entries as '').
-            None => totals = ReportTotals { seconds: row.seconds, billable_seconds: row.billable_seconds },
-            Some(key) => groups.push(ReportRow {
-                key,
-                label: row.label,
-                seconds: row.seconds,
-                billable_seconds: row.billable_seconds,
-            }),
+        let totals = Totals { seconds: row.seconds, billable_seconds: row.billable_seconds };
+        // Keys are never null past the totals row: report_key keys an
+        // unlabelled entry as '' and a user or task by its id.
+        let key = row.key.unwrap_or_default();
+        match row.part {
+            0 => sums.totals = totals,
+            1 => sums.first.push(Sum { key, label: row.label, totals }),
+            2 => sums.second.push((key, Sum { key: row.key2.unwrap_or_default(), label: row.label2, totals })),
+            _ => {
+                if let (Some(start), Some(end)) = (row.start, row.end) {
+                    sums.buckets.push(Bucket { key, start, end });
+                }
+            }
         }
     }
-    Ok((totals, groups))
+    Ok(sums)
 }

@@ -124,6 +124,15 @@ pub async fn find(tx: &mut Tx, user_id: UserId) -> Result<Option<UserRow>, DbErr
     Ok(row)
 }
 
+/// The zone a person's reports default to.
+pub async fn time_zone(tx: &mut Tx, user_id: UserId) -> Result<Option<String>, DbError> {
+    let _timer = crate::metrics::db_timer("users.time_zone");
+    sqlx::query_scalar!("select time_zone from users where user_id = $1", user_id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(at("users.time_zone"))
+}
+
 pub async fn password_hash(tx: &mut Tx, user_id: UserId) -> Result<Option<String>, DbError> {
     let _timer = crate::metrics::db_timer("users.password_hash");
     let hash = sqlx::query_scalar!("select password_hash from users where user_id = $1", user_id.0)

@@ -13,7 +13,7 @@ use super::task::{
     Assignee, Description, Labels, Limit, Priority, SortField, TaskPatch, TaskSort, TaskStatus, TaskTitle,
 };
 use super::team::{may_change_role, InvitationStatus, TeamName, TeamRole};
-use super::time_entry::{Interval, Note, ReportGrouping, ReportRange};
+use super::time_entry::{Interval, Note};
 use super::user::{Caller, ConsentPurpose, DisplayName, Email, GlobalRole, Password, UserId};
 use super::{parse_name, parse_text};
 
@@ -470,40 +470,6 @@ fn durations(#[case] seconds: i64, #[case] refusal: Option<&str>) {
 #[test]
 fn a_duration_that_would_end_in_the_future_is_refused() {
     assert!(Interval::from_duration(t(0), 7200, t(1)).is_err_and(|e| e.contains("future")));
-}
-
-#[rstest]
-#[case::defaults_to_30_days_up_to_now(None, None, Ok((t(-720), t(0), false)))]
-#[case::from_only(Some(t(-5)), None, Ok((t(-5), t(0), false)))]
-#[case::to_only(None, Some(t(-24)), Ok((t(-744), t(-24), false)))]
-#[case::both_is_fixed(Some(t(-5)), Some(t(-1)), Ok((t(-5), t(-1), true)))]
-#[case::exactly_366_days(Some(t(-366 * 24)), Some(t(0)), Ok((t(-366 * 24), t(0), true)))]
-#[case::over_366_days(Some(t(-366 * 24 - 1)), Some(t(0)), Err("366 days"))]
-#[case::equal_ends(Some(t(-1)), Some(t(-1)), Err("before `to`"))]
-#[case::reversed(Some(t(0)), Some(t(-1)), Err("before `to`"))]
-#[case::from_after_now_without_to(Some(t(1)), None, Err("before `to`"))]
-fn report_ranges(
-    #[case] from: Option<DateTime<Utc>>,
-    #[case] to: Option<DateTime<Utc>>,
-    #[case] expected: Result<(DateTime<Utc>, DateTime<Utc>, bool), &str>,
-) {
-    let got = ReportRange::new(from, to, t(0));
-    match expected {
-        Ok((from, to, fixed)) => assert_eq!(got, Ok(ReportRange { from, to, fixed })),
-        Err(why) => assert!(got.is_err_and(|e| e.contains(why)), "expected {why:?}"),
-    }
-}
-
-/// `group_by` arrives through serde and leaves as `as_str` (in the report
-/// and the CSV file name): the two spell every grouping alike.
-#[rstest]
-#[case(ReportGrouping::User, "user")]
-#[case(ReportGrouping::Task, "task")]
-#[case(ReportGrouping::Day, "day")]
-#[case(ReportGrouping::Label, "label")]
-fn report_groupings(#[case] group: ReportGrouping, #[case] text: &str) {
-    assert_eq!(group.as_str(), text);
-    assert_eq!(serde_json::from_value::<ReportGrouping>(serde_json::json!(text)).ok(), Some(group));
 }
 
 /// What a newtype parsed is what it hands to the database.

@@ -3,6 +3,7 @@
 #[cfg(test)]
 mod cases;
 pub mod comment;
+pub mod report;
 pub mod task;
 pub mod team;
 pub mod time_entry;

@@ -61,26 +61,6 @@ impl Note {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReportGrouping {
-    User,
-    Task,
-    Day,
-    Label,
-}
-
-impl ReportGrouping {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportGrouping::User => "user",
-            ReportGrouping::Task => "task",
-            ReportGrouping::Day => "day",
-            ReportGrouping::Label => "label",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,34 +80,5 @@ mod tests {
         assert!(Interval::new(at(99), at(101), now).is_err(), "future");
         assert!(Interval::from_duration(at(1), 0, now).is_err());
         assert_eq!(Interval::from_duration(at(1), 3600, now).map(|i| i.ended_at()), Ok(at(2)));
-    }
-}
-
-/// The span a report covers: `from` strictly before `to`, at most
-/// [`ReportRange::MAX_DAYS`]. Missing ends default to the last 30 days up to
-/// now; `fixed` says the client named both, so the answer can be cached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReportRange {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub fixed: bool,
-}
-
-impl ReportRange {
-    pub const MAX_DAYS: i64 = 366;
-    pub const DEFAULT_DAYS: i64 = 30;
-
-    /// The error names `from`, the end a client adjusts.
-    pub fn new(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<Self, String> {
-        let fixed = from.is_some() && to.is_some();
-        let to = to.unwrap_or(now);
-        let from = from.unwrap_or(to - Duration::days(Self::DEFAULT_DAYS));
-        if from >= to {
-            return Err("must be before `to`".into());
-        }
-        if to - from > Duration::days(Self::MAX_DAYS) {
-            return Err(format!("a report spans at most {} days", Self::MAX_DAYS));
-        }
-        Ok(Self { from, to, fixed })
     }
 }

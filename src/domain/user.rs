@@ -151,6 +151,11 @@ impl TimeZone {
         self.0.name()
     }
 
+    /// The zone's rules, for turning dates into instants.
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
+    }
+
     /// Every name `parse` accepts, sorted (the document's enum).
     pub fn names() -> Vec<&'static str> {
         let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();

@@ -54,7 +54,7 @@ use crate::error::Problem;
         admin::list_users, admin::update_user,
         openapi_json,
     ),
-    components(schemas(Problem, crate::domain::task::TaskSort, crate::domain::time_entry::ReportGrouping))
+    components(schemas(Problem, crate::domain::task::TaskSort, crate::domain::report::ReportGrouping))
 )]
 pub struct ApiDoc;
 

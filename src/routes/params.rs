@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::domain::report::Bound;
 use crate::error::ApiError;
 use crate::service::{Idempotency, Outcome, Stored};
 
@@ -38,8 +39,21 @@ pub fn timestamp(field: &'static str, raw: &str) -> Result<DateTime<Utc>, ApiErr
 
 /// An RFC 3339 instant, for a field parsed among others (`domain::field`).
 pub fn instant(raw: &str) -> Result<DateTime<Utc>, String> {
+    parse_instant(raw, "an RFC 3339 timestamp")
+}
+
+/// A report's range end: a date (`2026-11-01`, read in the report's zone)
+/// or an RFC 3339 instant.
+pub fn bound(raw: &str) -> Result<Bound, String> {
+    match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(day) if raw.len() == 10 => Ok(Bound::Date(day)),
+        _ => parse_instant(raw, "a date such as 2026-11-01 or an RFC 3339 timestamp").map(Bound::Instant),
+    }
+}
+
+fn parse_instant(raw: &str, expected: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-        let mut message = "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z".to_owned();
+        let mut message = format!("must be {expected}, e.g. 2026-11-28T09:00:00Z");
         if lost_plus(raw) {
             // A form-encoded query turns an unencoded `+` into a space.
             message.push_str(&format!(

@@ -7,11 +7,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor::{self, PageQuery};
+use super::me::TimeZoneName;
 use super::params::{self, double_option, non_null, Created, Idempotent};
 use crate::db::time_entries::{EntryFilter, EntryRow};
+use crate::domain::report::{Group, Grouping, Report, ReportGrouping, ReportRange};
 use crate::domain::task::Limit;
-use crate::domain::time_entry::{Interval, Note, ReportGrouping, ReportRange};
-use crate::domain::user::Caller;
+use crate::domain::time_entry::{Interval, Note};
+use crate::domain::user::{Caller, TimeZone};
+use crate::domain::{field, AllFields};
 use crate::error::ApiError;
 use crate::error::Errors;
 use crate::service::time::{self, EntryPatch, ManualEntry, TimerStart};
@@ -122,29 +125,108 @@ struct ListQuery {
 #[serde(deny_unknown_fields)]
 struct ReportQuery {
     team_id: Option<Uuid>,
-    #[param(format = DateTime)]
+    /// A date (`2026-11-01`: from the start of that day in `tz`) or an RFC
+    /// 3339 instant. Default: the start of the day 29 days before `to`'s.
+    #[param(value_type = Option<RangeBound>, inline)]
     from: Option<String>,
-    #[param(format = DateTime)]
+    /// A date (`2026-11-30`: that whole day included) or an RFC 3339 instant
+    /// (excluded). Default: now.
+    #[param(value_type = Option<RangeBound>, inline)]
     to: Option<String>,
-    group_by: Option<ReportGrouping>,
+    /// The zone dates and buckets are read in. Default: the caller's
+    /// `time_zone`.
+    #[param(value_type = Option<TimeZoneName>)]
+    tz: Option<String>,
+    /// One level, or two: `group_by=user&group_by=day` (how generated
+    /// clients send a list) or `group_by=user,day`. Each group then holds
+    /// its own `groups`. Day, week and month list every bucket of the range
+    /// in order (zero where nothing was tracked); the others go largest
+    /// first. At most one of day, week and month. Default: `user`.
+    #[param(value_type = Option<Vec<ReportGrouping>>, min_items = 1, max_items = 2)]
+    #[serde(default)]
+    group_by: Vec<String>,
     /// With `Accept: text/csv`: start the file with a UTF-8 byte order mark,
     /// so Excel reads names like "Über" as UTF-8.
     bom: Option<bool>,
 }
 
+/// A range end: a date or an RFC 3339 instant.
+struct RangeBound;
+
+impl utoipa::PartialSchema for RangeBound {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let of = |format, example: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+                .examples([serde_json::json!(example)])
+        };
+        OneOfBuilder::new()
+            .item(of(KnownFormat::Date, "2026-11-01"))
+            .item(of(KnownFormat::DateTime, "2026-11-01T00:00:00Z"))
+            .description(Some("A date (a whole day in the report's zone) or an RFC 3339 instant."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RangeBound {}
+
+/// A group's totals; calendar buckets also say when they start and end.
 #[derive(Serialize, utoipa::ToSchema)]
-struct ReportGroup {
+struct ReportSubgroup {
+    /// A user or task id, a label, or a bucket: `2026-11-01`, `2026-W48`, `2026-11`.
     key: String,
     label: Option<String>,
     seconds: i64,
     billable_seconds: i64,
+    /// Day, week and month buckets: the instant the bucket starts in the
+    /// report's zone (a DST day is 23 or 25 hours long).
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start: Option<DateTime<Utc>>,
+    /// Day, week and month buckets: the instant the next bucket starts.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct ReportGroup {
+    #[serde(flatten)]
+    sums: ReportSubgroup,
+    /// With a second level (`then_by`): this group's time by it.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<ReportSubgroup>>,
+}
+
+impl ReportSubgroup {
+    fn from(g: &Group) -> Self {
+        Self {
+            key: g.key.clone(),
+            label: g.label.clone(),
+            seconds: g.totals.seconds,
+            billable_seconds: g.totals.billable_seconds,
+            start: g.start,
+            end: g.end,
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct ReportResponse {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    /// The zone the range's dates and the buckets were read in.
+    #[schema(value_type = TimeZoneName)]
+    time_zone: &'static str,
+    /// The first level.
     group_by: ReportGrouping,
+    /// The second level, when `group_by` named two.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    then_by: Option<ReportGrouping>,
     total_seconds: i64,
     billable_seconds: i64,
     groups: Vec<ReportGroup>,
@@ -337,16 +419,37 @@ fn csv_cell(raw: &str) -> String {
     }
 }
 
-/// The report as CSV: a header row, then one row per group. Keys are
-/// identifiers except when grouping by label (the key is then the label,
-/// text someone typed); numbers are bare.
-fn report_csv(groups: &[crate::db::time_entries::ReportRow], group: ReportGrouping, bom: bool) -> String {
+/// The report as CSV: a header row, then one row per group, or with two
+/// levels one row per inner group (so a column sums to the total). Keys are
+/// identifiers except for labels (text someone typed); numbers are bare.
+fn report_csv(report: &Report, grouping: Grouping, bom: bool) -> String {
+    let key = |level: ReportGrouping, g: &Group| {
+        if level == ReportGrouping::Label {
+            csv_cell(&g.key)
+        } else {
+            csv_id(&g.key)
+        }
+    };
+    let label = |g: &Group| csv_cell(g.label.as_deref().unwrap_or_default());
     let mut out = String::from(if bom { "\u{feff}" } else { "" });
-    out.push_str("key,label,seconds,billable_seconds\r\n");
-    for g in groups {
-        let key = if group == ReportGrouping::Label { csv_cell(&g.key) } else { csv_id(&g.key) };
-        let label = csv_cell(g.label.as_deref().unwrap_or_default());
-        out.push_str(&format!("{key},{label},{},{}\r\n", g.seconds, g.billable_seconds));
+    match grouping.then() {
+        None => {
+            out.push_str("key,label,seconds,billable_seconds\r\n");
+            for g in &report.groups {
+                let (k, l, t) = (key(grouping.first(), g), label(g), g.totals);
+                out.push_str(&format!("{k},{l},{},{}\r\n", t.seconds, t.billable_seconds));
+            }
+        }
+        Some(then) => {
+            out.push_str("key,label,key2,label2,seconds,billable_seconds\r\n");
+            for g in &report.groups {
+                let (k, l) = (key(grouping.first(), g), label(g));
+                for inner in &g.groups {
+                    let (k2, l2, t) = (key(then, inner), label(inner), inner.totals);
+                    out.push_str(&format!("{k},{l},{k2},{l2},{},{}\r\n", t.seconds, t.billable_seconds));
+                }
+            }
+        }
     }
     out
 }
@@ -354,25 +457,24 @@ fn report_csv(groups: &[crate::db::time_entries::ReportRow], group: ReportGroupi
 #[utoipa::path(get, path = "/api/v1/reports/time", tag = "time", summary = "Tracked time grouped by user, task, day or label", params(ReportQuery), responses((status = 200, description = "The report (JSON, or CSV with `Accept: text/csv`)", content((ReportResponse = "application/json"), (String = "text/csv"))), Errors))]
 #[tracing::instrument(name = "reports.time", skip_all)]
 pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let (q, range, group, report) = run_report(&state, &user, &req).await?;
+    let (q, range, grouping, report) = run_report(&state, &user, &req).await?;
     if wants_csv(&req) {
-        return Ok(csv_response(&report, group, q.bom.unwrap_or(false)));
+        return Ok(csv_response(&report, &range, grouping, q.bom.unwrap_or(false)));
     }
-    let ReportRange { from, to, .. } = range;
     Ok(HttpResponse::Ok().json(ReportResponse {
-        from,
-        to,
-        group_by: group,
+        from: range.from,
+        to: range.to,
+        time_zone: range.zone.name(),
+        group_by: grouping.first(),
+        then_by: grouping.then(),
         total_seconds: report.totals.seconds,
         billable_seconds: report.totals.billable_seconds,
         groups: report
             .groups
-            .into_iter()
+            .iter()
             .map(|g| ReportGroup {
-                key: g.key,
-                label: g.label,
-                seconds: g.seconds,
-                billable_seconds: g.billable_seconds,
+                sums: ReportSubgroup::from(g),
+                groups: grouping.then().map(|_| g.groups.iter().map(ReportSubgroup::from).collect()),
             })
             .collect(),
     }))
@@ -380,15 +482,15 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
 
 /// The same report as a file, for clients (and generators) that model one
 /// media type per response and so cannot ask `/reports/time` for CSV.
-#[utoipa::path(get, path = "/api/v1/reports/time.csv", tag = "time", summary = "The time report as a CSV file", params(ReportQuery), responses((status = 200, description = "`key,label,seconds,billable_seconds` rows (`Content-Disposition: attachment`)", content((String = "text/csv"))), Errors))]
+#[utoipa::path(get, path = "/api/v1/reports/time.csv", tag = "time", summary = "The time report as a CSV file", params(ReportQuery), responses((status = 200, description = "`key,label,seconds,billable_seconds` rows, or `key,label,key2,label2,seconds,billable_seconds` with two levels (`Content-Disposition: attachment`)", content((String = "text/csv"))), Errors))]
 #[tracing::instrument(name = "reports.time_csv", skip_all)]
 pub async fn time_report_csv(
     state: web::Data<AppState>,
     user: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (q, _, group, report) = run_report(&state, &user, &req).await?;
-    Ok(csv_response(&report, group, q.bom.unwrap_or(false)))
+    let (q, range, grouping, report) = run_report(&state, &user, &req).await?;
+    Ok(csv_response(&report, &range, grouping, q.bom.unwrap_or(false)))
 }
 
 /// Parses the report's query and runs it.
@@ -396,30 +498,38 @@ async fn run_report(
     state: &AppState,
     user: &Caller,
     req: &HttpRequest,
-) -> Result<(ReportQuery, ReportRange, ReportGrouping, time::Report), ApiError> {
+) -> Result<(ReportQuery, ReportRange, Grouping, Report), ApiError> {
     let q: ReportQuery = params::query(req)?;
-    let to = q.to.as_deref().map(|s| params::timestamp("to", s)).transpose()?;
-    let from = q.from.as_deref().map(|s| params::timestamp("from", s)).transpose()?;
-    let range = ReportRange::new(from, to, Utc::now()).map_err(|m| ApiError::validation("from", m))?;
-    let group = q.group_by.unwrap_or(ReportGrouping::User);
-    let report = time::report(state.store(), user, q.team_id, range, group).await?;
-    Ok((q, range, group, report))
+    let (from, to, zone, grouping) = (
+        field("from", q.from.as_deref().map(params::bound).transpose()),
+        field("to", q.to.as_deref().map(params::bound).transpose()),
+        field("tz", q.tz.as_deref().map(TimeZone::parse).transpose()),
+        field("group_by", (!q.group_by.is_empty()).then(|| Grouping::parse(&q.group_by.join(","))).transpose()),
+    )
+        .all()
+        .map_err(ApiError::Validation)?;
+    let grouping = grouping.unwrap_or(Grouping::one(ReportGrouping::User));
+    let ask = time::ReportRequest { team_id: q.team_id, from, to, zone, grouping };
+    let (range, report) = time::report(state.store(), user, ask).await?;
+    Ok((q, range, grouping, report))
 }
 
-fn csv_response(report: &time::Report, group: ReportGrouping, bom: bool) -> HttpResponse {
+/// The file is named for what it holds: grouping and the range's days.
+fn csv_response(report: &Report, range: &ReportRange, grouping: Grouping, bom: bool) -> HttpResponse {
+    let day = |t: DateTime<Utc>| t.with_timezone(&range.zone.tz()).format("%Y-%m-%d").to_string();
+    // `to` is excluded: the last day in the file is the one before it ends.
+    let last = day(range.to - chrono::Duration::microseconds(1));
+    let name = format!("time-report-{}-{}-{last}.csv", grouping.name().replace(',', "-"), day(range.from));
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"time-report-{}.csv\"", group.as_str()),
-        ))
-        .body(report_csv(&report.groups, group, bom))
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .body(report_csv(report, grouping, bom))
 }
 
 #[cfg(test)]
 mod tests {
     use super::csv_cell;
-    use crate::domain::time_entry::ReportGrouping;
+    use crate::domain::report::{Group, Grouping, Report, ReportGrouping, Totals};
 
     #[test]
     fn csv_cells_are_quoted_and_formula_safe() {
@@ -446,29 +556,52 @@ mod tests {
         assert_eq!(super::csv_cell(raw), cell);
     }
 
-    fn row(key: &str, label: Option<&str>) -> crate::db::time_entries::ReportRow {
-        crate::db::time_entries::ReportRow {
+    fn row(key: &str, label: Option<&str>) -> Group {
+        Group {
             key: key.into(),
             label: label.map(Into::into),
-            seconds: 3600,
-            billable_seconds: 1800,
+            totals: Totals { seconds: 3600, billable_seconds: 1800 },
+            start: None,
+            end: None,
+            groups: Vec::new(),
         }
+    }
+
+    fn report(groups: Vec<Group>) -> Report {
+        Report { totals: Totals::default(), groups }
     }
 
     #[test]
     fn the_csv_has_a_header_and_bare_numbers() {
-        let csv = super::report_csv(&[row("2026-11-01", None)], ReportGrouping::Day, false);
+        let csv = super::report_csv(&report(vec![row("2026-11-01", None)]), Grouping::one(ReportGrouping::Day), false);
         assert_eq!(csv, "key,label,seconds,billable_seconds\r\n\"2026-11-01\",\"\",3600,1800\r\n");
+    }
+
+    /// Two levels: a row per inner group, so the seconds column sums to the
+    /// report's total (outer rows would count everything twice).
+    #[test]
+    fn two_levels_are_one_row_per_inner_group() {
+        let mut ann = row("ann-id", Some("=Ann"));
+        ann.groups = vec![row("2026-11-01", Some("2026-11-01")), row("2026-11-02", Some("2026-11-02"))];
+        let grouping = Grouping::parse("user,day").unwrap_or(Grouping::one(ReportGrouping::User));
+        let csv = super::report_csv(&report(vec![ann, row("bob-id", Some("Bob"))]), grouping, false);
+        assert_eq!(
+            csv,
+            "key,label,key2,label2,seconds,billable_seconds\r\n\
+             \"ann-id\",\"'=Ann\",\"2026-11-01\",\"2026-11-01\",3600,1800\r\n\
+             \"ann-id\",\"'=Ann\",\"2026-11-02\",\"2026-11-02\",3600,1800\r\n"
+        );
     }
 
     #[test]
     fn a_bom_is_offered_for_excel_and_only_on_request() {
-        let rows = [row("u", Some("Über"))];
-        let with = super::report_csv(&rows, ReportGrouping::User, true);
+        let rows = report(vec![row("u", Some("Über"))]);
+        let user = Grouping::one(ReportGrouping::User);
+        let with = super::report_csv(&rows, user, true);
         assert!(with.starts_with("\u{feff}key,"), "{with:?}");
         assert_eq!(with.as_bytes()[..3], [0xef, 0xbb, 0xbf], "the UTF-8 encoding of U+FEFF");
         assert!(with.contains("\"Über\""));
-        assert!(!super::report_csv(&rows, ReportGrouping::User, false).starts_with('\u{feff}'));
+        assert!(!super::report_csv(&rows, user, false).starts_with('\u{feff}'));
     }
 
     /// Formula escapes apply to text people typed (names, titles, labels),
@@ -485,7 +618,7 @@ mod tests {
         #[case] label: Option<&str>,
         #[case] cells: &str,
     ) {
-        let csv = super::report_csv(&[row(key, label)], group, false);
+        let csv = super::report_csv(&report(vec![row(key, label)]), Grouping::one(group), false);
         let line = csv.lines().nth(1).unwrap_or_default();
         assert_eq!(line, format!("{cells},3600,1800"));
     }

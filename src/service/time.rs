@@ -7,10 +7,11 @@ use super::tasks::visible;
 use super::Store;
 use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::cache::CacheName;
-use crate::db::time_entries::{EntryFilter, EntryRow, ReportRow, ReportTotals};
+use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::db::{self, Tx};
-use crate::domain::time_entry::{Interval, Note, ReportGrouping, ReportRange};
-use crate::domain::user::Caller;
+use crate::domain::report::{Bound, Grouping, Report, ReportRange};
+use crate::domain::time_entry::{Interval, Note};
+use crate::domain::user::{Caller, TimeZone};
 
 pub struct ManualEntry {
     pub interval: Interval,
@@ -198,42 +199,63 @@ pub async fn running(store: Store<'_>, user: &Caller) -> Result<Option<EntryRow>
     Ok(row)
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct Report {
-    pub totals: ReportTotals,
-    pub groups: Vec<ReportRow>,
+/// What a report asks for, as the client named it; the range is resolved in
+/// the zone (given, or the caller's own).
+pub struct ReportRequest {
+    pub team_id: Option<Uuid>,
+    pub from: Option<Bound>,
+    pub to: Option<Bound>,
+    pub zone: Option<TimeZone>,
+    pub grouping: Grouping,
 }
 
-pub async fn report(
-    store: Store<'_>,
-    user: &Caller,
-    team_id: Option<Uuid>,
-    range: ReportRange,
-    group: ReportGrouping,
-) -> Result<Report> {
-    let ReportRange { from, to, fixed } = range;
+pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Result<(ReportRange, Report)> {
+    let mut tx = begin(store.pool, user).await?;
+    let zone = match ask.zone {
+        Some(zone) => zone,
+        None => {
+            let stored = db::users::time_zone(&mut tx, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+            TimeZone::parse(&stored).map_err(|_| {
+                ServiceError::invalid("tz", format!("your account's zone {stored} is not known here; name one with tz"))
+            })?
+        }
+    };
+    let range =
+        ReportRange::resolve(ask.from, ask.to, zone, Utc::now()).map_err(|m| ServiceError::invalid("from", m))?;
+    if let Some(team) = ask.team_id {
+        super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
+    }
     // Team reports over an explicit range are cached; "up to now" never repeats.
-    let lookup = match team_id {
-        Some(team) if fixed => {
-            let what = format!("{}:{}:{group:?}", from.timestamp_micros(), to.timestamp_micros());
+    let lookup = match ask.team_id {
+        Some(team) if range.fixed => {
+            let what = format!(
+                "{}:{}:{}:{}",
+                range.from.timestamp_micros(),
+                range.to.timestamp_micros(),
+                zone.name(),
+                ask.grouping.name()
+            );
             Some(store.cache.get(CacheName::TimeReport, user.user_id.0, team, &what).await)
         }
         _ => None,
     };
     if let Some(hit) = lookup.as_ref().and_then(|l| l.value.as_deref()) {
         if let Ok(report) = serde_json::from_str::<Report>(hit) {
-            return Ok(report);
+            commit(tx).await?;
+            return Ok((range, report));
         }
     }
-    let mut tx = begin(store.pool, user).await?;
-    if let Some(team) = team_id {
-        super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
+    if !db::time_entries::use_time_zone(&mut tx, zone).await? {
+        return Err(ServiceError::invalid(
+            "tz",
+            format!("{} is not in the database's time zone data; name another zone", zone.name()),
+        ));
     }
-    let (totals, groups) = db::time_entries::report(&mut tx, team_id, from, to, group).await?;
+    let sums = db::time_entries::report(&mut tx, ask.team_id, &range, ask.grouping).await?;
     commit(tx).await?;
-    let report = Report { totals, groups };
+    let report = Report::assemble(ask.grouping, sums);
     if let (Some(lookup), Ok(json)) = (lookup, serde_json::to_string(&report)) {
         store.cache.put(&lookup, &json).await;
     }
-    Ok(report)
+    Ok((range, report))
 }

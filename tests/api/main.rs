@@ -21,6 +21,7 @@ mod oidc;
 mod openapi;
 mod privacy;
 mod replicas;
+mod reports;
 mod resilience;
 mod security;
 mod seed;

@@ -72,6 +72,29 @@ async fn every_route_is_in_the_openapi_document_and_nothing_else() {
         assert_eq!(r.json["paths"][path][method]["security"], serde_json::json!([]), "{method} {path}");
     }
     assert!(r.json["paths"]["/api/v1/tasks"]["get"].get("security").is_none(), "bearer by default");
+
+    // Every `$ref` names something the document holds (a type used only
+    // as a parameter's schema is not collected into components by itself).
+    let mut refs = Vec::new();
+    collect_refs(&r.json, &mut refs);
+    assert!(refs.len() > 100, "{}", refs.len());
+    for target in refs {
+        let pointer = target.strip_prefix('#').unwrap_or_else(|| panic!("{target} is not local"));
+        assert!(r.json.pointer(pointer).is_some(), "{target} names nothing in the document");
+    }
+}
+
+fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(|r| r.as_str()) {
+                out.push(target.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
 }
 
 #[tokio::test]

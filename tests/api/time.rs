@@ -182,8 +182,13 @@ async fn reports_sum_by_user_task_day_and_label_and_export_csv() {
         .map(|g| (g["label"].as_str().unwrap().to_owned(), g["seconds"].as_i64().unwrap()))
         .collect();
     assert!(by_label.contains(&("x".into(), 5400)) && by_label.contains(&("(no label)".into(), 600)), "{by_label:?}");
+    // By day: every day of the default 30, oldest first; the entries' day has their time.
     let day = get(report(&owner, "day")).await;
-    assert_eq!(day.json["groups"][0]["key"], start.format("%Y-%m-%d").to_string());
+    let days = day.json["groups"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days[29]["key"], Utc::now().format("%Y-%m-%d").to_string());
+    let tracked = days.iter().find(|g| g["key"] == start.format("%Y-%m-%d").to_string()).unwrap();
+    assert_eq!(tracked["seconds"], 6000);
 
     let csv = read(
         app.client
@@ -201,7 +206,7 @@ async fn reports_sum_by_user_task_day_and_label_and_export_csv() {
     assert_eq!(lines[0], "key,label,seconds,billable_seconds");
     assert!(lines.iter().any(|l| l.contains("\"'=Beta\",600,600")), "{}", csv.text);
 
-    app.get("/api/v1/reports/time?group_by=week", Some(&owner.access_token)).await.assert_problem(422);
+    app.get("/api/v1/reports/time?group_by=year", Some(&owner.access_token)).await.assert_problem(422);
     app.get("/api/v1/reports/time?from=2030-01-01T00:00:00Z&to=2029-01-01T00:00:00Z", Some(&owner.access_token))
         .await
         .assert_problem(422);

@@ -33,6 +33,7 @@ from taskflow_client.models import (
     TaskSort,
     TaskStatus,
     TeamRequest,
+    TimeZoneName,
     TokenPair,
 )
 
@@ -95,10 +96,17 @@ an_hour_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
 entry = CreateEntryRequest(started_at=an_hour_ago, duration_seconds=1800, billable=True)
 ok(create_entry.sync_detailed(target.task_id, client=client, body=entry), 201)
 
-report = ok(time_report.sync_detailed(client=client, team_id=team.team_id, group_by=ReportGrouping.TASK), 200)
+report = ok(
+    time_report.sync_detailed(
+        client=client, team_id=team.team_id, group_by=[ReportGrouping.TASK, ReportGrouping.WEEK], tz=TimeZoneName.UTC
+    ),
+    200,
+)
 assert isinstance(report, ReportResponse) and report.group_by == ReportGrouping.TASK
+assert report.then_by == ReportGrouping.WEEK and report.time_zone == TimeZoneName.UTC
+assert all(isinstance(week.start, datetime.datetime) for week in report.groups[0].groups), report.groups[0]
 assert report.total_seconds >= 1800 and report.billable_seconds >= 1800
-csv = ok(time_report_csv.sync_detailed(client=client, team_id=team.team_id, group_by=ReportGrouping.TASK), 200)
+csv = ok(time_report_csv.sync_detailed(client=client, team_id=team.team_id, group_by=[ReportGrouping.TASK]), 200)
 rows = csv.strip().split("\r\n")
 assert rows[0] == "key,label,seconds,billable_seconds", rows
 assert any('"First"' in r for r in rows), rows

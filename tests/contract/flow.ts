@@ -109,16 +109,22 @@ const manual = await client.POST("/api/v1/tasks/{task_id}/time-entries", {
 });
 assert.equal(manual.response.status, 201, JSON.stringify(manual.error));
 
-const report = await client.GET("/api/v1/reports/time", { params: { query: { team_id: teamId, group_by: "task" } } });
+// Two levels, sent as the client sends a list (`group_by=task&group_by=day`).
+const report = await client.GET("/api/v1/reports/time", {
+  params: { query: { team_id: teamId, group_by: ["task", "day"], tz: "Europe/Berlin" } },
+});
 assert.equal(report.response.status, 200, JSON.stringify(report.error));
 // The operation answers JSON or CSV; without an Accept header, JSON.
 const summary = report.data;
 assert.ok(summary && typeof summary !== "string", "JSON by default");
 assert.equal(summary.group_by, "task");
+assert.equal(summary.then_by, "day");
+assert.equal(summary.time_zone, "Europe/Berlin");
+assert.equal(summary.groups[0]?.groups?.length, 30, "every day of the default 30");
 assert.ok(summary.total_seconds >= 1800);
 assert.ok(summary.billable_seconds >= 1800);
 const csv = await client.GET("/api/v1/reports/time", {
-  params: { query: { team_id: teamId, group_by: "task" } },
+  params: { query: { team_id: teamId, group_by: ["task"] } },
   headers: { Accept: "text/csv" },
   parseAs: "text",
 });

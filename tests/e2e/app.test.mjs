@@ -112,12 +112,54 @@ await step("see it in the time report, and download CSV", async () => {
   await page.waitForSelector("svg.chart rect");
   await shot("report");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
-  assert.equal(download.suggestedFilename(), "time-report.csv");
+  assert.match(download.suggestedFilename(), /^time-report-task-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
   const bytes = readFileSync(await download.path());
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "a UTF-8 byte order mark, for Excel");
   const lines = bytes.toString("utf8").slice(1).split("\r\n");
   assert.equal(lines[0], "key,label,seconds,billable_seconds");
   assert.ok(lines.some((l) => l.includes(`"${title}"`)), lines.join("\n"));
+});
+
+// Berlin leaves summer time on 2026-10-25: that day is 25 hours long. The
+// entries are typed as Berlin wall-clock times on the task page.
+await step("a DST week in Europe/Berlin has correct day buckets", async () => {
+  await page.goto(`${base}/#/tasks`);
+  await page.click(`#task-list .task:has-text("${title}")`);
+  for (const [started, minutes] of [
+    ["2026-10-24T23:30", "20"],
+    ["2026-10-25T00:30", "30"],
+    ["2026-10-25T23:00", "30"],
+  ]) {
+    const before = await page.$$eval("ul.entries li", (lis) => lis.length);
+    await page.fill("#entry-form input[name=started_at]", started);
+    await page.fill("#entry-form input[name=duration_seconds]", minutes);
+    const saved = page.waitForResponse((r) => r.url().endsWith("/time-entries") && r.request().method() === "POST");
+    await page.click("#entry-form button[type=submit]");
+    assert.equal((await saved).status(), 201);
+    // The page redraws with the new entry: type the next one into the new form.
+    await page.waitForFunction((n) => document.querySelectorAll("ul.entries li").length > n, before);
+  }
+  await page.goto(`${base}/#/report?group_by=day&from=2026-10-19&to=2026-10-25`);
+  await page.waitForSelector("#report-zone:has-text('Europe/Berlin')");
+  const rows = await page.$$eval("#report-table tbody tr", (trs) => trs.map((tr) => tr.dataset.key));
+  assert.deepEqual(rows, ["19", "20", "21", "22", "23", "24", "25"].map((d) => `2026-10-${d}`), "every day, in order");
+  const cells = async (key) => page.$$eval(`#report-table tr[data-key="${key}"] td`, (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(await cells("2026-10-25"), ["2026-10-25 (25 h)", "1 h 0 min", "0 s"]);
+  assert.deepEqual((await cells("2026-10-24")).slice(0, 2), ["2026-10-24", "20 min"], "23:30 on the 24th stays there");
+  assert.deepEqual((await cells("2026-10-23")).slice(0, 2), ["2026-10-23", "0 s"], "an empty day is listed");
+  await shot("report-dst");
+});
+
+await step("the report by day then task, in another zone", async () => {
+  await page.selectOption("#report-form select[name=then_by]", "task");
+  await page.selectOption("#report-form select[name=tz]", "UTC");
+  await page.click("#report-form button[type=submit]");
+  await page.waitForSelector("#report-zone:has-text('UTC')");
+  // In UTC the 00:30 Berlin entry (22:30 UTC) falls on the 24th.
+  const sub = await page.waitForSelector(`#report-table tr.subgroup[data-key^="2026-10-24/"]:has-text("${title}")`);
+  assert.match(await sub.textContent(), /50 min/);
+  assert.equal(await page.$$eval("#report-table tr.group", (trs) => trs.length), 7);
+  await shot("report-two-levels");
 });
 
 await step("move a card on the board with the keyboard", async () => {

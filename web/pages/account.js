@@ -2,6 +2,7 @@
 
 import { api } from "../api.js";
 import {
+  browserTimeZones,
   download,
   field,
   fmtDate,
@@ -312,9 +313,4 @@ export async function accountPage() {
       del,
     ),
   );
-}
-
-/** The IANA zone names this browser knows (none on an old one). */
-function browserTimeZones() {
-  return typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
 }
