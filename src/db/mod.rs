@@ -8,6 +8,7 @@ pub mod identities;
 pub mod invitations;
 pub mod mfa;
 pub mod privacy;
+pub mod rates;
 pub mod seed;
 pub mod sessions;
 pub mod tasks;

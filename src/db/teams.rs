@@ -14,6 +14,8 @@ pub struct TeamRow {
     /// The caller's role; None for a global admin who is not a member.
     pub my_role: Option<TeamRole>,
     pub member_count: i64,
+    /// What the team bills in, once its first rate is set.
+    pub currency: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -59,7 +61,7 @@ pub async fn list_mine(
         TeamRow,
         r#"select t.team_id, t.name, tm.role as "my_role?: _",
                   (select count(*) from team_members c where c.team_id = t.team_id) as "member_count!",
-                  t.created_at, t.updated_at
+                  t.currency, t.created_at, t.updated_at
            from teams t
            join team_members tm on tm.team_id = t.team_id and tm.user_id = $1
            where ($2::text is null or (lower(t.name), t.team_id) > (lower($2), $3))
@@ -83,7 +85,7 @@ pub async fn find(tx: &mut Tx, team_id: Uuid, me: UserId) -> Result<Option<TeamR
         r#"select t.team_id, t.name,
                   (select tm.role from team_members tm where tm.team_id = t.team_id and tm.user_id = $2) as "my_role?: _",
                   (select count(*) from team_members c where c.team_id = t.team_id) as "member_count!",
-                  t.created_at, t.updated_at
+                  t.currency, t.created_at, t.updated_at
            from teams t
            where t.team_id = $1"#,
         team_id,

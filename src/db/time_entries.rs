@@ -237,9 +237,14 @@ pub async fn report(
     let rows = sqlx::query!(
         r#"with e as materialized (
                select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
-                      extract(epoch from te.ended_at - te.started_at)::bigint as secs
+                      extract(epoch from te.ended_at - te.started_at)::bigint as secs,
+                      -- Rounded per entry, half up, in minor units: what an invoice line shows.
+                      case when te.billable
+                           then (extract(epoch from te.ended_at - te.started_at)::bigint * er.hourly_rate + 1800) / 3600
+                      end as amount
                from time_entries te
                join tasks t on t.task_id = te.task_id
+               left join time_entry_rates er on er.entry_id = te.entry_id and er.team_id = t.team_id
                where te.ended_at is not null
                  and te.started_at >= $2 and te.started_at < $3
                  and ($1::uuid is null or t.team_id = $1)),
@@ -249,22 +254,24 @@ pub async fn report(
            select 0 as "part!", null::text as key, null::text as label, null::text as key2, null::text as label2,
                   coalesce(sum(secs), 0)::bigint as "seconds!",
                   coalesce(sum(secs) filter (where billable), 0)::bigint as "billable_seconds!",
+                  coalesce(sum(amount), 0)::bigint as "billable_amount!",
                   null::timestamptz as start, null::timestamptz as "end"
            from e
            union all
            select 1, key, label, null, null, sum(secs)::bigint,
-                  coalesce(sum(secs) filter (where billable), 0)::bigint, null, null
+                  coalesce(sum(secs) filter (where billable), 0)::bigint, coalesce(sum(amount), 0)::bigint, null, null
            from one
            group by key, label
            union all
            select 2, one.key, one.label, k.key, k.label, sum(one.secs)::bigint,
-                  coalesce(sum(one.secs) filter (where one.billable), 0)::bigint, null, null
+                  coalesce(sum(one.secs) filter (where one.billable), 0)::bigint, coalesce(sum(one.amount), 0)::bigint,
+                  null, null
            from one
            cross join lateral report_key($5, one.user_id, one.task_id, one.title, one.labels, one.started_at) k
            where $5::text is not null
            group by one.key, one.label, k.key, k.label
            union all
-           select 3, k.key, k.label, null, null, 0, 0, k.bucket, k.bucket + ('1 ' || $6::text)::interval
+           select 3, k.key, k.label, null, null, 0, 0, 0, k.bucket, k.bucket + ('1 ' || $6::text)::interval
            from generate_series(date_trunc($6, $2::timestamptz), $3::timestamptz - interval '1 microsecond',
                                 ('1 ' || $6::text)::interval) as b(start)
            cross join lateral report_key($6, null, null, null, null, b.start) k
@@ -281,7 +288,11 @@ pub async fn report(
     .map_err(at("time_entries.report"))?;
     let mut sums = Sums::default();
     for row in rows {
-        let totals = Totals { seconds: row.seconds, billable_seconds: row.billable_seconds };
+        let totals = Totals {
+            seconds: row.seconds,
+            billable_seconds: row.billable_seconds,
+            billable_amount: row.billable_amount,
+        };
         // Keys are never null past the totals row: report_key keys an
         // unlabelled entry as '' and a user or task by its id.
         let key = row.key.unwrap_or_default();

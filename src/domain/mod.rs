@@ -3,6 +3,7 @@
 #[cfg(test)]
 mod cases;
 pub mod comment;
+pub mod money;
 pub mod report;
 pub mod task;
 pub mod team;

@@ -181,6 +181,10 @@ pub fn start_of_day(zone: TimeZone, day: NaiveDate) -> DateTime<Utc> {
 pub struct Totals {
     pub seconds: i64,
     pub billable_seconds: i64,
+    /// Billable time at each entry's saved rate, in the team currency's
+    /// minor units, each entry rounded to the nearest unit; only the entries
+    /// whose amounts the caller may see (RLS) count.
+    pub billable_amount: i64,
 }
 
 /// The sum of one group's entries, as the database adds them.
@@ -216,6 +220,10 @@ pub struct Group {
 pub struct Report {
     pub totals: Totals,
     pub groups: Vec<Group>,
+    /// The team's currency when the caller may see amounts in this report
+    /// (a team report, a member or above, a team that has rates); None hides
+    /// every amount.
+    pub currency: Option<String>,
 }
 
 /// What the database summed, before it is put in order.
@@ -245,7 +253,7 @@ impl Report {
                 group.groups = level(then, inner.remove(&group.key).unwrap_or_default(), &buckets);
             }
         }
-        Self { totals, groups }
+        Self { totals, groups, currency: None }
     }
 }
 
@@ -423,7 +431,7 @@ mod tests {
         Sum {
             key: key.into(),
             label: Some(key.to_uppercase()),
-            totals: Totals { seconds, billable_seconds: seconds / 2 },
+            totals: Totals { seconds, billable_seconds: seconds / 2, billable_amount: seconds * 3 },
         }
     }
 
@@ -445,7 +453,7 @@ mod tests {
     #[test]
     fn a_calendar_level_lists_every_bucket_in_order_with_zeros() {
         let sums = Sums {
-            totals: Totals { seconds: 30, billable_seconds: 15 },
+            totals: Totals { seconds: 30, billable_seconds: 15, billable_amount: 90 },
             first: vec![sum("d3", 10), sum("d1", 20)],
             buckets: buckets(&["d1", "d2", "d3"]),
             ..Sums::default()

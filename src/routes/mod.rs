@@ -13,6 +13,7 @@ pub mod negotiate;
 pub mod oauth;
 pub mod openapi;
 pub mod params;
+pub mod rates;
 pub mod site;
 pub mod tasks;
 pub mod teams;
@@ -75,6 +76,10 @@ route_table! {
     "/api/v1/teams/{team_id}/summary" => { get: teams::team_summary },
     "/api/v1/teams/{team_id}/invitations" => { get: invitations::list_invitations, post: invitations::create_invitation },
     "/api/v1/teams/{team_id}/invitations/{invitation_id}" => { delete: invitations::revoke_invitation },
+    "/api/v1/teams/{team_id}/rates" => { get: rates::list_rates, post: rates::create_rate },
+    // Before `{rate_id}`, which would take "reprice" for an id.
+    "/api/v1/teams/{team_id}/rates/reprice" => { post: rates::reprice },
+    "/api/v1/teams/{team_id}/rates/{rate_id}" => { get: rates::get_rate, delete: rates::delete_rate },
     "/api/v1/teams/{team_id}/members" => { get: teams::list_members, post: teams::add_member },
     "/api/v1/teams/{team_id}/members/{user_id}" => { get: teams::get_member, patch: teams::update_member, delete: teams::remove_member },
     "/api/v1/tasks" => { get: tasks::list_tasks, post: tasks::create_task },

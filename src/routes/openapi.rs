@@ -12,7 +12,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, audit, auth, comments, health, invitations, me, oauth, tasks, teams, time};
+use super::{admin, audit, auth, comments, health, invitations, me, oauth, rates, tasks, teams, time};
 use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -45,6 +45,7 @@ use crate::error::Problem;
         audit::my_events, audit::all_events,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::get_member, teams::add_member, teams::update_member, teams::remove_member,
+        rates::create_rate, rates::list_rates, rates::get_rate, rates::delete_rate, rates::reprice,
         invitations::create_invitation, invitations::list_invitations, invitations::revoke_invitation,
         invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task,

@@ -24,6 +24,10 @@ pub struct TeamResponse {
     pub name: String,
     pub my_role: Option<TeamRole>,
     pub member_count: i64,
+    /// The ISO 4217 currency the team bills in: set by its first rate, null
+    /// before.
+    #[schema(example = "EUR")]
+    pub currency: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -35,6 +39,7 @@ impl From<TeamRow> for TeamResponse {
             team_id: r.team_id,
             name: r.name,
             member_count: r.member_count,
+            currency: r.currency,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

@@ -10,7 +10,7 @@ use super::cursor::{self, PageQuery};
 use super::me::TimeZoneName;
 use super::params::{self, double_option, non_null, Created, Idempotent};
 use crate::db::time_entries::{EntryFilter, EntryRow};
-use crate::domain::report::{Group, Grouping, Report, ReportGrouping, ReportRange};
+use crate::domain::report::{Group, Grouping, Report, ReportGrouping, ReportRange, Totals};
 use crate::domain::task::Limit;
 use crate::domain::time_entry::{Interval, Note};
 use crate::domain::user::{Caller, TimeZone};
@@ -180,6 +180,11 @@ struct ReportSubgroup {
     label: Option<String>,
     seconds: i64,
     billable_seconds: i64,
+    /// With `currency`: billable time at each entry's saved rate, in the
+    /// currency's minor units (each entry rounded to the nearest unit).
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    billable_amount: Option<i64>,
     /// Day, week and month buckets: the instant the bucket starts in the
     /// report's zone (a DST day is 23 or 25 hours long).
     #[schema(nullable = false)]
@@ -202,12 +207,13 @@ struct ReportGroup {
 }
 
 impl ReportSubgroup {
-    fn from(g: &Group) -> Self {
+    fn from(g: &Group, money: bool) -> Self {
         Self {
             key: g.key.clone(),
             label: g.label.clone(),
             seconds: g.totals.seconds,
             billable_seconds: g.totals.billable_seconds,
+            billable_amount: money.then_some(g.totals.billable_amount),
             start: g.start,
             end: g.end,
         }
@@ -229,6 +235,16 @@ struct ReportResponse {
     then_by: Option<ReportGrouping>,
     total_seconds: i64,
     billable_seconds: i64,
+    /// On a team report, for its members and above once the team has rates:
+    /// the ISO 4217 currency of every `billable_amount` (owners and admins
+    /// see everyone's amounts, members their own, viewers none).
+    #[schema(nullable = false, example = "EUR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency: Option<String>,
+    /// With `currency`: the total billable amount in its minor units.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    billable_amount: Option<i64>,
     groups: Vec<ReportGroup>,
 }
 
@@ -431,22 +447,28 @@ fn report_csv(report: &Report, grouping: Grouping, bom: bool) -> String {
         }
     };
     let label = |g: &Group| csv_cell(g.label.as_deref().unwrap_or_default());
+    // Amounts, where the caller may see them: the same two columns on every row.
+    let money = |t: Totals| match &report.currency {
+        Some(code) => format!(",{},{}", t.billable_amount, csv_id(code)),
+        None => String::new(),
+    };
+    let money_header = if report.currency.is_some() { ",billable_amount,currency" } else { "" };
     let mut out = String::from(if bom { "\u{feff}" } else { "" });
     match grouping.then() {
         None => {
-            out.push_str("key,label,seconds,billable_seconds\r\n");
+            out.push_str(&format!("key,label,seconds,billable_seconds{money_header}\r\n"));
             for g in &report.groups {
                 let (k, l, t) = (key(grouping.first(), g), label(g), g.totals);
-                out.push_str(&format!("{k},{l},{},{}\r\n", t.seconds, t.billable_seconds));
+                out.push_str(&format!("{k},{l},{},{}{}\r\n", t.seconds, t.billable_seconds, money(t)));
             }
         }
         Some(then) => {
-            out.push_str("key,label,key2,label2,seconds,billable_seconds\r\n");
+            out.push_str(&format!("key,label,key2,label2,seconds,billable_seconds{money_header}\r\n"));
             for g in &report.groups {
                 let (k, l) = (key(grouping.first(), g), label(g));
                 for inner in &g.groups {
                     let (k2, l2, t) = (key(then, inner), label(inner), inner.totals);
-                    out.push_str(&format!("{k},{l},{k2},{l2},{},{}\r\n", t.seconds, t.billable_seconds));
+                    out.push_str(&format!("{k},{l},{k2},{l2},{},{}{}\r\n", t.seconds, t.billable_seconds, money(t)));
                 }
             }
         }
@@ -461,6 +483,7 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
     if wants_csv(&req) {
         return Ok(csv_response(&report, &range, grouping, q.bom.unwrap_or(false)));
     }
+    let money = report.currency.is_some();
     Ok(HttpResponse::Ok().json(ReportResponse {
         from: range.from,
         to: range.to,
@@ -469,12 +492,14 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
         then_by: grouping.then(),
         total_seconds: report.totals.seconds,
         billable_seconds: report.totals.billable_seconds,
+        currency: report.currency.clone(),
+        billable_amount: money.then_some(report.totals.billable_amount),
         groups: report
             .groups
             .iter()
             .map(|g| ReportGroup {
-                sums: ReportSubgroup::from(g),
-                groups: grouping.then().map(|_| g.groups.iter().map(ReportSubgroup::from).collect()),
+                sums: ReportSubgroup::from(g, money),
+                groups: grouping.then().map(|_| g.groups.iter().map(|s| ReportSubgroup::from(s, money)).collect()),
             })
             .collect(),
     }))
@@ -560,7 +585,7 @@ mod tests {
         Group {
             key: key.into(),
             label: label.map(Into::into),
-            totals: Totals { seconds: 3600, billable_seconds: 1800 },
+            totals: Totals { seconds: 3600, billable_seconds: 1800, billable_amount: 2500 },
             start: None,
             end: None,
             groups: Vec::new(),
@@ -568,7 +593,7 @@ mod tests {
     }
 
     fn report(groups: Vec<Group>) -> Report {
-        Report { totals: Totals::default(), groups }
+        Report { totals: Totals::default(), groups, currency: None }
     }
 
     #[test]

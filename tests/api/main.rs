@@ -20,6 +20,7 @@ mod mfa;
 mod oidc;
 mod openapi;
 mod privacy;
+mod rates;
 mod replicas;
 mod reports;
 mod resilience;

@@ -136,8 +136,10 @@ await step("a DST week in Europe/Berlin has correct day buckets", async () => {
     const saved = page.waitForResponse((r) => r.url().endsWith("/time-entries") && r.request().method() === "POST");
     await page.click("#entry-form button[type=submit]");
     assert.equal((await saved).status(), 201);
-    // The page redraws with the new entry: type the next one into the new form.
+    // The page redraws with the new entry (and may redraw again as its
+    // other parts reload): type the next one only once it has settled.
     await page.waitForFunction((n) => document.querySelectorAll("ul.entries li").length > n, before);
+    await page.waitForLoadState("networkidle");
   }
   await page.goto(`${base}/#/report?group_by=day&from=2026-10-19&to=2026-10-25`);
   await page.waitForSelector("#report-zone:has-text('Europe/Berlin')");
@@ -178,6 +180,25 @@ await step("create a team", async () => {
   await page.click("text=E2E team");
   await page.waitForSelector("#invite-form");
   await shot("team");
+});
+
+await step("set an hourly rate on the team page; the team's report carries amounts", async () => {
+  await page.fill("#rate-form input[name=hourly_rate]", "95.505");
+  await page.click("#rate-form button[type=submit]");
+  const err = await page.waitForSelector('#rate-form [data-error="hourly_rate"]:not(:empty)');
+  assert.match(await err.textContent(), /at most 2 decimals for EUR/);
+  await page.fill("#rate-form input[name=hourly_rate]", "95.50");
+  await page.click("#rate-form button[type=submit]");
+  const row = await page.waitForSelector("#rates-table tbody tr");
+  assert.match(await row.textContent(), /95\.50/);
+  assert.ok(await page.$eval("#rate-form input[name=currency]", (i) => i.disabled), "the team now bills in EUR");
+  await shot("team-rates");
+  const teamId = page.url().split("/").pop();
+  await page.goto(`${base}/#/report?group_by=user&team_id=${teamId}`);
+  await page.waitForSelector("#report-table th:has-text('Amount')");
+  assert.match(await page.textContent("#report-total"), /€0\.00/);
+  await page.goto(`${base}/#/teams/${teamId}`);
+  await page.waitForSelector("#invite-form");
 });
 
 const invitee = { email: `e2e-invitee-${Date.now()}@example.test`, password: `e2e-invitee-${Math.random().toString(36).slice(2)}` };

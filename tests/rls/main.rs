@@ -291,3 +291,112 @@ async fn invitations_are_the_only_way_in_and_only_their_invitee_answers() {
     let reopen = "update team_invitations set status = 'pending', responded_at = null where invitation_id = $1";
     assert_eq!(attempt(&mut conn, invitee.user_id, reopen, &[invitation], false).await, refused, "reopening");
 }
+
+/// Money, as the app role directly: a team's owners and admins read every
+/// entry's saved rate and the team's rates; a member reads only their own
+/// entries' rates and no rate table; a viewer (even one with old entries of
+/// their own) and an outsider read none; and nobody below admin writes rates,
+/// snapshots or reprices, nor calls the definer's rate lookup.
+#[tokio::test]
+async fn money_is_seen_by_team_admins_all_and_members_their_own_and_viewers_none() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let admin = app.create_user().await;
+    let member = app.create_user().await;
+    let demoted = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    for (who, role) in [(&admin, "admin"), (&member, "member"), (&demoted, "member")] {
+        app.add_member(&owner, team, who, role).await;
+    }
+    let task = app.create_task(&owner, serde_json::json!({ "title": "t", "team_id": team })).await;
+    let rate = app
+        .post(
+            &format!("/api/v1/teams/{team}/rates"),
+            Some(&owner.access_token),
+            &serde_json::json!({ "hourly_rate": 9000, "currency": "EUR", "effective_from": "2026-01-01" }),
+        )
+        .await;
+    assert_eq!(rate.status, 201, "{}", rate.text);
+    let path = format!("/api/v1/tasks/{}/time-entries", task["task_id"].as_str().unwrap());
+    let mut entries = std::collections::HashMap::new();
+    for (who, start) in
+        [(&admin, "2026-11-02T09:00:00Z"), (&member, "2026-11-02T10:00:00Z"), (&demoted, "2026-11-02T11:00:00Z")]
+    {
+        let body = serde_json::json!({ "started_at": start, "duration_seconds": 600, "billable": true });
+        let r = app.post(&path, Some(&who.access_token), &body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        entries.insert(who.user_id, r.json["entry_id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap());
+    }
+    let r = app
+        .patch(
+            &format!("/api/v1/teams/{team}/members/{}", demoted.user_id),
+            Some(&owner.access_token),
+            &serde_json::json!({ "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let mut conn = app_role_connection(&app).await;
+    let ids = |rows: Vec<uuid::Uuid>| rows.into_iter().collect::<std::collections::BTreeSet<_>>();
+    let all = ids(entries.values().copied().collect());
+    let own = |u: uuid::Uuid| ids(vec![entries[&u]]);
+    let none = std::collections::BTreeSet::new();
+    for (who, amounts, rates) in [
+        (&owner, all.clone(), 1),
+        (&admin, all.clone(), 1),
+        (&member, own(member.user_id), 0),
+        (&demoted, none.clone(), 0),
+        (&outsider, none.clone(), 0),
+    ] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let seen: Vec<uuid::Uuid> =
+            sqlx::query_scalar("select entry_id from time_entry_rates").fetch_all(&mut *tx).await.unwrap();
+        assert_eq!(ids(seen), amounts, "saved rates seen by {}", who.user_id);
+        let n: i64 = sqlx::query_scalar("select count(*) from rates").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(n, rates, "rates seen by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    // The demoted viewer still sees their own time, only not its money.
+    let mut tx = as_user(&mut conn, demoted.user_id).await;
+    let own_time: i64 = sqlx::query_scalar("select count(*) from time_entries").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(own_time, 1);
+    tx.rollback().await.unwrap();
+
+    let member_entry = entries[&member.user_id];
+    let refused = [
+        ("insert into rates (rate_id, team_id, hourly_rate, currency, effective_from, created_by) values ($1, $2, 1, 'EUR', '2026-01-01', $3)", vec![uuid::Uuid::now_v7(), team, member.user_id]),
+        ("insert into time_entry_rates (entry_id, team_id, user_id, hourly_rate, currency) values ($1, $2, $3, 1, 'EUR')", vec![member_entry, team, member.user_id]),
+        ("select * from private.rate_for($1, $2, $3, '2026-11-02')", vec![team, member.user_id, member_entry]),
+        ("select private.reprice_entries($1, '2026-01-01')", vec![team]),
+    ];
+    for (sql, binds) in refused {
+        let mut q = sqlx::query(sql);
+        for b in &binds {
+            q = q.bind(*b);
+        }
+        let mut tx = as_user(&mut conn, member.user_id).await;
+        let err = q.execute(&mut *tx).await.expect_err(sql);
+        assert_eq!(sqlstate(&err).as_deref(), Some("42501"), "{sql}: {err}");
+        tx.rollback().await.unwrap();
+    }
+    // A member cannot rewrite their own saved rate (the policy shows no row to change).
+    let mut tx = as_user(&mut conn, member.user_id).await;
+    let changed = sqlx::query("update time_entry_rates set hourly_rate = 1 where entry_id = $1")
+        .bind(member_entry)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(changed, 0);
+    tx.rollback().await.unwrap();
+    // An admin reprices (nothing changed: the rate is the same).
+    let mut tx = as_user(&mut conn, admin.user_id).await;
+    let n: i64 = sqlx::query_scalar("select private.reprice_entries($1, '2026-01-01')")
+        .bind(team)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    tx.rollback().await.unwrap();
+}

@@ -1,8 +1,9 @@
 // The time report: totals by day, week, month, user, task or label, one
 // level or two, in a time zone, as a chart, a table and a CSV download.
 
-import { api } from "../api.js";
+import { api, myTeams } from "../api.js";
 import { browserTimeZones, download, field, fmtDuration, form, h, options, painter } from "../dom.js";
+import { fmtMoney } from "./rates.js";
 
 const LEVELS = ["day", "week", "month", "user", "task", "label"];
 const CALENDAR = ["day", "week", "month"];
@@ -29,9 +30,12 @@ export async function reportPage(params) {
   const to = params.get("to") || isoDay(new Date());
   const from = params.get("from") || isoDay(new Date(Date.now() - 29 * 86400000));
   const tz = params.get("tz") || "";
+  const teamId = params.get("team_id") || "";
   // Dates are whole days in the report's zone: the account's unless one is chosen.
   const query = new URLSearchParams({ group_by: thenBy ? `${groupBy},${thenBy}` : groupBy, from, to });
   if (tz) query.set("tz", tz);
+  if (teamId) query.set("team_id", teamId);
+  const teams = await myTeams();
 
   const group = h("select", { name: "group_by" }, options(LEVELS, groupBy, NAMES));
   const then = h("select", { name: "then_by" }, options(["", ...LEVELS], thenBy, { ...NAMES, "": "nothing" }));
@@ -39,6 +43,15 @@ export async function reportPage(params) {
   const toI = h("input", { type: "date", name: "to", value: to });
   const zones = [...new Set(["", "UTC", tz, ...browserTimeZones()])].filter((z, i) => z || i === 0);
   const zone = h("select", { name: "tz" }, options(zones, tz, { "": "my account's zone" }));
+  // A team's report also carries amounts, for those who may see them.
+  const team = h(
+    "select",
+    { name: "team_id" },
+    options(["", ...teams.map((t) => t.team_id)], teamId, {
+      "": "all my time",
+      ...Object.fromEntries(teams.map((t) => [t.team_id, t.name])),
+    }),
+  );
   const f = form(
     { class: "filters", id: "report-form" },
     field("Group by", group),
@@ -46,6 +59,7 @@ export async function reportPage(params) {
     field("From", fromI),
     field("To", toI),
     field("Time zone", zone),
+    field("Team", team),
     h("button", { type: "submit" }, "Show"),
   );
   f.addEventListener("submit", (ev) => {
@@ -57,6 +71,7 @@ export async function reportPage(params) {
       next.set("then_by", second);
     }
     if (zone.value) next.set("tz", zone.value);
+    if (team.value) next.set("team_id", team.value);
     location.hash = `#/report?${next}`;
   });
   const csv = h("button", { type: "button", class: "secondary", id: "csv" }, "Download CSV");
@@ -74,6 +89,8 @@ export async function reportPage(params) {
     return render(h("section", {}, h("h1", {}, "Time report"), f, h("p", { class: "form-error" }, e.message)));
   }
   const tracked = report.total_seconds > 0;
+  // Amounts come only to those who may see them (and only on team reports).
+  const money = report.currency ? (g) => h("td", {}, fmtMoney(g.billable_amount, report.currency)) : () => null;
   const rows = report.groups.flatMap((g) => [
     h(
       "tr",
@@ -81,6 +98,7 @@ export async function reportPage(params) {
       h("td", {}, bucketName(g, report.group_by)),
       h("td", {}, fmtDuration(g.seconds)),
       h("td", {}, fmtDuration(g.billable_seconds)),
+      money(g),
     ),
     ...(g.groups || []).map((s) =>
       h(
@@ -89,6 +107,7 @@ export async function reportPage(params) {
         h("td", {}, bucketName(s, report.then_by)),
         h("td", {}, fmtDuration(s.seconds)),
         h("td", {}, fmtDuration(s.billable_seconds)),
+        money(s),
       ),
     ),
   ]);
@@ -102,6 +121,7 @@ export async function reportPage(params) {
         "p",
         { id: "report-total" },
         `Total ${fmtDuration(report.total_seconds)}, billable ${fmtDuration(report.billable_seconds)}`,
+        report.currency ? `, ${fmtMoney(report.billable_amount, report.currency)}` : "",
         h("span", { class: "muted", id: "report-zone" }, ` · days in ${report.time_zone}`),
       ),
       tracked ? chart(report) : h("p", { class: "empty" }, "No time tracked in this range."),
@@ -117,6 +137,7 @@ export async function reportPage(params) {
             h("th", {}, report.then_by ? `${NAMES[groupBy]} / ${NAMES[thenBy]}` : NAMES[groupBy]),
             h("th", {}, "Time"),
             h("th", {}, "Billable"),
+            report.currency ? h("th", {}, "Amount") : null,
           ),
         ),
         h("tbody", {}, rows),

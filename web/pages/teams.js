@@ -2,6 +2,7 @@
 
 import { api, apiAll, myTeams } from "../api.js";
 import { field, form, h, options, painter, rerender, setFlash, submitting, takeFlash } from "../dom.js";
+import { ratesSection } from "./rates.js";
 
 export async function teamsPage() {
   const render = painter();
@@ -97,6 +98,10 @@ export async function teamPage(id) {
   const [team, members] = await Promise.all([api("GET", `/teams/${id}`), apiAll(`/teams/${id}/members`)]);
   const manage = team.my_role === "owner" || team.my_role === "admin";
   const invitations = manage ? (await apiAll(`/teams/${id}/invitations`)).filter((i) => i.status === "pending") : [];
+  // Rates are for owners and admins; the task choice lists the team's first 200 tasks.
+  const rates = manage
+    ? await ratesSection(team, members, (await api("GET", `/tasks?team_id=${id}&limit=200`)).items)
+    : null;
   const email = h("input", { name: "email", type: "email", placeholder: "colleague@example.com" });
   const role = h("select", { name: "role" }, options(["member", "viewer", "admin"], "member"));
   const invite = form(
@@ -209,6 +214,7 @@ export async function teamPage(id) {
       ),
       manage ? invite : null,
       pending,
+      rates,
     ),
   );
 }
