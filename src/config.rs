@@ -62,6 +62,22 @@ pub struct Settings {
     pub oidc: OidcSettings,
     #[serde(default)]
     pub rate_limits: RateLimitSettings,
+    #[serde(default)]
+    pub time: TimeSettings,
+}
+
+/// Time tracking.
+#[derive(Clone, Deserialize)]
+pub struct TimeSettings {
+    /// A timer running longer than this is flagged (`GET /timer`), and the
+    /// web app asks before saving it; 1 to 24 (a timer is capped at 24 h).
+    pub max_timer_hours: u32,
+}
+
+impl Default for TimeSettings {
+    fn default() -> Self {
+        Self { max_timer_hours: 12 }
+    }
 }
 
 /// Request budgets per minute. The defaults suit people; raise them for a
@@ -257,6 +273,9 @@ impl Settings {
         if self.rate_limits.per_user_per_minute == 0 || self.rate_limits.auth_per_ip_per_minute == 0 {
             return Err(ConfigError::Invalid("rate_limits budgets must be at least 1 per minute".into()));
         }
+        if !(1..=24).contains(&self.time.max_timer_hours) {
+            return Err(ConfigError::Invalid("time.max_timer_hours must be 1 to 24 (a timer stops at 24 h)".into()));
+        }
         let secret = self.auth.jwt_secret.as_ref().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
         if self.environment == Environment::Production {
             if secret.is_empty() {
@@ -428,6 +447,11 @@ mod tests {
         let mut s = base()?;
         s.rate_limits.auth_per_ip_per_minute = 0;
         assert!(refusal(&s).contains("rate_limits"));
+        for (hours, refused) in [(0, true), (1, false), (24, false), (25, true)] {
+            let mut s = base()?;
+            s.time.max_timer_hours = hours;
+            assert_eq!(refusal(&s).contains("max_timer_hours"), refused, "{hours}");
+        }
 
         let mut s = base()?;
         s.auth.jwt_secret = Some("too-short".to_owned().into());

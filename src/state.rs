@@ -46,6 +46,8 @@ pub struct AppState {
     pub sealer: SecretBox,
     pub oidc: OidcClient,
     pub public_url: Option<String>,
+    /// A running timer older than this is flagged (`time.max_timer_hours`).
+    pub max_timer: chrono::Duration,
     /// Derives the stable pseudonym that replaces an erased user in the audit log.
     pseudonym_key: Vec<u8>,
     refresh_token_ttl: chrono::Duration,
@@ -88,6 +90,7 @@ impl AppState {
             metrics,
             sealer: SecretBox::new(&settings.mfa)?,
             public_url: settings.application.public_url.clone().map(|u| u.trim_end_matches('/').to_owned()),
+            max_timer: chrono::Duration::hours(i64::from(settings.time.max_timer_hours)),
             pseudonym_key: {
                 use secrecy::ExposeSecret;
                 use sha2::{Digest, Sha256};

@@ -16,13 +16,17 @@ export async function refreshTimer() {
     return;
   }
   try {
-    const { timer } = await api("GET", "/timer");
+    const { timer, long_running, max_timer_hours } = await api("GET", "/timer");
     if (!timer) {
       timerBar.hidden = true;
       return;
     }
     const stop = h("button", { type: "button", id: "timer-stop" }, "Stop timer");
     stop.addEventListener("click", async () => {
+      // A timer left on overnight is rarely meant: say so before saving it.
+      const hours = Math.floor((Date.now() - Date.parse(timer.started_at)) / 3600000);
+      const question = `This timer has run for ${hours} hours, longer than ${max_timer_hours}. Save it anyway?`;
+      if (long_running && !confirm(question)) return;
       await api("POST", "/timer/stop");
       await refreshTimer();
       rerender();
@@ -31,6 +35,7 @@ export async function refreshTimer() {
       h("span", {}, "Timer running on "),
       h("a", { href: `#/tasks/${timer.task_id}` }, "a task"),
       h("span", {}, ` since ${fmtDate(timer.started_at)} `),
+      long_running ? h("strong", { id: "timer-long" }, `over ${max_timer_hours} h: forgotten? `) : null,
       stop,
     );
     timerBar.hidden = false;

@@ -402,13 +402,23 @@ pub async fn stop_timer(state: web::Data<AppState>, user: Caller) -> Result<Http
 #[tracing::instrument(name = "timer.get", skip_all)]
 pub async fn get_timer(state: web::Data<AppState>, user: Caller) -> Result<HttpResponse, ApiError> {
     let running = time::running(state.store(), &user).await?;
-    Ok(HttpResponse::Ok().json(TimerResponse { timer: running.map(EntryResponse::from) }))
+    let long_running = running.as_ref().is_some_and(|t| Utc::now() - t.started_at > state.max_timer);
+    Ok(HttpResponse::Ok().json(TimerResponse {
+        timer: running.map(EntryResponse::from),
+        long_running,
+        max_timer_hours: state.max_timer.num_hours(),
+    }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TimerResponse {
     /// Null when no timer runs.
     timer: Option<EntryResponse>,
+    /// The timer has run longer than `max_timer_hours`: probably forgotten,
+    /// so a client asks before saving it (stopping caps it at 24 hours).
+    long_running: bool,
+    /// The server's `time.max_timer_hours`.
+    max_timer_hours: i64,
 }
 
 /// The report's media types, JSON first (what no `Accept` gets).

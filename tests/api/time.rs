@@ -243,3 +243,32 @@ async fn the_entry_list_filters_and_paginates() {
     }
     assert_eq!(seen, 5);
 }
+
+/// A timer running past `time.max_timer_hours` is flagged, for the client
+/// to ask before saving it; the limit is the server's setting.
+#[tokio::test]
+async fn a_forgotten_timer_is_flagged_past_the_configured_hours() {
+    for (max_hours, ran_hours, flagged) in [(12, 11, false), (12, 13, true), (24, 13, false)] {
+        let app = crate::helpers::spawn_app_with(|s| s.time.max_timer_hours = max_hours).await;
+        let u = app.create_user().await;
+        let t = app.create_task(&u, json!({ "title": "t" })).await;
+        let r = app
+            .post(&format!("/api/v1/tasks/{}/timer", t["task_id"].as_str().unwrap()), Some(&u.access_token), &json!({}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(app.get("/api/v1/timer", Some(&u.access_token)).await.json["long_running"], false, "just started");
+        // Started `ran_hours` ago: written as the tracker, as RLS allows.
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&app.db.app_options()).await.unwrap();
+        let mut tx = sqlx::Connection::begin(&mut conn).await.unwrap();
+        crate::helpers::act_as(&mut tx, Some(u.user_id), false).await;
+        sqlx::query("update time_entries set started_at = now() - make_interval(hours => $1) where ended_at is null")
+            .bind(ran_hours)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let timer = app.get("/api/v1/timer", Some(&u.access_token)).await;
+        assert_eq!(timer.json["long_running"], flagged, "{max_hours} h limit, {ran_hours} h run: {}", timer.text);
+        assert_eq!(timer.json["max_timer_hours"], max_hours);
+    }
+}
