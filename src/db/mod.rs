@@ -14,6 +14,7 @@ pub mod sessions;
 pub mod tasks;
 pub mod teams;
 pub mod time_entries;
+pub mod time_locks;
 pub mod types;
 pub mod users;
 

@@ -18,6 +18,7 @@ pub mod site;
 pub mod tasks;
 pub mod teams;
 pub mod time;
+pub mod time_locks;
 
 use actix_web::web;
 
@@ -80,6 +81,8 @@ route_table! {
     // Before `{rate_id}`, which would take "reprice" for an id.
     "/api/v1/teams/{team_id}/rates/reprice" => { post: rates::reprice },
     "/api/v1/teams/{team_id}/rates/{rate_id}" => { get: rates::get_rate, delete: rates::delete_rate },
+    "/api/v1/teams/{team_id}/time-locks" => { get: time_locks::list_locks, post: time_locks::create_lock },
+    "/api/v1/teams/{team_id}/time-locks/{lock_id}" => { get: time_locks::get_lock, delete: time_locks::delete_lock },
     "/api/v1/teams/{team_id}/members" => { get: teams::list_members, post: teams::add_member },
     "/api/v1/teams/{team_id}/members/{user_id}" => { get: teams::get_member, patch: teams::update_member, delete: teams::remove_member },
     "/api/v1/tasks" => { get: tasks::list_tasks, post: tasks::create_task },

@@ -12,7 +12,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, audit, auth, comments, health, invitations, me, oauth, rates, tasks, teams, time};
+use super::{admin, audit, auth, comments, health, invitations, me, oauth, rates, tasks, teams, time, time_locks};
 use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -46,6 +46,7 @@ use crate::error::Problem;
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::get_member, teams::add_member, teams::update_member, teams::remove_member,
         rates::create_rate, rates::list_rates, rates::get_rate, rates::delete_rate, rates::reprice,
+        time_locks::create_lock, time_locks::list_locks, time_locks::get_lock, time_locks::delete_lock,
         invitations::create_invitation, invitations::list_invitations, invitations::revoke_invitation,
         invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task,

@@ -97,7 +97,7 @@ pub struct RepriceResponse {
     repriced: i64,
 }
 
-fn date(raw: &str) -> Result<NaiveDate, String> {
+pub(super) fn date(raw: &str) -> Result<NaiveDate, String> {
     match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         Ok(day) if raw.len() == 10 => Ok(day),
         _ => Err("must be a date such as 2026-11-01".into()),

@@ -17,7 +17,7 @@ const INDEX: &str = include_str!("../../web/index.html");
 /// directory. The modules import each other relatively (`./dom.js`), so
 /// one digest over all of them keeps every URL immutable-cacheable without
 /// an import map (which the CSP would need an exception for).
-const FILES: [(&str, &str); 12] = [
+const FILES: [(&str, &str); 13] = [
     ("app.css", include_str!("../../web/app.css")),
     ("app.js", include_str!("../../web/app.js")),
     ("api.js", include_str!("../../web/api.js")),
@@ -26,6 +26,7 @@ const FILES: [(&str, &str); 12] = [
     ("timer.js", include_str!("../../web/timer.js")),
     ("pages/account.js", include_str!("../../web/pages/account.js")),
     ("pages/auth.js", include_str!("../../web/pages/auth.js")),
+    ("pages/locks.js", include_str!("../../web/pages/locks.js")),
     ("pages/rates.js", include_str!("../../web/pages/rates.js")),
     ("pages/report.js", include_str!("../../web/pages/report.js")),
     ("pages/tasks.js", include_str!("../../web/pages/tasks.js")),

@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod tasks;
 pub mod teams;
 pub mod time;
+pub mod time_locks;
 
 use crate::db::Pool;
 

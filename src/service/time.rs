@@ -8,7 +8,7 @@ use super::Store;
 use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::cache::CacheName;
 use crate::db::time_entries::{EntryFilter, EntryRow};
-use crate::db::{self, Tx};
+use crate::db::{self, DbError, Tx};
 use crate::domain::report::{Bound, Grouping, Report, ReportRange};
 use crate::domain::time_entry::{Interval, Note};
 use crate::domain::user::{Caller, TimeZone};
@@ -44,6 +44,21 @@ async fn time_changed(store: Store<'_>, team: Option<Uuid>) {
     }
 }
 
+/// A write the lock trigger refused becomes a 409 naming the lock.
+async fn unless_locked<T>(
+    store: Store<'_>,
+    user: &Caller,
+    task_id: Uuid,
+    written: std::result::Result<T, DbError>,
+) -> Result<T> {
+    match written {
+        Err(DbError::CheckViolation(c)) if c == "time_entries_locked" => {
+            Err(super::time_locks::refusal(store, user, task_id).await)
+        }
+        other => Ok(other?),
+    }
+}
+
 async fn team_of(tx: &mut Tx, task_id: Uuid) -> Result<Option<Uuid>> {
     Ok(db::tasks::find(tx, task_id).await?.and_then(|t| t.team_id))
 }
@@ -62,7 +77,7 @@ pub async fn create(
         return Ok(Outcome::Replayed(stored));
     }
     let team = require_trackable(&mut tx, user, task_id).await?;
-    let row = db::time_entries::insert(
+    let inserted = db::time_entries::insert(
         &mut tx,
         Uuid::now_v7(),
         task_id,
@@ -71,7 +86,8 @@ pub async fn create(
         entry.note.as_ref(),
         entry.billable,
     )
-    .await?;
+    .await;
+    let row = unless_locked(store, user, task_id, inserted).await?;
     complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;
     crate::metrics::time_tracked((entry.interval.ended_at() - entry.interval.started_at()).num_seconds());
@@ -134,10 +150,10 @@ pub async fn update(store: Store<'_>, user: &Caller, entry_id: Uuid, patch: Entr
         Some(n) => n,
         None => entry.note.as_deref().map(Note::parse).transpose().map_err(|m| ServiceError::invalid("note", m))?,
     };
-    let row =
+    let updated =
         db::time_entries::update(&mut tx, entry_id, interval, note.as_ref(), patch.billable.unwrap_or(entry.billable))
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+            .await;
+    let row = unless_locked(store, user, entry.task_id, updated).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(row)
 }
@@ -149,7 +165,8 @@ pub async fn delete(store: Store<'_>, user: &Caller, entry_id: Uuid) -> Result<(
     if entry.user_id != user.user_id.0 && !visible(&mut tx, user, entry.task_id).await?.1.moderate {
         return Err(ServiceError::Forbidden("only the owner or a team admin deletes an entry"));
     }
-    db::time_entries::delete(&mut tx, entry_id).await?;
+    let deleted = db::time_entries::delete(&mut tx, entry_id).await;
+    unless_locked(store, user, entry.task_id, deleted).await?;
     let team = team_of(&mut tx, entry.task_id).await?;
     commit(tx).await?;
     time_changed(store, team).await;
@@ -164,7 +181,8 @@ pub enum TimerStart {
 pub async fn start_timer(store: Store<'_>, user: &Caller, task_id: Uuid) -> Result<TimerStart> {
     let mut tx = begin(store.pool, user).await?;
     let team = require_trackable(&mut tx, user, task_id).await?;
-    let started = db::time_entries::start_timer(&mut tx, Uuid::now_v7(), task_id, user.user_id).await?;
+    let started = db::time_entries::start_timer(&mut tx, Uuid::now_v7(), task_id, user.user_id).await;
+    let started = unless_locked(store, user, task_id, started).await?;
     let outcome = match started {
         Some(row) => TimerStart::Started(row),
         None => TimerStart::AlreadyRunning(

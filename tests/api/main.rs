@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod injection;
 mod invitations;
+mod locks;
 mod logs;
 mod me;
 mod metrics;

@@ -125,6 +125,9 @@ await step("see it in the time report, and download CSV", async () => {
 await step("a DST week in Europe/Berlin has correct day buckets", async () => {
   await page.goto(`${base}/#/tasks`);
   await page.click(`#task-list .task:has-text("${title}")`);
+  // The task page with its one entry so far (the timer's): counted from here.
+  await page.waitForSelector("#entry-form");
+  await page.waitForSelector("ul.entries li");
   for (const [started, minutes] of [
     ["2026-10-24T23:30", "20"],
     ["2026-10-25T00:30", "30"],
@@ -199,6 +202,17 @@ await step("set an hourly rate on the team page; the team's report carries amoun
   assert.match(await page.textContent("#report-total"), /€0\.00/);
   await page.goto(`${base}/#/teams/${teamId}`);
   await page.waitForSelector("#invite-form");
+});
+
+await step("lock the team's time on the team page, then lift the lock", async () => {
+  const day = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  await page.fill("#lock-form input[name=until]", day);
+  await page.click("#lock-form button[type=submit]");
+  await page.waitForSelector(`#lock-status:has-text("up to and including ${day}")`);
+  await shot("team-lock");
+  page.once("dialog", (d) => d.accept());
+  await page.click("#lift-lock");
+  await page.waitForSelector("#lock-status:has-text('No period is locked')");
 });
 
 const invitee = { email: `e2e-invitee-${Date.now()}@example.test`, password: `e2e-invitee-${Math.random().toString(36).slice(2)}` };

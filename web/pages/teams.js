@@ -2,6 +2,7 @@
 
 import { api, apiAll, myTeams } from "../api.js";
 import { field, form, h, options, painter, rerender, setFlash, submitting, takeFlash } from "../dom.js";
+import { locksSection } from "./locks.js";
 import { ratesSection } from "./rates.js";
 
 export async function teamsPage() {
@@ -102,6 +103,7 @@ export async function teamPage(id) {
   const rates = manage
     ? await ratesSection(team, members, (await api("GET", `/tasks?team_id=${id}&limit=200`)).items)
     : null;
+  const locks = await locksSection(team, manage);
   const email = h("input", { name: "email", type: "email", placeholder: "colleague@example.com" });
   const role = h("select", { name: "role" }, options(["member", "viewer", "admin"], "member"));
   const invite = form(
@@ -215,6 +217,7 @@ export async function teamPage(id) {
       manage ? invite : null,
       pending,
       rates,
+      locks,
     ),
   );
 }
