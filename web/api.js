@@ -25,7 +25,8 @@ export async function api(method, path, body, { accept, retried } = {}) {
   if (r.status === 204) return null;
   const type = r.headers.get("content-type") || "";
   if (!r.ok) throw new ApiError(r.status, type.includes("json") ? await r.json() : null);
-  if (accept === "text/csv") return r.blob();
+  // Files (CSV, workbooks) come back as they are, for a download.
+  if (accept && !accept.includes("json")) return r.blob();
   return type.includes("json") ? r.json() : r.text();
 }
 

@@ -19,6 +19,7 @@ pub mod tasks;
 pub mod teams;
 pub mod time;
 pub mod time_locks;
+pub mod xlsx;
 
 use actix_web::web;
 
@@ -97,6 +98,7 @@ route_table! {
     "/api/v1/time-entries/{entry_id}" => { get: time::get_entry, patch: time::update_entry, delete: time::delete_entry },
     "/api/v1/reports/time" => { get: time::time_report },
     "/api/v1/reports/time.csv" => { get: time::time_report_csv },
+    "/api/v1/reports/time.xlsx" => { get: time::time_report_xlsx },
     "/api/v1/admin/users" => { get: admin::list_users },
     "/api/v1/admin/users/{user_id}" => { patch: admin::update_user },
     // The web frontend and the interactive API docs (pages, not API operations).

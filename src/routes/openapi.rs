@@ -52,7 +52,7 @@ use crate::error::Problem;
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task,
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,
         time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,
-        time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report, time::time_report_csv,
+        time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report, time::time_report_csv, time::time_report_xlsx,
         admin::list_users, admin::update_user,
         openapi_json,
     ),

@@ -148,7 +148,36 @@ struct ReportQuery {
     /// With `Accept: text/csv`: start the file with a UTF-8 byte order mark,
     /// so Excel reads names like "Über" as UTF-8.
     bom: Option<bool>,
+    /// The rendering, instead of `Accept` (for links and spreadsheets'
+    /// "from web" imports, which cannot send headers).
+    #[param(inline)]
+    format: Option<ReportFormat>,
 }
+
+/// The report's three renderings of the same query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ReportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// An .xlsx file, as the document names binary bodies.
+struct XlsxFile;
+
+impl utoipa::PartialSchema for XlsxFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("An Office Open XML workbook."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for XlsxFile {}
 
 /// A range end: a date or an RFC 3339 instant.
 struct RangeBound;
@@ -422,11 +451,18 @@ pub struct TimerResponse {
 }
 
 /// The report's media types, JSON first (what no `Accept` gets).
-const REPORT_TYPES: &[&str] = &["application/json", "text/csv"];
+const REPORT_TYPES: &[&str] = &["application/json", "text/csv", super::xlsx::MEDIA_TYPE];
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    super::negotiate::choose(accept, REPORT_TYPES) == Some("text/csv")
+/// `format=` if given, else the best `Accept` match.
+fn rendering(req: &HttpRequest, format: Option<ReportFormat>) -> ReportFormat {
+    format.unwrap_or_else(|| {
+        let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        match super::negotiate::choose(accept, REPORT_TYPES) {
+            Some("text/csv") => ReportFormat::Csv,
+            Some(super::xlsx::MEDIA_TYPE) => ReportFormat::Xlsx,
+            _ => ReportFormat::Json,
+        }
+    })
 }
 
 /// RFC 4180 quoting of an identifier (a UUID, a date): written as it is, so
@@ -486,12 +522,14 @@ fn report_csv(report: &Report, grouping: Grouping, bom: bool) -> String {
     out
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/time", tag = "time", summary = "Tracked time grouped by user, task, day or label", params(ReportQuery), responses((status = 200, description = "The report (JSON, or CSV with `Accept: text/csv`)", content((ReportResponse = "application/json"), (String = "text/csv"))), Errors))]
+#[utoipa::path(get, path = "/api/v1/reports/time", tag = "time", summary = "Tracked time grouped by user, task, day or label", params(ReportQuery), responses((status = 200, description = "The report (JSON, or CSV with `Accept: text/csv`)", content((ReportResponse = "application/json"), (String = "text/csv"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), Errors))]
 #[tracing::instrument(name = "reports.time", skip_all)]
 pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let (q, range, grouping, report) = run_report(&state, &user, &req).await?;
-    if wants_csv(&req) {
-        return Ok(csv_response(&report, &range, grouping, q.bom.unwrap_or(false)));
+    match rendering(&req, q.format) {
+        ReportFormat::Csv => return Ok(csv_response(&report, &range, grouping, q.bom.unwrap_or(false))),
+        ReportFormat::Xlsx => return xlsx_response(&report, &range, grouping),
+        ReportFormat::Json => {}
     }
     let money = report.currency.is_some();
     Ok(HttpResponse::Ok().json(ReportResponse {
@@ -550,15 +588,45 @@ async fn run_report(
 }
 
 /// The file is named for what it holds: grouping and the range's days.
-fn csv_response(report: &Report, range: &ReportRange, grouping: Grouping, bom: bool) -> HttpResponse {
+fn file_name(range: &ReportRange, grouping: Grouping, extension: &str) -> String {
     let day = |t: DateTime<Utc>| t.with_timezone(&range.zone.tz()).format("%Y-%m-%d").to_string();
     // `to` is excluded: the last day in the file is the one before it ends.
     let last = day(range.to - chrono::Duration::microseconds(1));
-    let name = format!("time-report-{}-{}-{last}.csv", grouping.name().replace(',', "-"), day(range.from));
+    format!("time-report-{}-{}-{last}.{extension}", grouping.name().replace(',', "-"), day(range.from))
+}
+
+fn csv_response(report: &Report, range: &ReportRange, grouping: Grouping, bom: bool) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file_name(range, grouping, "csv")),
+        ))
         .body(report_csv(report, grouping, bom))
+}
+
+fn xlsx_response(report: &Report, range: &ReportRange, grouping: Grouping) -> Result<HttpResponse, ApiError> {
+    let bytes = super::xlsx::report(report, grouping, range).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(super::xlsx::MEDIA_TYPE)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file_name(range, grouping, "xlsx")),
+        ))
+        .body(bytes))
+}
+
+/// The report as a workbook, for clients that model one media type per
+/// response.
+#[utoipa::path(get, path = "/api/v1/reports/time.xlsx", tag = "time", summary = "The time report as an Excel workbook", params(ReportQuery), responses((status = 200, description = "The rows of the CSV with typed cells: hours and seconds as numbers, bucket days as dates, amounts in major units (`Content-Disposition: attachment`)", content((XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), Errors))]
+#[tracing::instrument(name = "reports.time_xlsx", skip_all)]
+pub async fn time_report_xlsx(
+    state: web::Data<AppState>,
+    user: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (_, range, grouping, report) = run_report(&state, &user, &req).await?;
+    xlsx_response(&report, &range, grouping)
 }
 
 #[cfg(test)]

@@ -266,3 +266,113 @@ async fn the_servers_connections_do_not_jit_compile() {
     let jit: String = sqlx::query_scalar("show jit").fetch_one(&app.pool).await.unwrap();
     assert_eq!(jit, "off");
 }
+
+/// One query, three renderings: the JSON, the CSV and the workbook carry the
+/// same rows, keys and numbers; the workbook's cells are typed (hours as
+/// numbers, bucket days as dates) and text that looks like a formula stays text.
+#[tokio::test]
+async fn the_json_csv_and_xlsx_are_one_report() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    let rate = json!({ "hourly_rate": 9550, "currency": "EUR", "effective_from": "2026-01-01" });
+    assert_eq!(app.post(&format!("/api/v1/teams/{team}/rates"), Some(&owner.access_token), &rate).await.status, 201);
+    let a = app.create_task(&owner, json!({ "title": "=SUM(1)", "team_id": team })).await;
+    let b = app.create_task(&owner, json!({ "title": "Beta", "team_id": team })).await;
+    let path = |task: &Value| format!("/api/v1/tasks/{}/time-entries", task["task_id"].as_str().unwrap());
+    for (task, start, secs) in
+        [(&a, "2026-11-02T09:00:00Z", 3600), (&b, "2026-11-03T09:00:00Z", 1800), (&a, "2026-11-03T12:00:00Z", 900)]
+    {
+        let body = json!({ "started_at": start, "duration_seconds": secs, "billable": true });
+        assert_eq!(app.post(&path(task), Some(&owner.access_token), &body).await.status, 201);
+    }
+    let query = format!("team_id={team}&from=2026-11-02&to=2026-11-03&tz=UTC&group_by=task,day");
+    let json = app.get(&format!("/api/v1/reports/time?{query}"), Some(&owner.access_token)).await;
+    assert_eq!(json.status, 200, "{}", json.text);
+    // (task, day, seconds, amount in cents) from the JSON.
+    let mut expected = Vec::new();
+    for g in json.json["groups"].as_array().unwrap() {
+        for d in g["groups"].as_array().unwrap() {
+            expected.push((
+                g["key"].as_str().unwrap().to_owned(),
+                d["key"].as_str().unwrap().to_owned(),
+                d["seconds"].as_i64().unwrap(),
+                d["billable_amount"].as_i64().unwrap(),
+            ));
+        }
+    }
+    assert_eq!(expected.len(), 4, "two tasks by two days");
+
+    let csv = app.get(&format!("/api/v1/reports/time?{query}&format=csv"), Some(&owner.access_token)).await;
+    assert!(csv.content_type().starts_with("text/csv"));
+    let from_csv: Vec<(String, String, i64, i64)> = csv
+        .text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let unquote = |c: &str| c.trim_matches('"').to_owned();
+            (unquote(cells[0]), unquote(cells[2]), cells[4].parse().unwrap(), cells[6].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(from_csv, expected);
+
+    for (url, accept) in [
+        (format!("/api/v1/reports/time?{query}"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (format!("/api/v1/reports/time.xlsx?{query}"), "*/*"),
+    ] {
+        let resp = app
+            .client
+            .get(app.url(&url))
+            .bearer_auth(&owner.access_token)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(
+            resp.headers()["content-disposition"].to_str().unwrap(),
+            "attachment; filename=\"time-report-task-day-2026-11-02-2026-11-03.xlsx\""
+        );
+        let bytes = resp.bytes().await.unwrap();
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let sheet = book.worksheet_range("Time report").unwrap();
+        let rows: Vec<&[Data]> = sheet.rows().collect();
+        let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            header,
+            [
+                "key",
+                "label",
+                "key2",
+                "label2",
+                "start",
+                "hours",
+                "billable_hours",
+                "seconds",
+                "billable_seconds",
+                "billable_amount",
+                "currency"
+            ]
+        );
+        let mut from_xlsx = Vec::new();
+        for row in &rows[1..] {
+            let Data::DateTime(start) = &row[4] else { panic!("start is a date cell: {:?}", row[4]) };
+            // Excel counts days from 1899-12-30.
+            let day =
+                chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap() + chrono::Duration::days(start.as_f64() as i64);
+            assert_eq!(row[2].to_string(), day.to_string(), "the date cell is the bucket's day");
+            let Data::Float(hours) = row[5] else { panic!("hours are a number: {:?}", row[5]) };
+            let Data::Float(seconds) = row[7] else { panic!("seconds are a number") };
+            assert!((hours * 3600.0 - seconds).abs() < 1e-6);
+            let Data::Float(euros) = row[9] else { panic!("the amount is a number") };
+            from_xlsx.push((row[0].to_string(), row[2].to_string(), seconds as i64, (euros * 100.0).round() as i64));
+            assert_eq!(row[10], Data::String("EUR".into()));
+        }
+        assert_eq!(from_xlsx, expected, "{url}");
+        let task_a = Data::String(a["task_id"].as_str().unwrap().to_owned());
+        let formula_like = rows.iter().find(|r| r[0] == task_a).unwrap();
+        assert_eq!(formula_like[1], Data::String("=SUM(1)".into()), "text, not a formula");
+    }
+}

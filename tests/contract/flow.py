@@ -17,7 +17,14 @@ from taskflow_client.api.auth import login, register
 from taskflow_client.api.comments import create_comment, get_comment
 from taskflow_client.api.tasks import create_task, get_task, list_tasks, update_task
 from taskflow_client.api.teams import create_team
-from taskflow_client.api.time import create_entry, start_timer, stop_timer, time_report, time_report_csv
+from taskflow_client.api.time import (
+    create_entry,
+    start_timer,
+    stop_timer,
+    time_report,
+    time_report_csv,
+    time_report_xlsx,
+)
 from taskflow_client.models import (
     CommentRequest,
     CreateEntryRequest,
@@ -110,5 +117,7 @@ csv = ok(time_report_csv.sync_detailed(client=client, team_id=team.team_id, grou
 rows = csv.strip().split("\r\n")
 assert rows[0] == "key,label,seconds,billable_seconds", rows
 assert any('"First"' in r for r in rows), rows
+workbook = time_report_xlsx.sync_detailed(client=client, team_id=team.team_id, group_by=[ReportGrouping.TASK])
+assert workbook.status_code == 200 and workbook.content[:2] == b"PK", workbook.content[:20]
 
-print(f"[contract] Python client: {len(created)} tasks, 2 pages, If-Match, comment, timer, JSON and CSV report")
+print(f"[contract] Python client: {len(created)} tasks, 2 pages, If-Match, comment, timer, JSON, CSV and XLSX report")

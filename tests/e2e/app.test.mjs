@@ -118,6 +118,10 @@ await step("see it in the time report, and download CSV", async () => {
   const lines = bytes.toString("utf8").slice(1).split("\r\n");
   assert.equal(lines[0], "key,label,seconds,billable_seconds");
   assert.ok(lines.some((l) => l.includes(`"${title}"`)), lines.join("\n"));
+  const [workbook] = await Promise.all([page.waitForEvent("download"), page.click("#xlsx")]);
+  assert.match(workbook.suggestedFilename(), /^time-report-task-.*\.xlsx$/);
+  const zip = readFileSync(await workbook.path());
+  assert.deepEqual([...zip.subarray(0, 2)], [0x50, 0x4b], "an Office Open XML file is a zip");
 });
 
 // Berlin leaves summer time on 2026-10-25: that day is 25 hours long. The

@@ -74,6 +74,15 @@ export async function reportPage(params) {
     if (team.value) next.set("team_id", team.value);
     location.hash = `#/report?${next}`;
   });
+  const xlsx = h("button", { type: "button", class: "secondary", id: "xlsx" }, "Download Excel");
+  xlsx.addEventListener("click", async () =>
+    download(
+      await api("GET", `/reports/time.xlsx?${query}`, undefined, {
+        accept: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      }),
+      `time-report-${groupBy}${thenBy ? `-${thenBy}` : ""}-${from}-${to}.xlsx`,
+    ),
+  );
   const csv = h("button", { type: "button", class: "secondary", id: "csv" }, "Download CSV");
   csv.addEventListener("click", async () =>
     // With a byte order mark, so Excel opens names like "Über" as UTF-8.
@@ -142,7 +151,7 @@ export async function reportPage(params) {
         ),
         h("tbody", {}, rows),
       ),
-      csv,
+      h("div", { class: "row" }, csv, xlsx),
     ),
   );
 }
