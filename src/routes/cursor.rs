@@ -92,6 +92,18 @@ pub fn decode_named(raw: &str, ordering: &str) -> Result<(Option<i32>, String, U
     }
 }
 
+/// A cursor for a list ordered by a calendar day, then an id (rates by
+/// `effective_from`, locks by `until`).
+pub fn encode_day(ordering: &str, day: chrono::NaiveDate, id: Uuid) -> String {
+    encode_named(ordering, None, &day.to_string(), id)
+}
+
+pub fn decode_day(raw: &str, ordering: &str) -> Result<(chrono::NaiveDate, Uuid), ApiError> {
+    let (_, day, id) = decode_named(raw, ordering)?;
+    let day = day.parse().map_err(|_| ApiError::validation("cursor", "is not a cursor this list issued"))?;
+    Ok((day, id))
+}
+
 /// `?limit=&cursor=`: the paging parameters of a list with no filters.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -143,6 +155,15 @@ pub fn page<T>(mut rows: Vec<T>, limit: i64, cursor_after: impl Fn(&T) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_cursor_round_trips_and_a_name_is_not_a_day() {
+        let id = Uuid::now_v7();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
+        assert_eq!(decode_day(&encode_day("rates", day, id), "rates").ok(), Some((day, id)));
+        assert!(decode_day(&encode_day("rates", day, id), "time_locks").is_err(), "another list's cursor");
+        assert!(decode_day(&encode_named("rates", None, "Platform", id), "rates").is_err());
+    }
 
     #[test]
     fn page_trims_the_extra_row_and_points_after_the_last_kept() {

@@ -139,13 +139,9 @@ pub async fn list_rates(
 ) -> Result<HttpResponse, ApiError> {
     let q: PageQuery = params::query(&req)?;
     let limit = q.limit()?;
-    let after = match q.cursor.as_deref().map(|c| cursor::decode_named(c, ORDERING)).transpose()? {
-        None => None,
-        Some((_, day, id)) => Some((date(&day).map_err(|_| ApiError::validation("cursor", "is not one of ours"))?, id)),
-    };
+    let after = q.cursor.as_deref().map(|c| cursor::decode_day(c, ORDERING)).transpose()?;
     let rows = rates::list(state.store(), &user, path.into_inner(), after, limit + 1).await?;
-    let (rows, next_cursor) =
-        cursor::page(rows, limit, |r| cursor::encode_named(ORDERING, None, &r.effective_from.to_string(), r.rate_id));
+    let (rows, next_cursor) = cursor::page(rows, limit, |r| cursor::encode_day(ORDERING, r.effective_from, r.rate_id));
     let page = RatePage { items: rows.into_iter().map(RateResponse::from).collect(), next_cursor };
     Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }

@@ -78,13 +78,9 @@ pub async fn list_locks(
 ) -> Result<HttpResponse, ApiError> {
     let q: PageQuery = params::query(&req)?;
     let limit = q.limit()?;
-    let after = match q.cursor.as_deref().map(|c| cursor::decode_named(c, ORDERING)).transpose()? {
-        None => None,
-        Some((_, day, id)) => Some((date(&day).map_err(|_| ApiError::validation("cursor", "is not one of ours"))?, id)),
-    };
+    let after = q.cursor.as_deref().map(|c| cursor::decode_day(c, ORDERING)).transpose()?;
     let rows = time_locks::list(state.store(), &user, path.into_inner(), after, limit + 1).await?;
-    let (rows, next_cursor) =
-        cursor::page(rows, limit, |r| cursor::encode_named(ORDERING, None, &r.until.to_string(), r.lock_id));
+    let (rows, next_cursor) = cursor::page(rows, limit, |r| cursor::encode_day(ORDERING, r.until, r.lock_id));
     let page = LockPage { items: rows.into_iter().map(LockResponse::from).collect(), next_cursor };
     Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }
