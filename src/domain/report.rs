@@ -224,6 +224,9 @@ pub struct Report {
     /// (a team report, a member or above, a team that has rates); None hides
     /// every amount.
     pub currency: Option<String>,
+    /// The team's name on a team report (for the file name of an export).
+    #[serde(default)]
+    pub team: Option<String>,
 }
 
 /// What the database summed, before it is put in order.
@@ -253,7 +256,7 @@ impl Report {
                 group.groups = level(then, inner.remove(&group.key).unwrap_or_default(), &buckets);
             }
         }
-        Self { totals, groups, currency: None }
+        Self { totals, groups, currency: None, team: None }
     }
 }
 

@@ -587,21 +587,36 @@ async fn run_report(
     Ok((q, range, grouping, report))
 }
 
-/// The file is named for what it holds: grouping and the range's days.
-fn file_name(range: &ReportRange, grouping: Grouping, extension: &str) -> String {
+/// The file is named for what it holds: the team, the grouping and the
+/// range's days. `filename` is ASCII (the team's letters and digits, other
+/// characters as `-`); `filename*` (RFC 6266, RFC 8187) carries the team's
+/// name as typed, for clients that read it.
+fn disposition(report: &Report, range: &ReportRange, grouping: Grouping, extension: &str) -> String {
     let day = |t: DateTime<Utc>| t.with_timezone(&range.zone.tz()).format("%Y-%m-%d").to_string();
     // `to` is excluded: the last day in the file is the one before it ends.
     let last = day(range.to - chrono::Duration::microseconds(1));
-    format!("time-report-{}-{}-{last}.{extension}", grouping.name().replace(',', "-"), day(range.from))
+    let what = format!("{}-{}-{last}.{extension}", grouping.name().replace(',', "-"), day(range.from));
+    let Some(team) = report.team.as_deref() else {
+        return format!("attachment; filename=\"time-report-{what}\"");
+    };
+    let ascii: String =
+        team.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let ascii = ascii.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    let ascii = if ascii.is_empty() { "team".to_owned() } else { ascii.chars().take(40).collect() };
+    let encoded: String = format!("time-report-{team}-{what}")
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("attachment; filename=\"time-report-{ascii}-{what}\"; filename*=UTF-8''{encoded}")
 }
 
 fn csv_response(report: &Report, range: &ReportRange, grouping: Grouping, bom: bool) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", file_name(range, grouping, "csv")),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, disposition(report, range, grouping, "csv")))
         .body(report_csv(report, grouping, bom))
 }
 
@@ -609,10 +624,7 @@ fn xlsx_response(report: &Report, range: &ReportRange, grouping: Grouping) -> Re
     let bytes = super::xlsx::report(report, grouping, range).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type(super::xlsx::MEDIA_TYPE)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", file_name(range, grouping, "xlsx")),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, disposition(report, range, grouping, "xlsx")))
         .body(bytes))
 }
 
@@ -671,7 +683,36 @@ mod tests {
     }
 
     fn report(groups: Vec<Group>) -> Report {
-        Report { totals: Totals::default(), groups, currency: None }
+        Report { totals: Totals::default(), groups, currency: None, team: None }
+    }
+
+    #[rstest::rstest]
+    #[case::personal(None, "attachment; filename=\"time-report-user-2026-11-01-2026-11-30.csv\"")]
+    #[case::ascii_team(
+        Some("Platform"),
+        "attachment; filename=\"time-report-platform-user-2026-11-01-2026-11-30.csv\"; \
+         filename*=UTF-8''time-report-Platform-user-2026-11-01-2026-11-30.csv"
+    )]
+    #[case::typed_name(
+        Some("Über \"Ops\"/2"),
+        "attachment; filename=\"time-report-ber-ops-2-user-2026-11-01-2026-11-30.csv\"; \
+         filename*=UTF-8''time-report-%C3%9Cber%20%22Ops%22%2F2-user-2026-11-01-2026-11-30.csv"
+    )]
+    #[case::no_ascii_at_all(
+        Some("Ü"),
+        "attachment; filename=\"time-report-team-user-2026-11-01-2026-11-30.csv\"; \
+         filename*=UTF-8''time-report-%C3%9C-user-2026-11-01-2026-11-30.csv"
+    )]
+    fn the_file_is_named_for_team_grouping_and_days(#[case] team: Option<&str>, #[case] header: &str) {
+        let at = |raw: &str| {
+            chrono::DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_default()
+        };
+        let (from, to) = (at("2026-11-01T00:00:00Z"), at("2026-12-01T00:00:00Z"));
+        let range =
+            crate::domain::report::ReportRange { from, to, zone: crate::domain::user::TimeZone::UTC, fixed: true };
+        let mut r = report(Vec::new());
+        r.team = team.map(Into::into);
+        assert_eq!(super::disposition(&r, &range, Grouping::one(ReportGrouping::User), "csv"), header);
     }
 
     #[test]

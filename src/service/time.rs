@@ -242,13 +242,13 @@ pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Resu
         ReportRange::resolve(ask.from, ask.to, zone, Utc::now()).map_err(|m| ServiceError::invalid("from", m))?;
     // Amounts: on a team report, for members and above (RLS then shows a
     // member only their own), once the team bills in a currency.
-    let currency = match ask.team_id {
+    let (currency, team_name) = match ask.team_id {
         Some(team) => {
             let role = super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
             let team = db::teams::find(&mut tx, team, user.user_id).await?.ok_or(ServiceError::NotFound)?;
-            team.currency.filter(|_| role.can_write_tasks())
+            (team.currency.filter(|_| role.can_write_tasks()), Some(team.name))
         }
-        None => None,
+        None => (None, None),
     };
     // Team reports over an explicit range are cached; "up to now" never repeats.
     let lookup = match ask.team_id {
@@ -278,7 +278,7 @@ pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Resu
     }
     let sums = db::time_entries::report(&mut tx, ask.team_id, &range, ask.grouping).await?;
     commit(tx).await?;
-    let report = Report { currency, ..Report::assemble(ask.grouping, sums) };
+    let report = Report { currency, team: team_name, ..Report::assemble(ask.grouping, sums) };
     if let (Some(lookup), Ok(json)) = (lookup, serde_json::to_string(&report)) {
         store.cache.put(&lookup, &json).await;
     }

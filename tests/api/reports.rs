@@ -173,7 +173,10 @@ async fn two_levels_nest_with_totals_per_group_and_the_csv_has_a_row_per_inner_g
     assert_eq!(csv.status, 200);
     assert_eq!(
         csv.header("content-disposition"),
-        Some("attachment; filename=\"time-report-user-day-2026-11-02-2026-11-04.csv\"")
+        Some(
+            "attachment; filename=\"time-report-t-user-day-2026-11-02-2026-11-04.csv\"; \
+             filename*=UTF-8''time-report-T-user-day-2026-11-02-2026-11-04.csv"
+        )
     );
     let lines: Vec<&str> = csv.text.lines().collect();
     assert_eq!(lines[0], "key,label,key2,label2,seconds,billable_seconds");
@@ -333,7 +336,8 @@ async fn the_json_csv_and_xlsx_are_one_report() {
         assert_eq!(resp.status(), 200);
         assert_eq!(
             resp.headers()["content-disposition"].to_str().unwrap(),
-            "attachment; filename=\"time-report-task-day-2026-11-02-2026-11-03.xlsx\""
+            "attachment; filename=\"time-report-t-task-day-2026-11-02-2026-11-03.xlsx\"; \
+             filename*=UTF-8''time-report-T-task-day-2026-11-02-2026-11-03.xlsx"
         );
         let bytes = resp.bytes().await.unwrap();
         let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
