@@ -400,3 +400,66 @@ async fn money_is_seen_by_team_admins_all_and_members_their_own_and_viewers_none
     assert_eq!(n, 0);
     tx.rollback().await.unwrap();
 }
+
+/// Locks, as the app role directly: everyone in the team reads them, nobody
+/// outside does; only owners and admins (in their own name) set or lift one.
+#[tokio::test]
+async fn time_locks_are_read_by_the_team_and_set_only_by_its_admins() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let admin = app.create_user().await;
+    let member = app.create_user().await;
+    let viewer = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    for (who, role) in [(&admin, "admin"), (&member, "member"), (&viewer, "viewer")] {
+        app.add_member(&owner, team, who, role).await;
+    }
+    let lock = app
+        .post(
+            &format!("/api/v1/teams/{team}/time-locks"),
+            Some(&owner.access_token),
+            &serde_json::json!({ "until": "2026-11-15" }),
+        )
+        .await;
+    assert_eq!(lock.status, 201, "{}", lock.text);
+    let lock_id: uuid::Uuid = lock.json["lock_id"].as_str().unwrap().parse().unwrap();
+
+    let mut conn = app_role_connection(&app).await;
+    for (who, sees) in [(&owner, 1), (&admin, 1), (&member, 1), (&viewer, 1), (&outsider, 0)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let n: i64 = sqlx::query_scalar("select count(*) from time_locks").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(n, sees, "locks seen by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    let insert = "insert into time_locks (lock_id, team_id, until, created_by) values ($1, $2, '2026-11-20', $3)";
+    for who in [&member, &viewer, &outsider] {
+        assert_eq!(
+            attempt(&mut conn, who.user_id, insert, &[uuid::Uuid::now_v7(), team, who.user_id], false).await.as_deref(),
+            Some("42501"),
+            "insert by {}",
+            who.user_id
+        );
+    }
+    // Not in someone else's name, even as an admin.
+    assert_eq!(
+        attempt(&mut conn, admin.user_id, insert, &[uuid::Uuid::now_v7(), team, owner.user_id], false).await.as_deref(),
+        Some("42501")
+    );
+    assert_eq!(
+        attempt(&mut conn, admin.user_id, insert, &[uuid::Uuid::now_v7(), team, admin.user_id], false).await,
+        None
+    );
+    // A member's delete finds no row to remove; an admin's removes it.
+    for (who, removed) in [(&member, 0), (&viewer, 0), (&outsider, 0), (&admin, 1)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let n = sqlx::query("delete from time_locks where lock_id = $1")
+            .bind(lock_id)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(n, removed, "delete by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+}
