@@ -170,6 +170,34 @@ pub(crate) async fn team_role(tx: &mut Tx, user: &Caller, team_id: uuid::Uuid) -
     Ok(db::teams::my_role(tx, team_id, user.user_id).await?)
 }
 
+/// The caller's role in a team (404 when they are not in it), refused with
+/// `why` below `least`.
+pub(crate) async fn require_team_role(
+    tx: &mut Tx,
+    user: &Caller,
+    team_id: uuid::Uuid,
+    least: TeamRole,
+    why: &'static str,
+) -> Result<TeamRole> {
+    let role = team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)?;
+    if role < least {
+        return Err(ServiceError::Forbidden(why));
+    }
+    Ok(role)
+}
+
+/// The team and the caller's power in it, in one read (404 when not in it).
+pub(crate) async fn team_with_role(
+    tx: &mut Tx,
+    user: &Caller,
+    team_id: uuid::Uuid,
+) -> Result<(db::teams::TeamRow, TeamRole)> {
+    let team = db::teams::find(tx, team_id, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+    // As in `team_role`: a global admin is owner-equivalent in every team.
+    let role = if user.is_admin() { Some(TeamRole::Owner) } else { team.my_role };
+    Ok((team, role.ok_or(ServiceError::NotFound)?))
+}
+
 /// A create made retry-safe by the client's `Idempotency-Key`.
 pub struct Idempotency {
     pub key: String,

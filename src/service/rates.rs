@@ -3,25 +3,20 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{begin, commit, team_role, Result, ServiceError, Store};
+use super::{begin, commit, require_team_role, team_with_role, Result, ServiceError, Store};
 use crate::db::audit::Event;
 use crate::db::rates::RateRow;
-use crate::db::{self, DbError, Tx};
+use crate::db::{self, DbError};
 use crate::domain::money::NewRate;
+use crate::domain::team::TeamRole;
 use crate::domain::user::Caller;
-
-/// 404 for a team the caller is not in; 403 below admin.
-async fn require_rate_keeper(tx: &mut Tx, user: &Caller, team_id: Uuid, what: &'static str) -> Result<()> {
-    let role = team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)?;
-    if !role.can_moderate() {
-        return Err(ServiceError::Forbidden(what));
-    }
-    Ok(())
-}
 
 pub async fn create(store: Store<'_>, user: &Caller, team_id: Uuid, rate: NewRate) -> Result<RateRow> {
     let mut tx = begin(store.pool, user).await?;
-    require_rate_keeper(&mut tx, user, team_id, "only team owners and admins set rates").await?;
+    let (team, role) = team_with_role(&mut tx, user, team_id).await?;
+    if !role.can_moderate() {
+        return Err(ServiceError::Forbidden("only team owners and admins set rates"));
+    }
     if let Some(member) = rate.user_id {
         if db::teams::member(&mut tx, team_id, member).await?.is_none() {
             return Err(ServiceError::invalid("user_id", "is not a member of this team"));
@@ -32,11 +27,10 @@ pub async fn create(store: Store<'_>, user: &Caller, team_id: Uuid, rate: NewRat
             return Err(ServiceError::invalid("task_id", "is not a task of this team"));
         }
     }
-    let billed_in = db::teams::find(&mut tx, team_id, user.user_id).await?.and_then(|t| t.currency);
     let row = match db::rates::insert(&mut tx, Uuid::now_v7(), team_id, &rate, user.user_id).await {
         Ok(row) => row,
         Err(DbError::CheckViolation(c)) if c == "rates_team_currency" => {
-            let code = billed_in.unwrap_or_else(|| "another currency".into());
+            let code = team.currency.unwrap_or_else(|| "another currency".into());
             return Err(ServiceError::invalid("currency", format!("this team bills in {code}")));
         }
         Err(DbError::UniqueViolation(c)) if c == "rates_one_per_scope_and_day" => {
@@ -69,7 +63,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<RateRow>> {
     let mut tx = begin(store.pool, user).await?;
-    require_rate_keeper(&mut tx, user, team_id, "only team owners and admins see rates").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Admin, "only team owners and admins see rates").await?;
     let rows = db::rates::list(&mut tx, team_id, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
@@ -79,7 +73,7 @@ pub async fn list(
 /// audited way past amounts change.
 pub async fn reprice(store: Store<'_>, user: &Caller, team_id: Uuid, since: NaiveDate) -> Result<i64> {
     let mut tx = begin(store.pool, user).await?;
-    require_rate_keeper(&mut tx, user, team_id, "only team owners and admins reprice entries").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Admin, "only team owners and admins reprice entries").await?;
     let changed = db::rates::reprice(&mut tx, team_id, since).await?;
     let details = serde_json::json!({ "since": since, "entries": changed });
     db::audit::record(&mut tx, Event::new("rates.repriced").actor(user.user_id.0).team(team_id).details(details))
@@ -91,7 +85,7 @@ pub async fn reprice(store: Store<'_>, user: &Caller, team_id: Uuid, since: Naiv
 
 pub async fn get(store: Store<'_>, user: &Caller, team_id: Uuid, rate_id: Uuid) -> Result<RateRow> {
     let mut tx = begin(store.pool, user).await?;
-    require_rate_keeper(&mut tx, user, team_id, "only team owners and admins see rates").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Admin, "only team owners and admins see rates").await?;
     let row = db::rates::find(&mut tx, team_id, rate_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(row)
@@ -100,7 +94,7 @@ pub async fn get(store: Store<'_>, user: &Caller, team_id: Uuid, rate_id: Uuid) 
 /// A mistaken rate goes; amounts already saved with it stay until repriced.
 pub async fn delete(store: Store<'_>, user: &Caller, team_id: Uuid, rate_id: Uuid) -> Result<()> {
     let mut tx = begin(store.pool, user).await?;
-    require_rate_keeper(&mut tx, user, team_id, "only team owners and admins remove rates").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Admin, "only team owners and admins remove rates").await?;
     let row = db::rates::find(&mut tx, team_id, rate_id).await?.ok_or(ServiceError::NotFound)?;
     db::rates::delete(&mut tx, team_id, rate_id).await?;
     let details = serde_json::json!({

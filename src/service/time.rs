@@ -244,8 +244,7 @@ pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Resu
     // member only their own), once the team bills in a currency.
     let (currency, team_name) = match ask.team_id {
         Some(team) => {
-            let role = super::team_role(&mut tx, user, team).await?.ok_or(ServiceError::NotFound)?;
-            let team = db::teams::find(&mut tx, team, user.user_id).await?.ok_or(ServiceError::NotFound)?;
+            let (team, role) = super::team_with_role(&mut tx, user, team).await?;
             (team.currency.filter(|_| role.can_write_tasks()), Some(team.name))
         }
         None => (None, None),

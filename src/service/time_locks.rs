@@ -4,25 +4,18 @@
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{begin, commit, team_role, Result, ServiceError, Store};
+use super::{begin, commit, require_team_role, Result, ServiceError, Store};
+use crate::db;
 use crate::db::audit::Event;
 use crate::db::time_locks::LockRow;
-use crate::db::{self, Tx};
+use crate::domain::team::TeamRole;
 use crate::domain::user::Caller;
-
-async fn require_role(tx: &mut Tx, user: &Caller, team_id: Uuid, admin: bool, what: &'static str) -> Result<()> {
-    let role = team_role(tx, user, team_id).await?.ok_or(ServiceError::NotFound)?;
-    if admin && !role.can_moderate() {
-        return Err(ServiceError::Forbidden(what));
-    }
-    Ok(())
-}
 
 /// Locks the team's time up to and including `until`: a day that has begun
 /// somewhere (at most tomorrow in UTC), and later than the current lock.
 pub async fn create(store: Store<'_>, user: &Caller, team_id: Uuid, until: NaiveDate) -> Result<LockRow> {
     let mut tx = begin(store.pool, user).await?;
-    require_role(&mut tx, user, team_id, true, "only team owners and admins lock time").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Admin, "only team owners and admins lock time").await?;
     // UTC+14 is a day ahead of UTC: the latest calendar day already begun.
     let latest = (Utc::now() + chrono::Duration::hours(14)).date_naive();
     if until > latest {
@@ -56,7 +49,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<LockRow>> {
     let mut tx = begin(store.pool, user).await?;
-    require_role(&mut tx, user, team_id, false, "").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Viewer, "").await?;
     let rows = db::time_locks::list(&mut tx, team_id, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
@@ -64,7 +57,7 @@ pub async fn list(
 
 pub async fn get(store: Store<'_>, user: &Caller, team_id: Uuid, lock_id: Uuid) -> Result<LockRow> {
     let mut tx = begin(store.pool, user).await?;
-    require_role(&mut tx, user, team_id, false, "").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Viewer, "").await?;
     let row = db::time_locks::find(&mut tx, team_id, lock_id).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
     Ok(row)
@@ -74,7 +67,7 @@ pub async fn get(store: Store<'_>, user: &Caller, team_id: Uuid, lock_id: Uuid) 
 /// earlier-set lock still covers them.
 pub async fn delete(store: Store<'_>, user: &Caller, team_id: Uuid, lock_id: Uuid) -> Result<()> {
     let mut tx = begin(store.pool, user).await?;
-    require_role(&mut tx, user, team_id, true, "only team owners and admins lift a lock").await?;
+    require_team_role(&mut tx, user, team_id, TeamRole::Admin, "only team owners and admins lift a lock").await?;
     let row = db::time_locks::find(&mut tx, team_id, lock_id).await?.ok_or(ServiceError::NotFound)?;
     db::time_locks::delete(&mut tx, team_id, lock_id).await?;
     let details = serde_json::json!({ "lock_id": lock_id, "until": row.until });
