@@ -268,3 +268,18 @@ pub async fn summary(tx: &mut Tx, team_id: Uuid) -> Result<Summary, DbError> {
     .map_err(at("teams.summary"))?;
     Ok(row)
 }
+
+/// Whether `me` owns or administers a team that `other` is in: whose
+/// timesheets they see and review.
+pub async fn administers(tx: &mut Tx, me: UserId, other: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("teams.administers");
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from team_members a join team_members b on b.team_id = a.team_id
+                          where a.user_id = $1 and a.role in ('owner', 'admin') and b.user_id = $2) as "yes!""#,
+        me.0,
+        other,
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(at("teams.administers"))
+}

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::{at, DbError, Tx};
 use crate::domain::report::{Bucket, Grouping, ReportGrouping, ReportRange, Sum, Sums, Totals};
 use crate::domain::time_entry::{Interval, Note};
+use crate::domain::timesheet::EntryState;
 use crate::domain::user::{TimeZone, UserId};
 
 #[derive(Clone)]
@@ -19,6 +20,10 @@ pub struct EntryRow {
     pub billable: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub state: EntryState,
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub rejection_reason: Option<String>,
 }
 
 pub async fn insert(
@@ -35,7 +40,8 @@ pub async fn insert(
         EntryRow,
         r#"insert into time_entries (entry_id, task_id, user_id, started_at, ended_at, note, billable)
            values ($1, $2, $3, $4, $5, $6, $7)
-           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at"#,
+           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at,
+                     state as "state: _", reviewed_by, reviewed_at, rejection_reason"#,
         entry_id,
         task_id,
         user.0,
@@ -64,7 +70,8 @@ pub async fn start_timer(
         r#"insert into time_entries (entry_id, task_id, user_id, started_at)
            values ($1, $2, $3, now())
            on conflict (user_id) where ended_at is null do nothing
-           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at"#,
+           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at,
+                     state as "state: _", reviewed_by, reviewed_at, rejection_reason"#,
         entry_id,
         task_id,
         user.0,
@@ -79,7 +86,8 @@ pub async fn running(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, DbEr
     let _timer = crate::metrics::db_timer("time_entries.running");
     let row = sqlx::query_as!(
         EntryRow,
-        r#"select entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at
+        r#"select entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at,
+                     state as "state: _", reviewed_by, reviewed_at, rejection_reason
            from time_entries where user_id = $1 and ended_at is null"#,
         user.0,
     )
@@ -97,7 +105,8 @@ pub async fn stop_timer(tx: &mut Tx, user: UserId) -> Result<Option<EntryRow>, D
         r#"update time_entries
            set ended_at = greatest(least(now(), started_at + interval '24 hours'), started_at + interval '1 second')
            where user_id = $1 and ended_at is null
-           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at"#,
+           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at,
+                     state as "state: _", reviewed_by, reviewed_at, rejection_reason"#,
         user.0,
     )
     .fetch_optional(&mut **tx)
@@ -110,7 +119,8 @@ pub async fn find(tx: &mut Tx, entry_id: Uuid) -> Result<Option<EntryRow>, DbErr
     let _timer = crate::metrics::db_timer("time_entries.find");
     let row = sqlx::query_as!(
         EntryRow,
-        r#"select entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at
+        r#"select entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at,
+                     state as "state: _", reviewed_by, reviewed_at, rejection_reason
            from time_entries where entry_id = $1"#,
         entry_id,
     )
@@ -132,7 +142,8 @@ pub async fn update(
         EntryRow,
         r#"update time_entries set started_at = $2, ended_at = $3, note = $4, billable = $5
            where entry_id = $1
-           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at"#,
+           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at,
+                     state as "state: _", reviewed_by, reviewed_at, rejection_reason"#,
         entry_id,
         interval.started_at(),
         interval.ended_at(),
@@ -176,7 +187,8 @@ pub async fn list(
     let rows = sqlx::query_as!(
         EntryRow,
         r#"select te.entry_id, te.task_id, te.user_id, te.started_at, te.ended_at, te.note, te.billable,
-                  te.created_at, te.updated_at
+                  te.created_at, te.updated_at, te.state as "state: _", te.reviewed_by, te.reviewed_at,
+                  te.rejection_reason
            from time_entries te
            where ($1::timestamptz is null or te.started_at >= $1)
              and ($2::timestamptz is null or te.started_at < $2)
@@ -308,4 +320,160 @@ pub async fn report(
         }
     }
     Ok(sums)
+}
+
+/// An entry of a timesheet, with its task.
+pub struct WeekRow {
+    pub entry_id: Uuid,
+    pub task_id: Uuid,
+    pub title: String,
+    pub team_id: Option<Uuid>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub billable: bool,
+    pub state: EntryState,
+    pub rejection_reason: Option<String>,
+}
+
+/// One person's entries starting in `[from, to)`, as far as RLS shows them
+/// (a team admin sees only their teams' tasks).
+pub async fn week(tx: &mut Tx, user: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<WeekRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.week");
+    sqlx::query_as!(
+        WeekRow,
+        r#"select te.entry_id, te.task_id, t.title, t.team_id, te.started_at, te.ended_at, te.billable,
+                  te.state as "state: _", te.rejection_reason
+           from time_entries te join tasks t on t.task_id = te.task_id
+           where te.user_id = $1 and te.started_at >= $2 and te.started_at < $3
+           order by te.started_at, te.entry_id"#,
+        user,
+        from,
+        to,
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(at("time_entries.week"))
+}
+
+/// Submits the caller's finished draft and rejected entries on team tasks
+/// starting in `[from, to)`, except on days a lock already covers (in the
+/// caller's `zone`, as the lock reads them). How many were submitted.
+pub async fn submit(
+    tx: &mut Tx,
+    user: UserId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zone: TimeZone,
+) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.submit");
+    let r = sqlx::query!(
+        r#"update time_entries te set state = 'submitted'
+           from tasks t
+           where t.task_id = te.task_id and t.team_id is not null
+             and te.user_id = $1 and te.started_at >= $2 and te.started_at < $3
+             and te.ended_at is not null and te.state in ('draft', 'rejected')
+             and not exists (select 1 from time_locks l
+                             where l.team_id = t.team_id and l.until >= (te.started_at at time zone $4)::date)"#,
+        user.0,
+        from,
+        to,
+        zone.name(),
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(at("time_entries.submit"))?;
+    Ok(r.rows_affected())
+}
+
+/// Approves (no reason) or rejects (with one) a person's submitted entries
+/// starting in `[from, to)` on the tasks of teams the reviewer owns or
+/// administers, except on locked days (in the tracker's `zone`). How many.
+#[allow(clippy::too_many_arguments)]
+pub async fn review_week(
+    tx: &mut Tx,
+    reviewer: UserId,
+    user: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zone: TimeZone,
+    state: EntryState,
+    reason: Option<&str>,
+) -> Result<u64, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.review_week");
+    let r = sqlx::query!(
+        r#"update time_entries te set state = $6, rejection_reason = $7
+           from tasks t
+           join team_members tm on tm.team_id = t.team_id and tm.user_id = $1 and tm.role in ('owner', 'admin')
+           where t.task_id = te.task_id
+             and te.user_id = $2 and te.started_at >= $3 and te.started_at < $4 and te.state = 'submitted'
+             and not exists (select 1 from time_locks l
+                             where l.team_id = t.team_id and l.until >= (te.started_at at time zone $5)::date)"#,
+        reviewer.0,
+        user,
+        from,
+        to,
+        zone.name(),
+        state as EntryState,
+        reason,
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(at("time_entries.review_week"))?;
+    Ok(r.rows_affected())
+}
+
+/// Moves one entry to `state` (the trigger decides whether it may).
+pub async fn set_state(
+    tx: &mut Tx,
+    entry_id: Uuid,
+    state: EntryState,
+    reason: Option<&str>,
+) -> Result<Option<EntryRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.set_state");
+    sqlx::query_as!(
+        EntryRow,
+        r#"update time_entries set state = $2, rejection_reason = $3 where entry_id = $1
+           returning entry_id, task_id, user_id, started_at, ended_at, note, billable, created_at, updated_at,
+                     state as "state: _", reviewed_by, reviewed_at, rejection_reason"#,
+        entry_id,
+        state as EntryState,
+        reason,
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(at("time_entries.set_state"))
+}
+
+/// A person's week with submitted time waiting for review.
+pub struct PendingRow {
+    pub user_id: Uuid,
+    pub name: String,
+    pub week: String,
+    pub entries: i64,
+    pub seconds: i64,
+}
+
+/// The team's submitted time by person and ISO week (in the tracker's zone),
+/// the longest waiting first.
+pub async fn pending(tx: &mut Tx, team_id: Uuid, limit: i64) -> Result<Vec<PendingRow>, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.pending");
+    sqlx::query_as!(
+        PendingRow,
+        r#"select te.user_id, u.display_name as name,
+                  to_char(te.started_at at time zone u.time_zone, 'IYYY-"W"IW') as "week!",
+                  count(*) as "entries!",
+                  sum(extract(epoch from te.ended_at - te.started_at))::bigint as "seconds!"
+           from time_entries te
+           join tasks t on t.task_id = te.task_id
+           join users u on u.user_id = te.user_id
+           where t.team_id = $1 and te.state = 'submitted'
+           group by te.user_id, u.display_name, 3
+           order by 3, u.display_name, te.user_id
+           limit $2"#,
+        team_id,
+        limit,
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(at("time_entries.pending"))
 }

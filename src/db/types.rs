@@ -10,6 +10,7 @@ use sqlx::{Decode, Encode, Postgres, Type};
 
 use crate::domain::task::{Priority, TaskStatus};
 use crate::domain::team::{InvitationStatus, TeamRole};
+use crate::domain::timesheet::EntryState;
 use crate::domain::user::{ConsentPurpose, GlobalRole};
 
 macro_rules! text_enum {
@@ -39,4 +40,4 @@ macro_rules! text_enum {
     )+};
 }
 
-text_enum!(TaskStatus, Priority, TeamRole, GlobalRole, InvitationStatus, ConsentPurpose);
+text_enum!(TaskStatus, Priority, TeamRole, GlobalRole, InvitationStatus, ConsentPurpose, EntryState);

@@ -8,6 +8,7 @@ pub mod report;
 pub mod task;
 pub mod team;
 pub mod time_entry;
+pub mod timesheet;
 pub mod user;
 
 /// `parse_name`'s rule as an ECMA-262 pattern, for the OpenAPI document

@@ -19,6 +19,7 @@ pub mod tasks;
 pub mod teams;
 pub mod time;
 pub mod time_locks;
+pub mod timesheets;
 pub mod xlsx;
 
 use actix_web::web;
@@ -84,6 +85,7 @@ route_table! {
     "/api/v1/teams/{team_id}/rates/{rate_id}" => { get: rates::get_rate, delete: rates::delete_rate },
     "/api/v1/teams/{team_id}/time-locks" => { get: time_locks::list_locks, post: time_locks::create_lock },
     "/api/v1/teams/{team_id}/time-locks/{lock_id}" => { get: time_locks::get_lock, delete: time_locks::delete_lock },
+    "/api/v1/teams/{team_id}/approvals" => { get: timesheets::list_approvals },
     "/api/v1/teams/{team_id}/members" => { get: teams::list_members, post: teams::add_member },
     "/api/v1/teams/{team_id}/members/{user_id}" => { get: teams::get_member, patch: teams::update_member, delete: teams::remove_member },
     "/api/v1/tasks" => { get: tasks::list_tasks, post: tasks::create_task },
@@ -96,6 +98,13 @@ route_table! {
     "/api/v1/timer/stop" => { post: time::stop_timer },
     "/api/v1/time-entries" => { get: time::list_entries },
     "/api/v1/time-entries/{entry_id}" => { get: time::get_entry, patch: time::update_entry, delete: time::delete_entry },
+    "/api/v1/time-entries/{entry_id}/approve" => { post: timesheets::approve_entry },
+    "/api/v1/time-entries/{entry_id}/reject" => { post: timesheets::reject_entry },
+    "/api/v1/time-entries/{entry_id}/reopen" => { post: timesheets::reopen_entry },
+    "/api/v1/timesheets" => { get: timesheets::get_timesheet },
+    "/api/v1/timesheets/{week}/submit" => { post: timesheets::submit_week },
+    "/api/v1/timesheets/{week}/approve" => { post: timesheets::approve_week },
+    "/api/v1/timesheets/{week}/reject" => { post: timesheets::reject_week },
     "/api/v1/reports/time" => { get: time::time_report },
     "/api/v1/reports/time.csv" => { get: time::time_report_csv },
     "/api/v1/reports/time.xlsx" => { get: time::time_report_xlsx },

@@ -12,7 +12,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, audit, auth, comments, health, invitations, me, oauth, rates, tasks, teams, time, time_locks};
+use super::{
+    admin, audit, auth, comments, health, invitations, me, oauth, rates, tasks, teams, time, time_locks, timesheets,
+};
 use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -53,6 +55,8 @@ use crate::error::Problem;
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,
         time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,
         time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report, time::time_report_csv, time::time_report_xlsx,
+        timesheets::get_timesheet, timesheets::submit_week, timesheets::approve_week, timesheets::reject_week,
+        timesheets::approve_entry, timesheets::reject_entry, timesheets::reopen_entry, timesheets::list_approvals,
         admin::list_users, admin::update_user,
         openapi_json,
     ),

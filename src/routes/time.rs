@@ -13,6 +13,7 @@ use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::domain::report::{Group, Grouping, Report, ReportGrouping, ReportRange, Totals};
 use crate::domain::task::Limit;
 use crate::domain::time_entry::{Interval, Note};
+use crate::domain::timesheet::EntryState;
 use crate::domain::user::{Caller, TimeZone};
 use crate::domain::{field, AllFields};
 use crate::error::ApiError;
@@ -23,7 +24,7 @@ use crate::state::AppState;
 const ORDERING: &str = "time_entries";
 
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"entry_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f80", "task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "user_id": "0194f2a8-0000-7000-8000-000000000001", "started_at": "2026-01-05T09:00:00Z", "ended_at": "2026-01-05T10:30:00Z", "duration_seconds": 5400, "running": false, "note": "pairing", "billable": true, "created_at": "2026-01-05T10:30:00Z", "updated_at": "2026-01-05T10:30:00Z"}))]
+#[schema(example = json!({"entry_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f80", "task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "user_id": "0194f2a8-0000-7000-8000-000000000001", "started_at": "2026-01-05T09:00:00Z", "ended_at": "2026-01-05T10:30:00Z", "duration_seconds": 5400, "running": false, "note": "pairing", "billable": true, "created_at": "2026-01-05T10:30:00Z", "updated_at": "2026-01-05T10:30:00Z", "state": "approved", "reviewed_by": "0194f2a8-0000-7000-8000-000000000002", "reviewed_at": "2026-01-09T16:00:00Z", "rejection_reason": null}))]
 pub struct EntryResponse {
     pub entry_id: Uuid,
     pub task_id: Uuid,
@@ -37,6 +38,14 @@ pub struct EntryResponse {
     pub billable: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `draft` until submitted with its week; `submitted` and `approved`
+    /// entries do not change until a team admin rejects or reopens them.
+    pub state: EntryState,
+    /// Who last approved, rejected or reopened it, and when.
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Why it was rejected; kept after a correction until it is submitted again.
+    pub rejection_reason: Option<String>,
 }
 
 impl From<EntryRow> for EntryResponse {
@@ -54,6 +63,10 @@ impl From<EntryRow> for EntryResponse {
             billable: r.billable,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            state: r.state,
+            reviewed_by: r.reviewed_by,
+            reviewed_at: r.reviewed_at,
+            rejection_reason: r.rejection_reason,
         }
     }
 }

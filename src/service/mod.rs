@@ -20,6 +20,7 @@ pub mod tasks;
 pub mod teams;
 pub mod time;
 pub mod time_locks;
+pub mod timesheets;
 
 use crate::db::Pool;
 

@@ -11,6 +11,7 @@ use crate::db::time_entries::{EntryFilter, EntryRow};
 use crate::db::{self, DbError, Tx};
 use crate::domain::report::{Bound, Grouping, Report, ReportRange};
 use crate::domain::time_entry::{Interval, Note};
+use crate::domain::timesheet::EntryState;
 use crate::domain::user::{Caller, TimeZone};
 
 pub struct ManualEntry {
@@ -55,8 +56,16 @@ async fn unless_locked<T>(
         Err(DbError::CheckViolation(c)) if c == "time_entries_locked" => {
             Err(super::time_locks::refusal(store, user, task_id).await)
         }
+        // Submitted or approved meanwhile (the check below read it before).
+        Err(DbError::CheckViolation(c)) if c == "time_entries_reviewed" => Err(frozen(None)),
         other => Ok(other?),
     }
+}
+
+/// The 409 for a change to submitted or approved time.
+fn frozen(state: Option<EntryState>) -> ServiceError {
+    let state = state.map_or("submitted or approved", EntryState::as_str);
+    ServiceError::Conflict(format!("this entry is {state}; it changes only after a team admin rejects or reopens it"))
 }
 
 async fn team_of(tx: &mut Tx, task_id: Uuid) -> Result<Option<Uuid>> {
@@ -140,6 +149,9 @@ pub async fn update(store: Store<'_>, user: &Caller, entry_id: Uuid, patch: Entr
     if entry.user_id != user.user_id.0 {
         return Err(ServiceError::Forbidden("only the person who tracked an entry edits it"));
     }
+    if entry.state.is_frozen() {
+        return Err(frozen(Some(entry.state)));
+    }
     let ended_at = match (patch.ended_at, entry.ended_at) {
         (Some(e), _) | (None, Some(e)) => e,
         (None, None) => return Err(ServiceError::Conflict("the timer is running; stop it first".into())),
@@ -164,6 +176,9 @@ pub async fn delete(store: Store<'_>, user: &Caller, entry_id: Uuid) -> Result<(
     let entry = db::time_entries::find(&mut tx, entry_id).await?.ok_or(ServiceError::NotFound)?;
     if entry.user_id != user.user_id.0 && !visible(&mut tx, user, entry.task_id).await?.1.moderate {
         return Err(ServiceError::Forbidden("only the owner or a team admin deletes an entry"));
+    }
+    if entry.state.is_frozen() {
+        return Err(frozen(Some(entry.state)));
     }
     let deleted = db::time_entries::delete(&mut tx, entry_id).await;
     unless_locked(store, user, entry.task_id, deleted).await?;

@@ -32,4 +32,5 @@ mod smoke;
 mod tasks;
 mod teams;
 mod time;
+mod timesheets;
 mod tokens;

@@ -463,3 +463,88 @@ async fn time_locks_are_read_by_the_team_and_set_only_by_its_admins() {
         tx.rollback().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn entry_states_change_only_by_the_tracker_and_the_teams_admins() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let admin = app.create_user().await;
+    let member = app.create_user().await;
+    let colleague = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    let elsewhere = app.create_team(&outsider, "Elsewhere").await;
+    for (who, role) in [(&admin, "admin"), (&member, "member"), (&colleague, "member")] {
+        app.add_member(&owner, team, who, role).await;
+    }
+    app.add_member(&outsider, elsewhere, &member, "member").await;
+    let task = app.create_task(&owner, serde_json::json!({ "title": "t", "team_id": team })).await;
+    let there = app.create_task(&outsider, serde_json::json!({ "title": "e", "team_id": elsewhere })).await;
+    let mut entries = Vec::new();
+    for t in [&task, &there] {
+        let r = app
+            .post(
+                &format!("/api/v1/tasks/{}/time-entries", t["task_id"].as_str().unwrap()),
+                Some(&member.access_token),
+                &serde_json::json!({ "started_at": "2026-11-24T09:00:00Z", "duration_seconds": 600 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        entries.push(r.json["entry_id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap());
+    }
+    let (here, away) = (entries[0], entries[1]);
+    let mut conn = app_role_connection(&app).await;
+    let set = |state: &'static str| format!("update time_entries set state = '{state}' where entry_id = $1");
+
+    // The tracker submits their own entry; nobody else does it for them.
+    for who in [&admin, &colleague, &outsider] {
+        let n = {
+            let mut tx = as_user(&mut conn, who.user_id).await;
+            let n = sqlx::query(&set("submitted")).bind(here).execute(&mut *tx).await.map(|r| r.rows_affected());
+            tx.rollback().await.unwrap();
+            n
+        };
+        // Others either see no row to update (RLS) or are refused (the trigger).
+        assert!(matches!(n, Ok(0) | Err(_)), "submitted by {}: {n:?}", who.user_id);
+    }
+    assert_eq!(attempt(&mut conn, member.user_id, &set("submitted"), &[here], true).await, None);
+    assert_eq!(attempt(&mut conn, member.user_id, &set("submitted"), &[away], true).await, None);
+
+    // Approval: the team's admins and owners, on their own team's time only.
+    assert_eq!(attempt(&mut conn, member.user_id, &set("approved"), &[here], false).await.as_deref(), Some("42501"));
+    let mut tx = as_user(&mut conn, colleague.user_id).await;
+    let n = sqlx::query(&set("approved")).bind(here).execute(&mut *tx).await.unwrap().rows_affected();
+    assert_eq!(n, 0, "a colleague's update finds no row");
+    tx.rollback().await.unwrap();
+    let mut tx = as_user(&mut conn, admin.user_id).await;
+    let n = sqlx::query(&set("approved")).bind(away).execute(&mut *tx).await.unwrap().rows_affected();
+    assert_eq!(n, 0, "an admin of another team finds no row to approve");
+    tx.rollback().await.unwrap();
+    assert_eq!(attempt(&mut conn, admin.user_id, &set("approved"), &[here], true).await, None);
+    assert_eq!(attempt(&mut conn, outsider.user_id, &set("approved"), &[away], true).await, None);
+
+    // The admin's policy lets them change the state, never the content.
+    assert_eq!(
+        attempt(
+            &mut conn,
+            admin.user_id,
+            "update time_entries set billable = true where entry_id = $1",
+            &[here],
+            false
+        )
+        .await
+        .as_deref(),
+        Some("42501")
+    );
+    // Reopening is the admin's; the tracker cannot.
+    assert_eq!(attempt(&mut conn, member.user_id, &set("draft"), &[here], false).await.as_deref(), Some("42501"));
+    assert_eq!(attempt(&mut conn, owner.user_id, &set("draft"), &[here], false).await, None);
+    let mut tx = as_user(&mut conn, member.user_id).await;
+    let states: Vec<String> =
+        sqlx::query_scalar("select state from time_entries where entry_id = any($1) order by entry_id")
+            .bind(vec![here, away])
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(states, ["approved", "approved"]);
+}
