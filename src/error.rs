@@ -224,6 +224,9 @@ impl From<crate::db::DbError> for ApiError {
             DbError::UniqueViolation(c) | DbError::ForeignKeyViolation(c) | DbError::CheckViolation(c) => {
                 constraint_error(&c)
             }
+            DbError::OverBudget(message) => {
+                ApiError::Conflict(format!("{message}; a team owner or admin can raise or soften it"))
+            }
             e @ DbError::Other { .. } => ApiError::Internal(e.into()),
         }
     }
@@ -481,6 +484,7 @@ mod tests {
     #[case::session_inactive(DbError::SessionInactive, 401)]
     #[case::rls_refused(DbError::Forbidden, 403)]
     #[case::unrepresentable(DbError::Unrepresentable, 422)]
+    #[case::over_budget(DbError::OverBudget("past 100%".into()), 409)]
     #[case::other(DbError::Other { op: "tasks.insert", source: sqlx::Error::RowNotFound }, 500)]
     fn database_errors(#[case] e: DbError, #[case] code: u16) {
         assert_eq!(status(e), code);

@@ -2,6 +2,7 @@
 //! lives only in this module and its children.
 
 pub mod audit;
+pub mod budgets;
 pub mod comments;
 pub mod idempotency;
 pub mod identities;
@@ -52,6 +53,10 @@ pub enum DbError {
     ForeignKeyViolation(String),
     #[error("check {0} violated")]
     CheckViolation(String),
+    /// The hard-budget trigger refused time; its message (ours, naming the
+    /// budget and nothing the caller may not know) is the explanation.
+    #[error("{0}")]
+    OverBudget(String),
     /// A value Postgres cannot store or compare: a NUL character (22021,
     /// 22P05 in JSON) or an instant out of its range (22008).
     #[error("a value the database cannot represent")]
@@ -94,6 +99,9 @@ impl From<sqlx::Error> for DbError {
                 Some("42501") => DbError::Forbidden,
                 Some("23505") => DbError::UniqueViolation(db.constraint().unwrap_or_default().to_owned()),
                 Some("23503") => DbError::ForeignKeyViolation(db.constraint().unwrap_or_default().to_owned()),
+                Some("23514") if db.constraint() == Some("time_entries_budget") => {
+                    DbError::OverBudget(db.message().to_owned())
+                }
                 Some("23514") => DbError::CheckViolation(db.constraint().unwrap_or_default().to_owned()),
                 Some("22021") | Some("22P05") | Some("22008") => DbError::Unrepresentable,
                 // admin_shutdown, crash_shutdown, cannot_connect_now: Postgres is

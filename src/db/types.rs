@@ -8,6 +8,7 @@ use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
 use sqlx::{Decode, Encode, Postgres, Type};
 
+use crate::domain::budget::BudgetPeriod;
 use crate::domain::task::{Priority, TaskStatus};
 use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::timesheet::EntryState;
@@ -40,4 +41,4 @@ macro_rules! text_enum {
     )+};
 }
 
-text_enum!(TaskStatus, Priority, TeamRole, GlobalRole, InvitationStatus, ConsentPurpose, EntryState);
+text_enum!(TaskStatus, Priority, TeamRole, GlobalRole, InvitationStatus, ConsentPurpose, EntryState, BudgetPeriod);

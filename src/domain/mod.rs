@@ -1,5 +1,6 @@
 //! Domain types: parsed, valid by construction, free of the web framework and the database driver.
 
+pub mod budget;
 #[cfg(test)]
 mod cases;
 pub mod comment;

@@ -320,7 +320,8 @@ mod tests {
     fn the_current_week_is_the_zones() {
         let zone = TimeZone::parse("Pacific/Auckland").unwrap_or(TimeZone::UTC);
         // Sunday 2026-11-29 12:00 UTC is Monday 01:00 in Auckland.
-        let now = DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let now =
+            DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
         assert_eq!(IsoWeek::current(zone, now).to_string(), "2026-W49");
         assert_eq!(IsoWeek::current(TimeZone::UTC, now).to_string(), "2026-W48");
     }

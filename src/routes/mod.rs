@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod budgets;
 pub mod comments;
 pub mod contract;
 pub mod cursor;
@@ -85,6 +86,8 @@ route_table! {
     "/api/v1/teams/{team_id}/rates/{rate_id}" => { get: rates::get_rate, delete: rates::delete_rate },
     "/api/v1/teams/{team_id}/time-locks" => { get: time_locks::list_locks, post: time_locks::create_lock },
     "/api/v1/teams/{team_id}/time-locks/{lock_id}" => { get: time_locks::get_lock, delete: time_locks::delete_lock },
+    "/api/v1/teams/{team_id}/budgets" => { get: budgets::list_budgets, post: budgets::create_budget },
+    "/api/v1/teams/{team_id}/budgets/{budget_id}" => { get: budgets::get_budget, patch: budgets::update_budget, delete: budgets::delete_budget },
     "/api/v1/teams/{team_id}/approvals" => { get: timesheets::list_approvals },
     "/api/v1/teams/{team_id}/members" => { get: teams::list_members, post: teams::add_member },
     "/api/v1/teams/{team_id}/members/{user_id}" => { get: teams::get_member, patch: teams::update_member, delete: teams::remove_member },

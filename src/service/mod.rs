@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod budgets;
 pub mod comments;
 pub mod identities;
 pub mod invitations;

@@ -206,19 +206,35 @@ pub struct TeamSummary {
     pub overdue: i64,
     pub due_next_7_days: i64,
     pub tracked_seconds_last_7_days: i64,
+    /// The three most used budgets in their current period, for the team's
+    /// owners and admins (empty for everyone else: budgets are money).
+    pub top_budgets: Vec<TopBudget>,
     pub generated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TopBudget {
+    pub budget_id: Uuid,
+    pub task_id: Option<Uuid>,
+    pub period: crate::domain::budget::BudgetPeriod,
+    pub hard: bool,
+    pub seconds: Option<i64>,
+    pub amount: Option<i64>,
+    #[serde(flatten)]
+    pub usage: crate::domain::budget::Usage,
 }
 
 /// The team at a glance as JSON, cached per user (what a user sees depends
 /// on RLS), so a cache hit is served without decoding.
 pub async fn summary(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<String> {
-    let lookup = store.cache.get(CacheName::TeamSummary, user.user_id.0, team_id, "v1").await;
+    let lookup = store.cache.get(CacheName::TeamSummary, user.user_id.0, team_id, "v2").await;
     if let Some(hit) = lookup.value.clone() {
         return Ok(hit);
     }
     let mut tx = begin(store.pool, user).await?;
-    visible_role(&mut tx, user, team_id).await?;
+    let role = visible_role(&mut tx, user, team_id).await?;
     let s = db::teams::summary(&mut tx, team_id).await?;
+    let budgets = super::budgets::top(&mut tx, user, team_id, role, 3).await?;
     commit(tx).await?;
     let summary = TeamSummary {
         team_id,
@@ -232,6 +248,22 @@ pub async fn summary(store: Store<'_>, user: &Caller, team_id: Uuid) -> Result<S
         overdue: s.overdue,
         due_next_7_days: s.due_soon,
         tracked_seconds_last_7_days: s.tracked_seconds_7d,
+        top_budgets: budgets
+            .into_iter()
+            .map(|b| TopBudget {
+                budget_id: b.budget_id,
+                task_id: b.task_id,
+                period: b.period,
+                hard: b.hard,
+                seconds: b.seconds,
+                amount: b.amount,
+                usage: crate::domain::budget::Usage::of(
+                    crate::domain::budget::BudgetLimit::from_stored(b.seconds, b.amount),
+                    b.used_seconds,
+                    b.used_amount,
+                ),
+            })
+            .collect(),
         generated_at: chrono::Utc::now(),
     };
     let body = serde_json::to_string(&summary)?;

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod budgets;
 mod cache;
 mod cli;
 mod comments;

@@ -548,3 +548,68 @@ async fn entry_states_change_only_by_the_tracker_and_the_teams_admins() {
             .unwrap();
     assert_eq!(states, ["approved", "approved"]);
 }
+
+#[tokio::test]
+async fn budgets_are_the_business_of_the_teams_owners_and_admins() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let admin = app.create_user().await;
+    let member = app.create_user().await;
+    let viewer = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    for (who, role) in [(&admin, "admin"), (&member, "member"), (&viewer, "viewer")] {
+        app.add_member(&owner, team, who, role).await;
+    }
+    let made = app
+        .post(
+            &format!("/api/v1/teams/{team}/budgets"),
+            Some(&owner.access_token),
+            &serde_json::json!({ "period": "lifetime", "seconds": 3600 }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let budget_id: uuid::Uuid = made.json["budget_id"].as_str().unwrap().parse().unwrap();
+
+    let mut conn = app_role_connection(&app).await;
+    for (who, sees) in [(&owner, 1), (&admin, 1), (&member, 0), (&viewer, 0), (&outsider, 0)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let n: i64 = sqlx::query_scalar("select count(*) from budgets").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(n, sees, "budgets seen by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    let insert =
+        "insert into budgets (budget_id, team_id, period, seconds, created_by) values ($1, $2, 'monthly', 60, $3)";
+    for who in [&member, &viewer, &outsider] {
+        assert_eq!(
+            attempt(&mut conn, who.user_id, insert, &[uuid::Uuid::now_v7(), team, who.user_id], false).await.as_deref(),
+            Some("42501"),
+            "insert by {}",
+            who.user_id
+        );
+    }
+    assert_eq!(
+        attempt(&mut conn, admin.user_id, insert, &[uuid::Uuid::now_v7(), team, admin.user_id], false).await,
+        None
+    );
+    for (who, changed) in [(&member, 0), (&viewer, 0), (&outsider, 0), (&admin, 1)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let updated = sqlx::query("update budgets set hard = true where budget_id = $1")
+            .bind(budget_id)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .rows_affected();
+        let deleted =
+            sqlx::query("delete from budgets where budget_id = $1").bind(budget_id).execute(&mut *tx).await.unwrap();
+        assert_eq!((updated, deleted.rows_affected()), (changed, changed), "writes by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    // Usage: the trigger's function is not the app's; the API's read refuses
+    // anyone below admin.
+    let usage = "select * from private.budget_usage($1, current_date)";
+    assert_eq!(attempt(&mut conn, owner.user_id, usage, &[budget_id], false).await.as_deref(), Some("42501"));
+    let seen = "select * from private.budget_usage_seen($1, current_date)";
+    assert_eq!(attempt(&mut conn, member.user_id, seen, &[budget_id], false).await.as_deref(), Some("42501"));
+    assert_eq!(attempt(&mut conn, admin.user_id, seen, &[budget_id], false).await, None);
+}
