@@ -9,6 +9,7 @@ import { loginPage, oauthPage, signupPage } from "./pages/auth.js";
 import { reportPage } from "./pages/report.js";
 import { taskPage, tasksPage } from "./pages/tasks.js";
 import { teamPage, teamsPage } from "./pages/teams.js";
+import { approvalsPage, timesheetPage } from "./pages/timesheet.js";
 import { clearTokens, hasSession } from "./session.js";
 import { hideTimer, refreshTimer } from "./timer.js";
 
@@ -32,6 +33,8 @@ async function route() {
     refreshTimer();
     if (parts[0] === "tasks" && parts[1]) return await taskPage(parts[1]);
     if (parts[0] === "report") return await reportPage(params);
+    if (parts[0] === "timesheet") return await timesheetPage(params);
+    if (parts[0] === "approvals") return await approvalsPage();
     if (parts[0] === "teams" && parts[1]) return await teamPage(parts[1]);
     if (parts[0] === "teams") return await teamsPage();
     if (parts[0] === "account") return await accountPage();

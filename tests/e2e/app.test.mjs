@@ -219,6 +219,19 @@ await step("lock the team's time on the team page, then lift the lock", async ()
   await page.waitForSelector("#lock-status:has-text('No period is locked')");
 });
 
+await step("set a hard monthly budget on the team page", async () => {
+  await page.fill("#budget-form input[name=seconds]", "-3");
+  await page.click("#budget-form button[type=submit]");
+  await page.waitForSelector('#budget-form [data-error="seconds"]:not(:empty)');
+  await page.fill("#budget-form input[name=seconds]", "160");
+  await page.fill("#budget-form input[name=amount]", "4000");
+  await page.check("#budget-form input[name=hard]");
+  await page.click("#budget-form button[type=submit]");
+  const row = await page.waitForSelector("#budgets-table tbody tr");
+  assert.match(await row.textContent(), /the whole team.*monthly.*of 160 h 0 min.*€4,000\.00.*0%/);
+  await shot("team-budgets");
+});
+
 const invitee = { email: `e2e-invitee-${Date.now()}@example.test`, password: `e2e-invitee-${Math.random().toString(36).slice(2)}` };
 
 await step("invite by email, and revoke another invitation", async () => {
@@ -263,6 +276,94 @@ await step("the invitee signs up, sees the invitation and accepts it", async () 
   await page.reload();
   await page.waitForSelector(`td:has-text("E2E Invitee")`);
   assert.equal(await page.$("#team-invitations"), null);
+});
+
+/** The ISO week (2026-W48) of a YYYY-MM-DD day, computed here independently of the app. */
+function isoWeekOf(day) {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7) + 3);
+  const jan4 = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
+  jan4.setUTCDate(jan4.getUTCDate() - ((jan4.getUTCDay() + 6) % 7) + 3);
+  return `${d.getUTCFullYear()}-W${String(1 + Math.round((d - jan4) / 604800000)).padStart(2, "0")}`;
+}
+
+await step("a member enters a week and submits it, an admin approves it, then edits are refused", async () => {
+  const teamId = page.url().split("/").pop();
+  const signIn = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: invitee.email, password: invitee.password }),
+  });
+  const token = (await signIn.json()).access_token;
+  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const made = await fetch(`${base}/api/v1/tasks`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ title: "Timesheet work", team_id: teamId }),
+  });
+  assert.equal(made.status, 201, await made.clone().text());
+  const task = await made.json();
+  // Last week: every day of it is in the past (the invitee's zone is UTC).
+  const now = new Date();
+  now.setUTCDate(now.getUTCDate() - ((now.getUTCDay() + 6) % 7) - 7);
+  const monday = now.toISOString().slice(0, 10);
+  const tuesday = new Date(now.getTime() + 86400000).toISOString().slice(0, 10);
+  const week = isoWeekOf(monday);
+
+  const other = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC" });
+  const theirs = await other.newPage();
+  theirs.setDefaultTimeout(15000);
+  theirs.on("pageerror", (e) => problems.push(`invitee page error: ${e}`));
+  await theirs.goto(`${base}/`);
+  await theirs.fill("#login-form input[name=email]", invitee.email);
+  await theirs.fill("#login-form input[name=password]", invitee.password);
+  await theirs.click("#login-form button[type=submit]");
+  await theirs.waitForSelector("#new-task");
+  await theirs.goto(`${base}/#/timesheet?week=${week}`);
+  await theirs.waitForSelector(`h1:has-text("Timesheet ${week}")`);
+  await theirs.selectOption("#sheet-add-row select[name=task_id]", task.task_id);
+  await theirs.click("#sheet-add-row button[type=submit]");
+  const cell = (day) => `input[aria-label="Hours on Timesheet work, ${day}"]`;
+  await theirs.fill(cell(monday), "2");
+  await theirs.press(cell(monday), "Tab");
+  await theirs.waitForSelector('#sheet-total:has-text("2 h 0 min")');
+  await theirs.fill(cell(tuesday), "1:30");
+  await theirs.press(cell(tuesday), "Tab");
+  await theirs.waitForSelector('#sheet-total:has-text("3 h 30 min")');
+  // Changing a cell changes its one entry rather than adding another.
+  await theirs.fill(cell(monday), "2.5");
+  await theirs.press(cell(monday), "Tab");
+  await theirs.waitForSelector('#sheet-total:has-text("4 h 0 min")');
+  await theirs.click("#submit-week");
+  await theirs.waitForSelector("#sheet-state:has-text('Submitted')");
+  assert.match(await theirs.textContent("#flash"), /2 entries submitted/);
+  assert.equal(await theirs.$(cell(monday)), null, "submitted time is read-only");
+  await theirs.screenshot({ path: `${out}/timesheet-submitted.png`, fullPage: true });
+
+  // The owner finds the week in the approvals queue and approves it.
+  await page.goto(`${base}/#/approvals`);
+  await page.click(`a[aria-label="Review E2E Invitee's ${week}"]`);
+  await page.waitForSelector("#approve-week:not([disabled])");
+  assert.match(await page.textContent("#sheet-total"), /4 h 0 min/);
+  await page.click("#approve-week");
+  await page.waitForSelector("#sheet-state:has-text('Approved')");
+  await shot("timesheet-approved");
+  await page.goto(`${base}/#/approvals`);
+  await page.waitForSelector("#approvals-empty");
+
+  // Approved: the member's page has no inputs for it, and the API refuses an edit.
+  await theirs.reload();
+  await theirs.waitForSelector("#sheet-state:has-text('Approved')");
+  assert.equal(await theirs.$(cell(monday)), null);
+  const sheet = await (await fetch(`${base}/api/v1/timesheets?week=${week}`, { headers: auth })).json();
+  const edit = await fetch(`${base}/api/v1/time-entries/${sheet.entries[0].entry_id}`, {
+    method: "PATCH",
+    headers: auth,
+    body: JSON.stringify({ note: "after approval" }),
+  });
+  assert.equal(edit.status, 409);
+  assert.match((await edit.json()).detail, /approved/);
+  await other.close();
 });
 
 await step("page load of the task list with 200 tasks", async () => {

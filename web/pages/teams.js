@@ -2,6 +2,7 @@
 
 import { api, apiAll, myTeams } from "../api.js";
 import { field, form, h, options, painter, rerender, setFlash, submitting, takeFlash } from "../dom.js";
+import { budgetsSection } from "./budgets.js";
 import { locksSection } from "./locks.js";
 import { ratesSection } from "./rates.js";
 
@@ -100,9 +101,9 @@ export async function teamPage(id) {
   const manage = team.my_role === "owner" || team.my_role === "admin";
   const invitations = manage ? (await apiAll(`/teams/${id}/invitations`)).filter((i) => i.status === "pending") : [];
   // Rates are for owners and admins; the task choice lists the team's first 200 tasks.
-  const rates = manage
-    ? await ratesSection(team, members, (await api("GET", `/tasks?team_id=${id}&limit=200`)).items)
-    : null;
+  const teamTasks = manage ? (await api("GET", `/tasks?team_id=${id}&limit=200`)).items : [];
+  const rates = manage ? await ratesSection(team, members, teamTasks) : null;
+  const budgets = manage ? await budgetsSection(team, teamTasks) : null;
   const locks = await locksSection(team, manage);
   const email = h("input", { name: "email", type: "email", placeholder: "colleague@example.com" });
   const role = h("select", { name: "role" }, options(["member", "viewer", "admin"], "member"));
@@ -217,6 +218,7 @@ export async function teamPage(id) {
       manage ? invite : null,
       pending,
       rates,
+      budgets,
       locks,
     ),
   );
