@@ -42,11 +42,13 @@ create function private.time_entries_review() returns trigger
         v_reviewer boolean;
         v_content boolean;
     begin
+        -- Writes of referential actions go through: cascades from a task, a
+        -- team or an erased account, and `reviewed_by` set null when the
+        -- reviewer's account is erased.
+        if pg_trigger_depth() > 1 then
+            return coalesce(new, old);
+        end if;
         if tg_op = 'DELETE' then
-            -- Cascades from a task, team or erased account go through.
-            if pg_trigger_depth() > 1 then
-                return old;
-            end if;
             if old.state in ('submitted', 'approved') then
                 raise exception 'this entry is %; a team admin reopens or rejects it before it is deleted', old.state
                     using errcode = '23514', constraint = 'time_entries_reviewed';
@@ -128,6 +130,42 @@ create function private.time_entries_review() returns trigger
 
 create trigger time_entries_review before insert or update or delete on time_entries
     for each row execute function private.time_entries_review();
+
+-- The lock trigger lets the same referential writes through (it let only
+-- cascading deletes through before there was a column to set null).
+create or replace function private.time_entries_lock() returns trigger
+    language plpgsql security definer
+    set search_path = ''
+    as $$
+    declare
+        v_until date;
+    begin
+        if pg_trigger_depth() > 1 then
+            return coalesce(new, old);
+        end if;
+        -- Stopping a timer that was already running when the lock was set.
+        if tg_op = 'UPDATE' and old.ended_at is null and new.ended_at is not null
+           and new.started_at = old.started_at and new.task_id = old.task_id then
+            return new;
+        end if;
+        if tg_op in ('UPDATE', 'DELETE') then
+            v_until := private.locked_until(old.task_id);
+            if v_until is not null and private.entry_day(old.user_id, old.started_at) <= v_until then
+                raise exception 'time is locked up to and including %', v_until
+                    using errcode = '23514', constraint = 'time_entries_locked';
+            end if;
+        end if;
+        if tg_op in ('INSERT', 'UPDATE') then
+            v_until := private.locked_until(new.task_id);
+            if v_until is not null and private.entry_day(new.user_id, new.started_at) <= v_until then
+                raise exception 'time is locked up to and including %', v_until
+                    using errcode = '23514', constraint = 'time_entries_locked';
+            end if;
+            return new;
+        end if;
+        return old;
+    end;
+    $$;
 
 grant select on tasks to taskflow_definer;
 alter function private.time_entries_review() owner to taskflow_definer;

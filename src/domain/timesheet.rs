@@ -76,8 +76,6 @@ pub struct IsoWeek {
 }
 
 impl IsoWeek {
-    pub const PATTERN: &'static str = r"^[0-9]{4}-W[0-9]{2}$";
-
     pub fn parse(raw: &str) -> Result<Self, String> {
         const RULE: &str = "must be an ISO week such as 2026-W48 (year 1000 to 9999, week 01 to 52 or 53)";
         let (year, week) = raw.split_once("-W").ok_or(RULE)?;

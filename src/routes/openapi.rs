@@ -97,7 +97,9 @@ struct PatchBodiesNameAField;
 impl Modify for PatchBodiesNameAField {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let Some(components) = openapi.components.as_mut() else { return };
-        for name in ["PatchTaskRequest", "PatchUserRequest", "PatchEntryRequest", "PatchMeRequest"] {
+        for name in
+            ["PatchTaskRequest", "PatchUserRequest", "PatchEntryRequest", "PatchMeRequest", "PatchBudgetRequest"]
+        {
             if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) = components.schemas.get_mut(name) {
                 object.min_properties = Some(1);
             }

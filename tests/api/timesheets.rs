@@ -290,3 +290,29 @@ async fn submitting_leaves_locked_days_alone() {
     assert_eq!(state(&app.get(&early, Some(&t.member.access_token)).await), "draft");
     assert_eq!(state(&app.get(&late, Some(&t.member.access_token)).await), "submitted");
 }
+
+#[tokio::test]
+async fn a_reviewer_who_leaves_takes_nothing_with_them_even_from_locked_time() {
+    let app = spawn_app().await;
+    let t = team(&app).await;
+    let entry = track(&app, &t.member, &t.task, "2026-11-24T09:00:00Z", 600).await;
+    app.post("/api/v1/timesheets/2026-W48/submit", Some(&t.member.access_token), &json!({})).await;
+    let approved = app.post(&format!("{entry}/approve"), Some(&t.admin.access_token), &json!({})).await;
+    assert_eq!(approved.json["reviewed_by"], json!(t.admin.user_id));
+    let lock = app
+        .post(
+            &format!("/api/v1/teams/{}/time-locks", t.team),
+            Some(&t.owner.access_token),
+            &json!({ "until": "2026-11-30" }),
+        )
+        .await;
+    assert_eq!(lock.status, 201, "{}", lock.text);
+    // Erasing the reviewer clears `reviewed_by` on the approved, locked entry.
+    let erased = app
+        .post("/api/v1/me/erase", Some(&t.admin.access_token), &json!({ "password": crate::helpers::PASSWORD }))
+        .await;
+    assert_eq!(erased.status, 204, "{}", erased.text);
+    let kept = app.get(&entry, Some(&t.member.access_token)).await;
+    assert_eq!(state(&kept), "approved");
+    assert_eq!(kept.json["reviewed_by"], Value::Null);
+}
