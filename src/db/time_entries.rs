@@ -235,7 +235,9 @@ pub async fn use_time_zone(tx: &mut Tx, zone: TimeZone) -> Result<bool, DbError>
 /// Finished entries starting in the range, summed: in all, per first-level
 /// key, per (first, second) key, and the range's calendar buckets when a
 /// level is the calendar. One statement; the entries are read once, into
-/// the materialised `e`. RLS limits which entries count. Keys, labels and
+/// the materialised `e`, except within `rollups`: a span of whole hours
+/// that `time_rollups` answers for instead (only for groupings by person
+/// and calendar, in zones of whole-hour offsets: `ReportRange::rollup_span`). RLS limits which entries count. Keys, labels and
 /// buckets come from `report_key` (a label level counts an entry once per
 /// label; the totals count it once). Buckets are in the transaction's zone:
 /// call [`use_time_zone`] first.
@@ -244,8 +246,12 @@ pub async fn report(
     team_id: Option<Uuid>,
     range: &ReportRange,
     grouping: Grouping,
+    rollups: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<Sums, DbError> {
     let _timer = crate::metrics::db_timer("time_entries.report");
+    // The whole hours the rollups answer for (none: an empty span at `to`);
+    // the entries outside them are read one by one.
+    let (rolled_from, rolled_to) = rollups.unwrap_or((range.to, range.to));
     let rows = sqlx::query!(
         r#"with e as materialized (
                select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
@@ -258,8 +264,14 @@ pub async fn report(
                join tasks t on t.task_id = te.task_id
                left join time_entry_rates er on er.entry_id = te.entry_id and er.team_id = t.team_id
                where te.ended_at is not null
-                 and te.started_at >= $2 and te.started_at < $3
-                 and ($1::uuid is null or t.team_id = $1)),
+                 and ((te.started_at >= $2 and te.started_at < $7) or (te.started_at >= $8 and te.started_at < $3))
+                 and ($1::uuid is null or t.team_id = $1)
+               union all
+               -- Each rollup row stands for its entries, at its hour's start.
+               select r.user_id, null, r.hour, null, null, r.billable, r.seconds, r.amount
+               from time_rollups_seen r
+               where r.hour >= $7 and r.hour < $8
+                 and ($1::uuid is null or r.team_id = $1)),
            one as (
                select k.key, k.label, e.*
                from e cross join lateral report_key($4, e.user_id, e.task_id, e.title, e.labels, e.started_at) k)
@@ -294,6 +306,8 @@ pub async fn report(
         grouping.first().as_str(),
         grouping.then().map(ReportGrouping::as_str),
         grouping.calendar().map(ReportGrouping::as_str),
+        rolled_from,
+        rolled_to,
     )
     .fetch_all(&mut **tx)
     .await

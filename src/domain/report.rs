@@ -92,6 +92,12 @@ impl Grouping {
         [Some(self.first), self.then].into_iter().flatten().find(|g| g.is_calendar())
     }
 
+    /// Whether the hourly rollups can answer it: they keep people and hours,
+    /// not tasks or labels.
+    pub fn rolls_up(self) -> bool {
+        [Some(self.first), self.then].into_iter().flatten().all(|g| g == ReportGrouping::User || g.is_calendar())
+    }
+
     /// `user,day`: the spelling `parse` takes (and the cache key).
     pub fn name(self) -> String {
         match self.then {
@@ -154,6 +160,34 @@ impl ReportRange {
             return Err(format!("a report spans at most {} days", Self::MAX_DAYS));
         }
         Ok(Self { from, to, zone, fixed })
+    }
+
+    /// The whole UTC hours inside the range, `[from rounded up, to rounded
+    /// down)`, when the hourly rollups can stand in for the entries there:
+    /// the zone's offset is whole hours throughout, so every hour lies in
+    /// one day, week and month of the zone. None otherwise (Asia/Kolkata,
+    /// or a range shorter than an hour); the entries outside the span are
+    /// read one by one.
+    pub fn rollup_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let hour = 3_600;
+        let on_the_hour = self.from.timestamp().rem_euclid(hour) == 0 && self.from.timestamp_subsec_nanos() == 0;
+        let start = self.from.timestamp().div_euclid(hour) * hour + if on_the_hour { 0 } else { hour };
+        let end = self.to.timestamp().div_euclid(hour) * hour;
+        if start >= end {
+            return None;
+        }
+        let tz = self.zone.tz();
+        // Offsets change at most a few times a year, and last months: an
+        // hourly look misses none.
+        let whole = (start..end).step_by(hour as usize).all(|t| {
+            let at = Utc.timestamp_opt(t, 0).single().unwrap_or_default();
+            tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc() % hour as i32 == 0
+        });
+        let at = |t: i64| Utc.timestamp_opt(t, 0).single();
+        match (whole, at(start), at(end)) {
+            (true, Some(s), Some(e)) => Some((s, e)),
+            _ => None,
+        }
     }
 }
 
@@ -294,6 +328,40 @@ fn level(grouping: ReportGrouping, sums: Vec<Sum>, buckets: &[Bucket]) -> Vec<Gr
 
 #[cfg(test)]
 mod tests {
+    fn range(from: &str, to: &str, zone: &str) -> ReportRange {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        ReportRange { from: at(from), to: at(to), zone: TimeZone::parse(zone).unwrap_or(TimeZone::UTC), fixed: true }
+    }
+
+    #[test]
+    fn the_rollups_cover_the_whole_hours_of_whole_hour_zones() {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).ok();
+        let span = |r: ReportRange| r.rollup_span().map(|(a, b)| (Some(a), Some(b)));
+        let berlin = range("2026-10-18T22:00:00Z", "2026-10-25T23:00:00Z", "Europe/Berlin");
+        assert_eq!(span(berlin), Some((at("2026-10-18T22:00:00Z"), at("2026-10-25T23:00:00Z"))), "DST is whole hours");
+        let ragged = range("2026-11-01T10:15:00Z", "2026-11-03T08:59:59.5Z", "UTC");
+        assert_eq!(span(ragged), Some((at("2026-11-01T11:00:00Z"), at("2026-11-03T08:00:00Z"))));
+        let a_bit_past = range("2026-11-01T10:00:00.000001Z", "2026-11-01T13:00:00Z", "UTC");
+        assert_eq!(span(a_bit_past), Some((at("2026-11-01T11:00:00Z"), at("2026-11-01T13:00:00Z"))));
+        assert_eq!(range("2026-11-01T10:15:00Z", "2026-11-01T10:45:00Z", "UTC").rollup_span(), None, "no whole hour");
+        assert_eq!(range("2026-11-01T10:15:00Z", "2026-11-01T11:45:00Z", "UTC").rollup_span(), None);
+        assert_eq!(range("2026-10-31T18:30:00Z", "2026-11-30T18:30:00Z", "Asia/Kolkata").rollup_span(), None);
+        // Lord Howe moves by half an hour, to +11:00 in October: not whole all year.
+        assert!(range("2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z", "Australia/Lord_Howe").rollup_span().is_none());
+        assert!(range("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "Australia/Lord_Howe").rollup_span().is_some());
+    }
+
+    #[test]
+    fn only_people_and_calendar_levels_roll_up() {
+        let g = |raw: &str| Grouping::parse(raw).map(Grouping::rolls_up);
+        for yes in ["user", "day", "week", "month", "user,day", "week,user"] {
+            assert_eq!(g(yes), Ok(true), "{yes}");
+        }
+        for no in ["task", "label", "user,task", "label,day", "day,task"] {
+            assert_eq!(g(no), Ok(false), "{no}");
+        }
+    }
+
     use super::*;
     use rstest::rstest;
 

@@ -290,7 +290,8 @@ pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Resu
             format!("{} is not in the database's time zone data; name another zone", zone.name()),
         ));
     }
-    let sums = db::time_entries::report(&mut tx, ask.team_id, &range, ask.grouping).await?;
+    let rollups = if ask.grouping.rolls_up() { range.rollup_span() } else { None };
+    let sums = db::time_entries::report(&mut tx, ask.team_id, &range, ask.grouping, rollups).await?;
     commit(tx).await?;
     let report = Report { currency, team: team_name, ..Report::assemble(ask.grouping, sums) };
     if let (Some(lookup), Ok(json)) = (lookup, serde_json::to_string(&report)) {

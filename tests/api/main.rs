@@ -26,6 +26,7 @@ mod rates;
 mod replicas;
 mod reports;
 mod resilience;
+mod rollups;
 mod security;
 mod seed;
 mod site;

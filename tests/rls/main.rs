@@ -613,3 +613,65 @@ async fn budgets_are_the_business_of_the_teams_owners_and_admins() {
     assert_eq!(attempt(&mut conn, member.user_id, seen, &[budget_id], false).await.as_deref(), Some("42501"));
     assert_eq!(attempt(&mut conn, admin.user_id, seen, &[budget_id], false).await, None);
 }
+
+#[tokio::test]
+async fn rollups_show_what_the_entries_show_and_amounts_what_the_rates_show() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let admin = app.create_user().await;
+    let member = app.create_user().await;
+    let demoted = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    for (who, role) in [(&admin, "admin"), (&member, "member"), (&demoted, "member")] {
+        app.add_member(&owner, team, who, role).await;
+    }
+    let rate = serde_json::json!({ "hourly_rate": 3600, "currency": "EUR", "effective_from": "2026-01-01" });
+    assert_eq!(app.post(&format!("/api/v1/teams/{team}/rates"), Some(&owner.access_token), &rate).await.status, 201);
+    let task = app.create_task(&owner, serde_json::json!({ "title": "t", "team_id": team })).await;
+    for who in [&member, &demoted] {
+        let r = app
+            .post(
+                &format!("/api/v1/tasks/{}/time-entries", task["task_id"].as_str().unwrap()),
+                Some(&who.access_token),
+                &serde_json::json!({ "started_at": "2026-11-24T09:00:00Z", "duration_seconds": 3600, "billable": true }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    // A member who became a viewer keeps their time but no longer sees its money.
+    let demote = app
+        .patch(
+            &format!("/api/v1/teams/{team}/members/{}", demoted.user_id),
+            Some(&owner.access_token),
+            &serde_json::json!({ "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(demote.status, 200, "{}", demote.text);
+
+    let mut conn = app_role_connection(&app).await;
+    let seen = "select count(*), coalesce(sum(amount), 0)::bigint from time_rollups_seen";
+    for (who, rows, amount) in
+        [(&owner, 2, 7200), (&admin, 2, 7200), (&member, 1, 3600), (&demoted, 1, 0), (&outsider, 0, 0)]
+    {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let got: (i64, i64) = sqlx::query_as(seen).fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(got, (rows, amount), "rollups seen by {}", who.user_id);
+        let raw: i64 = sqlx::query_scalar("select count(*) from time_rollups").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(raw, rows, "the table's own policy for {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    // Only the triggers write them.
+    for sql in [
+        "insert into time_rollups (user_id, hour, team_id, billable, entries, seconds, amount)
+         values ($1, '2026-11-24T10:00:00Z', null, false, 1, 60, 0)",
+        "update time_rollups set seconds = 1 where user_id = $1",
+        "delete from time_rollups where user_id = $1",
+    ] {
+        assert_eq!(
+            attempt(&mut conn, member.user_id, sql, &[member.user_id], false).await.as_deref(),
+            Some("42501"),
+            "{sql}"
+        );
+    }
+}
