@@ -10,7 +10,7 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test e2e blackbox contract container coverage mutants load explain load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test e2e blackbox contract container coverage mutants load explain report-scaling load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
@@ -97,6 +97,11 @@ explain: services
 	@mkdir -p target/load
 	@$(ENV); PGPASSWORD=$$TASKFLOW_DATABASE__APP_PASSWORD psql -X -q -h 127.0.0.1 -U taskflow_app $(LOAD_DB) \
 	  -f benches/load/explain.sql | tee target/load/explain.txt
+
+# The time report's database time at 16k, 64k and 256k entries in one team's
+# 30 days, through the hourly rollups and through the entries (scratch database).
+report-scaling: services
+	benches/report-scaling.sh
 
 load-reset: services
 	@$(ENV); psql -X -q "$${TASKFLOW_ADMIN_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \

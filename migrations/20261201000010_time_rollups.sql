@@ -66,20 +66,26 @@ create function private.time_rollups_recompute(p_cells jsonb) returns void
         using (select distinct (c ->> 'user_id')::uuid as user_id, (c ->> 'hour')::timestamptz as hour
                from jsonb_array_elements(p_cells) c) cells
         where r.user_id = cells.user_id and r.hour = cells.hour;
+        -- Per cell, through time_entries_user_started_idx: a lateral
+        -- aggregate is never flattened into a join, so a one-entry write
+        -- reads that person's hour, not (as a hash join would) the table.
         insert into public.time_rollups (user_id, hour, team_id, billable, entries, seconds, amount)
-        select te.user_id, cells.hour, t.team_id, te.billable, count(*),
-               sum(extract(epoch from te.ended_at - te.started_at)::bigint),
-               coalesce(sum(case when te.billable
-                                 then (extract(epoch from te.ended_at - te.started_at)::bigint * er.hourly_rate + 1800) / 3600
-                            end), 0)
+        select cells.user_id, cells.hour, s.team_id, s.billable, s.entries, s.seconds, s.amount
         from (select distinct (c ->> 'user_id')::uuid as user_id, (c ->> 'hour')::timestamptz as hour
               from jsonb_array_elements(p_cells) c) cells
-        join public.time_entries te on te.user_id = cells.user_id
-             and te.started_at >= cells.hour and te.started_at < cells.hour + interval '1 hour'
-        join public.tasks t on t.task_id = te.task_id
-        left join public.time_entry_rates er on er.entry_id = te.entry_id and er.team_id = t.team_id
-        where te.ended_at is not null
-        group by te.user_id, cells.hour, t.team_id, te.billable;
+        cross join lateral (
+            select t.team_id, te.billable, count(*)::int as entries,
+                   sum(extract(epoch from te.ended_at - te.started_at)::bigint)::bigint as seconds,
+                   coalesce(sum(case when te.billable
+                                     then (extract(epoch from te.ended_at - te.started_at)::bigint * er.hourly_rate + 1800) / 3600
+                                end), 0)::bigint as amount
+            from public.time_entries te
+            join public.tasks t on t.task_id = te.task_id
+            left join public.time_entry_rates er on er.entry_id = te.entry_id and er.team_id = t.team_id
+            where te.user_id = cells.user_id
+              and te.started_at >= cells.hour and te.started_at < cells.hour + interval '1 hour'
+              and te.ended_at is not null
+            group by t.team_id, te.billable) s;
     end;
     $$;
 
@@ -134,6 +140,13 @@ create function private.time_rollups_after_rates() returns trigger
     declare
         v_cells jsonb;
     begin
+        -- A snapshot written by an entry's own trigger, or deleted with its
+        -- entry: the entries' statement trigger recomputes that cell, once,
+        -- at the end of the statement (per row here would be one recompute
+        -- per entry of a large insert).
+        if pg_trigger_depth() > 1 then
+            return null;
+        end if;
         if tg_op = 'DELETE' then
             select jsonb_agg(jsonb_build_object('user_id', te.user_id,
                        'hour', date_bin('1 hour', te.started_at, timestamptz '2000-01-01 00:00:00+00')))
@@ -162,7 +175,8 @@ create trigger time_rollups_rates_delete after delete on time_entry_rates
     referencing old table as old_rows
     for each statement execute function private.time_rollups_after_rates();
 
--- A task moved to another team (or out to personal) moves its time.
+-- A task moved to another team (or out to personal) moves its time. Every
+-- task update runs this: it looks no further unless a team changed.
 create function private.time_rollups_after_tasks() returns trigger
     language plpgsql security definer
     set search_path = ''
@@ -170,12 +184,19 @@ create function private.time_rollups_after_tasks() returns trigger
     declare
         v_cells jsonb;
     begin
+        if not exists (select 1 from new_rows n join old_rows o on o.task_id = n.task_id
+                       where n.team_id is distinct from o.team_id) then
+            return null;
+        end if;
         select jsonb_agg(jsonb_build_object('user_id', te.user_id,
                    'hour', date_bin('1 hour', te.started_at, timestamptz '2000-01-01 00:00:00+00')))
         into v_cells
         from new_rows n join old_rows o on o.task_id = n.task_id
-        join public.time_entries te on te.task_id = n.task_id
-        where n.team_id is distinct from o.team_id and te.ended_at is not null;
+        -- Per task, through time_entries_task_id_idx (a lateral with an
+        -- aggregate-free body would be flattened; offset 0 keeps it per row).
+        cross join lateral (select e.user_id, e.started_at from public.time_entries e
+                            where e.task_id = n.task_id and e.ended_at is not null offset 0) te
+        where n.team_id is distinct from o.team_id;
         if v_cells is not null then
             perform private.time_rollups_recompute(v_cells);
         end if;

@@ -40,6 +40,9 @@ pub enum Mix {
     ListOnly,
     /// Only get-by-id (compared with the SQL ceiling).
     GetOnly,
+    /// Only the time report of one of the user's teams, the default 30
+    /// days, grouped `by`, in zone `tz` (the report phase).
+    Report { by: &'static str, tz: &'static str },
 }
 
 /// A different client address per user, as behind a proxy: the per-IP sign-in
@@ -142,6 +145,7 @@ impl Vu {
             Mix::Full => self.rng.random_range(0..100),
             Mix::ListOnly => 0,
             Mix::GetOnly => 40,
+            Mix::Report { by, tz } => return self.report(user, by, tz).await,
         };
         let task = self.shared.visible_task(user, &mut self.rng);
         match roll {
@@ -179,6 +183,12 @@ impl Vu {
                 self.call(user, "GET /reports/time", Method::GET, path, None, &[200]).await;
             }
         }
+    }
+
+    async fn report(&mut self, user: &User, by: &str, tz: &str) {
+        let team = user.teams.first().map(|t| dataset::id("team", *t)).unwrap_or_default();
+        let path = format!("/api/v1/reports/time?team_id={team}&group_by={by}&tz={tz}");
+        self.call(user, "GET /reports/time", Method::GET, path, None, &[200]).await;
     }
 
     async fn list(&mut self, user: &User, plain: bool) {

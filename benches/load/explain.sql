@@ -1,7 +1,7 @@
 -- EXPLAIN ANALYZE of the hot queries on the load dataset, as the app role
 -- with a member's RLS identity, exactly as `begin_as` sets it. The statements
 -- are copies of the ones in src/db/ (tasks.rs list/find, comments.rs list,
--- time_entries.rs report); keep them in step when those change.
+-- time_entries.rs report: see below); keep them in step when those change.
 -- Run: make explain (writes target/load/explain.txt).
 \set ON_ERROR_STOP on
 \pset pager off
@@ -73,15 +73,7 @@ from comments c left join users u on u.user_id = c.author_id
 where c.task_id = md5('load-task-201')::uuid
 order by c.created_at, c.comment_id limit 51;
 
-\echo '== time_entries.report: a team, last 30 days, by user'
-explain (analyze, buffers, costs off)
-with e as (
-    select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
-           extract(epoch from te.ended_at - te.started_at)::bigint as secs
-    from time_entries te
-    join tasks t on t.task_id = te.task_id
-    where te.ended_at is not null
-      and te.started_at >= now() - interval '30 days' and te.started_at < now()
-      and t.team_id = md5('load-team-1')::uuid)
-select e.user_id::text as key, sum(secs)::bigint from e group by 1;
+-- The time report's plans, through the hourly rollups and through the entries,
+-- come from `make report-scaling` (benches/report-scaling.sh), which runs the
+-- statement taken from src/db/time_entries.rs itself.
 rollback;

@@ -56,6 +56,18 @@ struct Args {
     out: PathBuf,
 }
 
+/// The report phase's groupings and zones.
+const REPORTS: [(&str, &str); 8] = [
+    ("user", "UTC"),
+    ("day", "UTC"),
+    ("week", "Europe/Berlin"),
+    ("user,day", "Europe/Berlin"),
+    ("task", "UTC"),
+    ("label", "UTC"),
+    ("user", "Asia/Kolkata"),
+    ("day", "Asia/Kolkata"),
+];
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -100,6 +112,18 @@ async fn main() -> anyhow::Result<()> {
         let api = client::run(shared.clone(), args.compare_connections, mix, compare).await;
         let peak = server.peak_rss_mib();
         report.push(Phase::new(format!("API: {what}"), args.compare_connections, compare, &api, Some(peak)));
+    }
+    // The report phase: each grouping alone, so its database time per call
+    // is its own. Person and calendar groupings in a whole-hour zone read
+    // the hourly rollups; task and label, and any grouping in a half-hour
+    // zone (Asia/Kolkata), read every entry in range.
+    report.report_density = Some(dataset::report_density(&app_pool, sizes).await?);
+    for (by, tz) in REPORTS {
+        println!("report: group_by={by} tz={tz}, {} concurrent, {} s", args.compare_connections, args.compare_duration);
+        let before = server::db_times(&shared.client, &shared.base).await;
+        let stats = client::run(shared.clone(), args.compare_connections, Mix::Report { by, tz }, compare).await;
+        let after = server::db_times(&shared.client, &shared.base).await;
+        report.push_report(by, tz, &before, &after, &stats, compare);
     }
     app_pool.close().await;
 

@@ -57,6 +57,24 @@ pub struct Report {
     pub get_api_over_ceiling: Option<f64>,
     /// Where the database time of the mixed phase went, largest share first.
     pub mixed_db_time: Vec<DbShare>,
+    /// What one team's default report reads, entries or rollup rows.
+    pub report_density: Option<crate::dataset::ReportDensity>,
+    /// The report phase: one grouping and zone at a time.
+    pub reports: Vec<ReportRun>,
+}
+
+#[derive(Serialize)]
+pub struct ReportRun {
+    pub group_by: String,
+    pub tz: String,
+    /// "rollups" (person and calendar groupings, whole-hour zones) or "entries".
+    pub reads: &'static str,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub errors: u64,
+    /// The report statement's database time per call.
+    pub db_ms_per_call: f64,
 }
 
 #[derive(Serialize)]
@@ -108,7 +126,38 @@ impl Report {
             list_api_over_ceiling: None,
             get_api_over_ceiling: None,
             mixed_db_time: Vec::new(),
+            report_density: None,
+            reports: Vec::new(),
         }
+    }
+
+    /// Records a report-phase run: its latency, and the report statement's
+    /// database time per call from the server's own histogram.
+    pub fn push_report(
+        &mut self,
+        by: &str,
+        tz: &str,
+        before: &DbTimes,
+        after: &DbTimes,
+        stats: &Stats,
+        duration: Duration,
+    ) {
+        let op = "time_entries.report";
+        let (s1, c1) = after.get(op).copied().unwrap_or((0.0, 0.0));
+        let (s0, c0) = before.get(op).copied().unwrap_or((0.0, 0.0));
+        let rows = stats.rows(duration.as_secs_f64());
+        let all = rows.iter().find(|r| r.endpoint == "all");
+        let rolls_up = by.split(',').all(|l| ["user", "day", "week", "month"].contains(&l)) && tz != "Asia/Kolkata";
+        self.reports.push(ReportRun {
+            group_by: by.to_owned(),
+            tz: tz.to_owned(),
+            reads: if rolls_up { "rollups" } else { "entries" },
+            per_second: all.map_or(0.0, |r| r.per_second),
+            p50_ms: all.map_or(0.0, |r| r.p50_ms),
+            p95_ms: all.map_or(0.0, |r| r.p95_ms),
+            errors: all.map_or(0, |r| r.errors),
+            db_ms_per_call: if c1 > c0 { (s1 - s0) / (c1 - c0) * 1000.0 } else { f64::NAN },
+        });
     }
 
     fn ratio(&self, what: &str) -> Option<f64> {
@@ -203,6 +252,26 @@ impl Report {
                     out,
                     "| {name} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {errors} |",
                     r.requests, r.per_second, r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms
+                );
+            }
+            let _ = writeln!(out);
+        }
+        if !self.reports.is_empty() {
+            let _ = writeln!(out, "**Report phase**: one team's default 30 days, each grouping alone");
+            if let Some(d) = self.report_density {
+                let _ = writeln!(
+                    out,
+                    "(a team's range holds {} entries of {} people, {} hourly rollup rows)",
+                    d.entries, d.people, d.rollup_rows
+                );
+            }
+            let _ = writeln!(out, "\n| group_by | tz | reads | req/s | p50 ms | p95 ms | db ms/call | errors |");
+            let _ = writeln!(out, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+            for r in &self.reports {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {:.0} | {:.1} | {:.1} | {:.2} | {} |",
+                    r.group_by, r.tz, r.reads, r.per_second, r.p50_ms, r.p95_ms, r.db_ms_per_call, r.errors
                 );
             }
             let _ = writeln!(out);

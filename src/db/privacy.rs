@@ -69,6 +69,9 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
                                    from comments c where c.author_id = $1), '[]'),
              'time_entries', coalesce((select jsonb_agg(to_jsonb(e) order by e.started_at)
                                        from time_entries e where e.user_id = $1), '[]'),
+             -- The rate each entry was saved with, where the person may see it.
+             'time_entry_rates', coalesce((select jsonb_agg(to_jsonb(r) order by r.entry_id)
+                                           from time_entry_rates r where r.user_id = $1), '[]'),
              'consents', coalesce((select jsonb_agg(to_jsonb(c) - 'user_id' order by c.purpose)
                                    from consents c where c.user_id = $1), '[]'),
              'audit_events', coalesce((select jsonb_agg(to_jsonb(a) order by a.occurred_at)

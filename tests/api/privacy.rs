@@ -14,6 +14,8 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     let team = app.create_team(&u, "Mine").await;
     let t = app.create_task(&u, json!({ "title": "exported task", "team_id": team })).await;
     let id = t["task_id"].as_str().unwrap();
+    let rate = json!({ "hourly_rate": 9_500, "currency": "EUR", "effective_from": "2000-01-01" });
+    assert_eq!(app.post(&format!("/api/v1/teams/{team}/rates"), Some(&u.access_token), &rate).await.status, 201);
     app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&u.access_token), &json!({ "body": "my words" })).await;
     let start = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
     app.post(
@@ -46,6 +48,12 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     assert_eq!(doc["tasks"][0]["title"], "exported task");
     assert_eq!(doc["comments"][0]["body"], "my words");
     assert_eq!(doc["time_entries"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["time_entries"][0]["state"], "draft");
+    assert_eq!(doc["time_entry_rates"][0]["entry_id"], doc["time_entries"][0]["entry_id"]);
+    assert_eq!(
+        (doc["time_entry_rates"][0]["hourly_rate"].as_i64(), doc["time_entry_rates"][0]["currency"].as_str()),
+        (Some(9_500), Some("EUR"))
+    );
     assert_eq!(doc["consents"][0]["purpose"], "usage_analytics");
     assert!(doc["audit_events"].as_array().unwrap().iter().any(|e| e["action"] == "consent.granted"));
     assert!(doc["audit_events"].as_array().unwrap().iter().any(|e| e["action"] == "account.data_exported"));
