@@ -235,12 +235,13 @@ pub async fn use_time_zone(tx: &mut Tx, zone: TimeZone) -> Result<bool, DbError>
 /// Finished entries starting in the range, summed: in all, per first-level
 /// key, per (first, second) key, and the range's calendar buckets when a
 /// level is the calendar. One statement; the entries are read once, into
-/// the materialised `e`, except within `rollups`: a span of whole hours
-/// that `time_rollups` answers for instead (only for groupings by person
-/// and calendar, in zones of whole-hour offsets: `ReportRange::rollup_span`). RLS limits which entries count. Keys, labels and
-/// buckets come from `report_key` (a label level counts an entry once per
-/// label; the totals count it once). Buckets are in the transaction's zone:
-/// call [`use_time_zone`] first.
+/// the materialised `e`, except within `rollups`: a span of whole hours that
+/// `time_rollups` answers for instead (only for groupings by person and
+/// calendar, in zones of whole-hour offsets: `ReportRange::rollup_span`).
+/// RLS limits which entries count. Keys, labels and buckets come from
+/// `report_key` (a label level counts an entry once per label; the totals
+/// count it once). Buckets are in the transaction's zone: call
+/// [`use_time_zone`] first.
 pub async fn report(
     tx: &mut Tx,
     team_id: Option<Uuid>,
@@ -249,11 +250,13 @@ pub async fn report(
     rollups: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<Sums, DbError> {
     let _timer = crate::metrics::db_timer("time_entries.report");
-    // The whole hours the rollups answer for (none: an empty span at `to`);
-    // the entries outside them are read one by one.
+    // The whole hours the rollups answer for (none: an empty span at `to`,
+    // so the first branch reads the whole range); the entries outside them
+    // are read one by one.
     let (rolled_from, rolled_to) = rollups.unwrap_or((range.to, range.to));
     let rows = sqlx::query!(
         r#"with e as materialized (
+               -- The entries before the rollups' span (all of them without one) ...
                select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
                       extract(epoch from te.ended_at - te.started_at)::bigint as secs,
                       -- Rounded per entry, half up, in minor units: what an invoice line shows.
@@ -263,8 +266,22 @@ pub async fn report(
                from time_entries te
                join tasks t on t.task_id = te.task_id
                left join time_entry_rates er on er.entry_id = te.entry_id and er.team_id = t.team_id
-               where te.ended_at is not null
-                 and ((te.started_at >= $2 and te.started_at < $7) or (te.started_at >= $8 and te.started_at < $3))
+               where $2::timestamptz < $7
+                 and te.ended_at is not null and te.started_at >= $2 and te.started_at < $7
+                 and ($1::uuid is null or t.team_id = $1)
+               union all
+               -- ... and after it. An empty side is a false one-time filter:
+               -- no index probe per task for it.
+               select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
+                      extract(epoch from te.ended_at - te.started_at)::bigint,
+                      case when te.billable
+                           then (extract(epoch from te.ended_at - te.started_at)::bigint * er.hourly_rate + 1800) / 3600
+                      end
+               from time_entries te
+               join tasks t on t.task_id = te.task_id
+               left join time_entry_rates er on er.entry_id = te.entry_id and er.team_id = t.team_id
+               where $8::timestamptz < $3
+                 and te.ended_at is not null and te.started_at >= $8 and te.started_at < $3
                  and ($1::uuid is null or t.team_id = $1)
                union all
                -- Each rollup row stands for its entries, at its hour's start.

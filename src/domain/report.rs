@@ -165,14 +165,20 @@ impl ReportRange {
     /// The whole UTC hours inside the range, `[from rounded up, to rounded
     /// down)`, when the hourly rollups can stand in for the entries there:
     /// the zone's offset is whole hours throughout, so every hour lies in
-    /// one day, week and month of the zone. None otherwise (Asia/Kolkata,
-    /// or a range shorter than an hour); the entries outside the span are
+    /// one day, week and month of the zone. A `to` at or after `now` rounds
+    /// up instead: no finished entry starts after now, so the current hour's
+    /// rollups hold exactly the range's part of it (and a default range,
+    /// midnight to now, needs no entry read one by one). None otherwise
+    /// (Asia/Kolkata, or no whole hour); the entries outside the span are
     /// read one by one.
-    pub fn rollup_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    pub fn rollup_span(&self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let hour = 3_600;
-        let on_the_hour = self.from.timestamp().rem_euclid(hour) == 0 && self.from.timestamp_subsec_nanos() == 0;
-        let start = self.from.timestamp().div_euclid(hour) * hour + if on_the_hour { 0 } else { hour };
-        let end = self.to.timestamp().div_euclid(hour) * hour;
+        let up = |t: DateTime<Utc>| {
+            let on_the_hour = t.timestamp().rem_euclid(hour) == 0 && t.timestamp_subsec_nanos() == 0;
+            t.timestamp().div_euclid(hour) * hour + if on_the_hour { 0 } else { hour }
+        };
+        let start = up(self.from);
+        let end = if self.to >= now { up(self.to) } else { self.to.timestamp().div_euclid(hour) * hour };
         if start >= end {
             return None;
         }
@@ -336,19 +342,39 @@ mod tests {
     #[test]
     fn the_rollups_cover_the_whole_hours_of_whole_hour_zones() {
         let at = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).ok();
-        let span = |r: ReportRange| r.rollup_span().map(|(a, b)| (Some(a), Some(b)));
+        let later = at("2027-01-01T00:00:00Z").unwrap_or_default();
+        let span = |r: ReportRange| r.rollup_span(later).map(|(a, b)| (Some(a), Some(b)));
         let berlin = range("2026-10-18T22:00:00Z", "2026-10-25T23:00:00Z", "Europe/Berlin");
         assert_eq!(span(berlin), Some((at("2026-10-18T22:00:00Z"), at("2026-10-25T23:00:00Z"))), "DST is whole hours");
         let ragged = range("2026-11-01T10:15:00Z", "2026-11-03T08:59:59.5Z", "UTC");
         assert_eq!(span(ragged), Some((at("2026-11-01T11:00:00Z"), at("2026-11-03T08:00:00Z"))));
         let a_bit_past = range("2026-11-01T10:00:00.000001Z", "2026-11-01T13:00:00Z", "UTC");
         assert_eq!(span(a_bit_past), Some((at("2026-11-01T11:00:00Z"), at("2026-11-01T13:00:00Z"))));
-        assert_eq!(range("2026-11-01T10:15:00Z", "2026-11-01T10:45:00Z", "UTC").rollup_span(), None, "no whole hour");
-        assert_eq!(range("2026-11-01T10:15:00Z", "2026-11-01T11:45:00Z", "UTC").rollup_span(), None);
-        assert_eq!(range("2026-10-31T18:30:00Z", "2026-11-30T18:30:00Z", "Asia/Kolkata").rollup_span(), None);
+        assert_eq!(
+            range("2026-11-01T10:15:00Z", "2026-11-01T10:45:00Z", "UTC").rollup_span(later),
+            None,
+            "no whole hour"
+        );
+        assert_eq!(range("2026-11-01T10:15:00Z", "2026-11-01T11:45:00Z", "UTC").rollup_span(later), None);
+        assert_eq!(range("2026-10-31T18:30:00Z", "2026-11-30T18:30:00Z", "Asia/Kolkata").rollup_span(later), None);
         // Lord Howe moves by half an hour, to +11:00 in October: not whole all year.
-        assert!(range("2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z", "Australia/Lord_Howe").rollup_span().is_none());
-        assert!(range("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "Australia/Lord_Howe").rollup_span().is_some());
+        assert!(range("2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z", "Australia/Lord_Howe")
+            .rollup_span(later)
+            .is_none());
+        assert!(range("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "Australia/Lord_Howe")
+            .rollup_span(later)
+            .is_some());
+        // Up to now: the current hour is whole in the rollups (nothing starts after now).
+        let now = at("2026-11-03T08:20:00Z").unwrap_or_default();
+        let today = range("2026-11-03T00:00:00Z", "2026-11-03T08:20:00Z", "UTC");
+        assert_eq!(
+            today.rollup_span(now),
+            Some((at("2026-11-03T00:00:00Z").unwrap_or_default(), at("2026-11-03T09:00:00Z").unwrap_or_default()))
+        );
+        let just_before = range("2026-11-03T00:00:00Z", "2026-11-03T08:19:59Z", "UTC");
+        assert_eq!(just_before.rollup_span(now).map(|s| s.1), at("2026-11-03T08:00:00Z"), "a past `to` rounds down");
+        let short = range("2026-11-03T08:05:00Z", "2026-11-03T08:20:00Z", "UTC");
+        assert_eq!(short.rollup_span(now), None, "from rounds up past to");
     }
 
     #[test]

@@ -253,8 +253,8 @@ pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Resu
             })?
         }
     };
-    let range =
-        ReportRange::resolve(ask.from, ask.to, zone, Utc::now()).map_err(|m| ServiceError::invalid("from", m))?;
+    let now = Utc::now();
+    let range = ReportRange::resolve(ask.from, ask.to, zone, now).map_err(|m| ServiceError::invalid("from", m))?;
     // Amounts: on a team report, for members and above (RLS then shows a
     // member only their own), once the team bills in a currency.
     let (currency, team_name) = match ask.team_id {
@@ -290,7 +290,7 @@ pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Resu
             format!("{} is not in the database's time zone data; name another zone", zone.name()),
         ));
     }
-    let rollups = if ask.grouping.rolls_up() { range.rollup_span() } else { None };
+    let rollups = if ask.grouping.rolls_up() { range.rollup_span(now) } else { None };
     let sums = db::time_entries::report(&mut tx, ask.team_id, &range, ask.grouping, rollups).await?;
     commit(tx).await?;
     let report = Report { currency, team: team_name, ..Report::assemble(ask.grouping, sums) };

@@ -142,6 +142,17 @@ async fn the_rollups_follow_every_write_and_reports_through_them_agree_with_the_
         assert_eq!(theirs.json["groups"].as_array().unwrap().len(), 1, "only their own row");
     }
 
+    // The default range runs up to now: the current hour, part of which is
+    // in the range, comes from its rollup rows.
+    let just_now = (chrono::Utc::now() - chrono::Duration::seconds(90)).to_rfc3339();
+    track(&app, &member, &b, &just_now, 60, true).await;
+    let by = |g: &str| format!("/api/v1/reports/time?team_id={team}&group_by={g}&tz=UTC");
+    let (rolled, raw) =
+        (app.get(&by("day"), Some(&owner.access_token)).await, app.get(&by("task"), Some(&owner.access_token)).await);
+    assert_eq!(rolled.json["total_seconds"], raw.json["total_seconds"], "{}", rolled.text);
+    assert_eq!(rolled.json["billable_amount"], raw.json["billable_amount"]);
+    assert!(raw.json["total_seconds"].as_i64().unwrap() >= 60);
+
     // A task moving team, a task deleted, an account erased.
     let path = format!("/api/v1/tasks/{}", b["task_id"].as_str().unwrap());
     let moved = app.patch(&path, Some(&owner.access_token), &json!({ "team_id": other })).await;
