@@ -118,8 +118,10 @@ create function private.time_entries_within_budget() returns trigger
                and new.started_at = old.started_at and new.task_id = old.task_id then
                 return null;
             end if;
+            -- The same entry, no longer (or only its note or state changed):
+            -- it takes nothing more, even from a budget already past 100%.
             if new.task_id = old.task_id and new.started_at = old.started_at and new.billable = old.billable
-               and new.ended_at is not distinct from old.ended_at then
+               and old.ended_at is not null and new.ended_at <= old.ended_at then
                 return null;
             end if;
         end if;

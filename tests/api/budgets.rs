@@ -165,6 +165,19 @@ async fn a_hard_budget_refuses_time_past_it_and_a_soft_one_reports_it() {
         .fetch_all(&mut *tx)
         .await;
     assert!(peek.is_err(), "a member reads no budget's usage");
+    drop(tx);
+
+    // Lowered below its use, the budget still lets an entry be shortened.
+    let lowered = app.patch(&format!("{path}/{hard_id}"), Some(&owner.access_token), &json!({ "seconds": 1800 })).await;
+    assert_eq!(lowered.json["percent"], 200, "{}", lowered.text);
+    let shorter = app
+        .patch(
+            &format!("/api/v1/time-entries/{first}"),
+            Some(&member.access_token),
+            &json!({ "ended_at": "2026-11-02T09:20:00Z" }),
+        )
+        .await;
+    assert_eq!(shorter.status, 200, "{}", shorter.text);
 }
 
 #[tokio::test]
