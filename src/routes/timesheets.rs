@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 struct SheetQuery {
     /// An ISO week. Default: the current week in the person's zone.
-    #[param(pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", example = "2026-W48")]
+    #[param(pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", max_length = 8, example = "2026-W48")]
     week: Option<String>,
     /// Whose week (default: yours). The owners and admins of a team the
     /// person is in see the time on that team's tasks.
@@ -32,7 +32,6 @@ fn week(raw: &str) -> Result<IsoWeek, ApiError> {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"entries": 3, "timesheet": {"week": "2026-W48", "state": "submitted"}}))]
 pub struct WeekChangeResponse {
     /// How many entries this moved (0 when none were waiting).
     entries: u64,
@@ -85,7 +84,7 @@ pub async fn get_timesheet(
     Ok(HttpResponse::Ok().json(timesheets::week(state.store(), &user, w, q.user_id).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/timesheets/{week}/submit", tag = "time", summary = "Submit your week for approval (audited)", description = "Your finished draft entries on team tasks in the week (and rejected ones, again) become `submitted`: they no longer change until a team admin rejects them, and an admin approves them. Personal time, running timers and locked days stay as they are. Submitting again submits what is new.", params(("week" = String, Path, pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", example = "2026-W48", description = "ISO week")), responses((status = 200, description = "How many entries were submitted, and the week", body = WeekChangeResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/timesheets/{week}/submit", tag = "time", summary = "Submit your week for approval (audited)", description = "Your finished draft entries on team tasks in the week (and rejected ones, again) become `submitted`: they no longer change until a team admin rejects them, and an admin approves them. Personal time, running timers and locked days stay as they are. Submitting again submits what is new.", params(("week" = String, Path, pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", max_length = 8, example = "2026-W48", description = "ISO week")), responses((status = 200, description = "How many entries were submitted, and the week", body = WeekChangeResponse), Errors))]
 #[tracing::instrument(name = "timesheets.submit", skip_all)]
 pub async fn submit_week(
     state: web::Data<AppState>,
@@ -96,7 +95,7 @@ pub async fn submit_week(
     Ok(HttpResponse::Ok().json(WeekChangeResponse::from(timesheets::submit(state.store(), &user, w).await?)))
 }
 
-#[utoipa::path(post, path = "/api/v1/timesheets/{week}/approve", tag = "time", summary = "Approve a person's submitted week (team owner/admin, audited)", description = "Approves the person's submitted entries of the week on the teams you own or administer. Approved time changes only after an admin reopens it.", params(("week" = String, Path, pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", example = "2026-W48", description = "ISO week")), request_body = ApproveWeekRequest, responses((status = 200, description = "How many entries were approved, and the week", body = WeekChangeResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/timesheets/{week}/approve", tag = "time", summary = "Approve a person's submitted week (team owner/admin, audited)", description = "Approves the person's submitted entries of the week on the teams you own or administer. Approved time changes only after an admin reopens it.", params(("week" = String, Path, pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", max_length = 8, example = "2026-W48", description = "ISO week")), request_body = ApproveWeekRequest, responses((status = 200, description = "How many entries were approved, and the week", body = WeekChangeResponse), Errors))]
 #[tracing::instrument(name = "timesheets.approve", skip_all)]
 pub async fn approve_week(
     state: web::Data<AppState>,
@@ -109,7 +108,7 @@ pub async fn approve_week(
     Ok(HttpResponse::Ok().json(WeekChangeResponse::from(change)))
 }
 
-#[utoipa::path(post, path = "/api/v1/timesheets/{week}/reject", tag = "time", summary = "Send a person's submitted week back (team owner/admin, audited)", description = "Rejects the person's submitted entries of the week on the teams you own or administer, with the reason they will read. They correct and submit again.", params(("week" = String, Path, pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", example = "2026-W48", description = "ISO week")), request_body = RejectWeekRequest, responses((status = 200, description = "How many entries were rejected, and the week", body = WeekChangeResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/timesheets/{week}/reject", tag = "time", summary = "Send a person's submitted week back (team owner/admin, audited)", description = "Rejects the person's submitted entries of the week on the teams you own or administer, with the reason they will read. They correct and submit again.", params(("week" = String, Path, pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$", max_length = 8, example = "2026-W48", description = "ISO week")), request_body = RejectWeekRequest, responses((status = 200, description = "How many entries were rejected, and the week", body = WeekChangeResponse), Errors))]
 #[tracing::instrument(name = "timesheets.reject", skip_all)]
 pub async fn reject_week(
     state: web::Data<AppState>,
