@@ -20,6 +20,16 @@ async fn today(tx: &mut Tx, user: &Caller) -> Result<NaiveDate> {
     Ok(Utc::now().with_timezone(&zone.unwrap_or(TimeZone::UTC).tz()).date_naive())
 }
 
+/// The team (its currency prices the amounts), once the caller owns or
+/// administers it.
+async fn managed(tx: &mut Tx, user: &Caller, team_id: Uuid) -> Result<db::teams::TeamRow> {
+    let (team, role) = team_with_role(tx, user, team_id).await?;
+    if !role.can_moderate() {
+        return Err(ServiceError::Forbidden(WHO));
+    }
+    Ok(team)
+}
+
 /// A budget with the team's currency (for its amounts).
 pub struct Budget {
     pub row: BudgetRow,
@@ -28,10 +38,7 @@ pub struct Budget {
 
 pub async fn create(store: Store<'_>, user: &Caller, team_id: Uuid, budget: NewBudget) -> Result<Budget> {
     let mut tx = begin(store.pool, user).await?;
-    let (team, role) = team_with_role(&mut tx, user, team_id).await?;
-    if !role.can_moderate() {
-        return Err(ServiceError::Forbidden(WHO));
-    }
+    let team = managed(&mut tx, user, team_id).await?;
     if budget.limit.amount().is_some() && team.currency.is_none() {
         return Err(ServiceError::Conflict(
             "this team bills in no currency yet: set a rate first, then budget an amount".into(),
@@ -79,10 +86,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Budget>> {
     let mut tx = begin(store.pool, user).await?;
-    let (team, role) = team_with_role(&mut tx, user, team_id).await?;
-    if !role.can_moderate() {
-        return Err(ServiceError::Forbidden(WHO));
-    }
+    let team = managed(&mut tx, user, team_id).await?;
     let day = today(&mut tx, user).await?;
     let rows = db::budgets::list(&mut tx, team_id, day, after, limit).await?;
     commit(tx).await?;
@@ -91,10 +95,7 @@ pub async fn list(
 
 pub async fn get(store: Store<'_>, user: &Caller, team_id: Uuid, budget_id: Uuid) -> Result<Budget> {
     let mut tx = begin(store.pool, user).await?;
-    let (team, role) = team_with_role(&mut tx, user, team_id).await?;
-    if !role.can_moderate() {
-        return Err(ServiceError::Forbidden(WHO));
-    }
+    let team = managed(&mut tx, user, team_id).await?;
     let day = today(&mut tx, user).await?;
     let row = db::budgets::find(&mut tx, team_id, budget_id, day).await?.ok_or(ServiceError::NotFound)?;
     commit(tx).await?;
@@ -116,10 +117,7 @@ pub async fn update(
     patch: BudgetPatch,
 ) -> Result<Budget> {
     let mut tx = begin(store.pool, user).await?;
-    let (team, role) = team_with_role(&mut tx, user, team_id).await?;
-    if !role.can_moderate() {
-        return Err(ServiceError::Forbidden(WHO));
-    }
+    let team = managed(&mut tx, user, team_id).await?;
     let day = today(&mut tx, user).await?;
     let before = db::budgets::find(&mut tx, team_id, budget_id, day).await?.ok_or(ServiceError::NotFound)?;
     let seconds = patch.seconds.unwrap_or(before.seconds);

@@ -51,9 +51,14 @@ async fn whose(tx: &mut Tx, user: &Caller, of: Option<Uuid>) -> Result<(Uuid, Ti
     if target != user.user_id.0 && !user.is_admin() && !db::teams::administers(tx, user.user_id, target).await? {
         return Err(ServiceError::NotFound);
     }
-    let stored = db::users::time_zone(tx, crate::domain::user::UserId(target)).await?.ok_or(ServiceError::NotFound)?;
-    // A zone the tz data no longer knows reads as UTC rather than failing the week.
-    Ok((target, TimeZone::parse(&stored).unwrap_or(TimeZone::UTC)))
+    Ok((target, zone_of(tx, target).await?))
+}
+
+/// The person's zone. One the tz data no longer knows reads as UTC rather
+/// than failing the week.
+async fn zone_of(tx: &mut Tx, person: Uuid) -> Result<TimeZone> {
+    let stored = db::users::time_zone(tx, crate::domain::user::UserId(person)).await?.ok_or(ServiceError::NotFound)?;
+    Ok(TimeZone::parse(&stored).unwrap_or(TimeZone::UTC))
 }
 
 /// The week's bounds in `zone`: Monday's start to the next Monday's.
@@ -124,7 +129,8 @@ pub async fn review_week(
     if !db::teams::administers(&mut tx, user.user_id, of).await? {
         return Err(ServiceError::Forbidden("only the owners and admins of this person's teams review their time"));
     }
-    let (target, zone) = whose(&mut tx, user, Some(of)).await?;
+    // Checked above: no second look at the teams through `whose`.
+    let (target, zone) = (of, zone_of(&mut tx, of).await?);
     let (from, to) = bounds(week, zone);
     let entries = db::time_entries::review_week(
         &mut tx,
