@@ -10,7 +10,7 @@ BIN_DIR := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 # Queries are checked against the committed .sqlx/ data, so building needs no database.
 export SQLX_OFFLINE ?= true
 
-.PHONY: run test e2e blackbox contract container coverage mutants load explain report-scaling load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
+.PHONY: run test e2e blackbox contract container coverage mutants load explain report-scaling list-filter load-reset bench services db lint fmt sqlx-prepare clean-test-dbs help
 
 help:
 	@echo "make run    start TaskFlow on http://127.0.0.1:3000 with demo data"
@@ -102,6 +102,11 @@ explain: services
 # 30 days, through the hourly rollups and through the entries (scratch database).
 report-scaling: services
 	benches/report-scaling.sh
+
+# The default list's statement with and without a new condition, under
+# pgbench on the load dataset (after `make load`; target/load/list-filter.txt).
+list-filter: services
+	benches/list-filter.sh
 
 load-reset: services
 	@$(ENV); psql -X -q "$${TASKFLOW_ADMIN_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \

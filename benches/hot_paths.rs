@@ -56,6 +56,7 @@ fn serialization(c: &mut Criterion) {
         .map(|i| TaskResponse {
             task_id: Uuid::now_v7(),
             team_id: Some(Uuid::now_v7()),
+            project_id: None,
             title: format!("Task number {i} with a realistic title"),
             description: Some("A description of moderate length that a person would write.".into()),
             status: taskflow::domain::task::TaskStatus::InProgress,

@@ -198,6 +198,11 @@ fn constraint_error(constraint: &str) -> ApiError {
             "a personal task may be assigned to its creator or to someone who shares a team with them",
         ),
         "tasks_team_id_fkey" => ApiError::validation("team_id", "no such team"),
+        "tasks_project_fkey" => ApiError::validation("project_id", "no such project in the task's team"),
+        "tasks_project_needs_team" => ApiError::validation("project_id", "a personal task belongs to no project"),
+        "tasks_project_archived" => {
+            ApiError::Conflict("the project is archived; restore it before adding tasks to it".into())
+        }
         "time_entries_one_running_timer" => ApiError::Conflict("a timer is already running".into()),
         "time_entries_at_most_24h" => ApiError::validation("ended_at", "an entry may last at most 24 hours"),
         "time_entries_ends_after_start" => ApiError::validation("ended_at", "must be after started_at"),

@@ -111,6 +111,17 @@ select md5('load-team-' || g)::uuid, 'Load Team ' || g, md5('load-user-' || ((g 
 from generate_series($1::bigint, $2::bigint) g
 on conflict do nothing"#;
 
+/// Projects per team; the last of them is archived once its tasks are in.
+pub const PROJECTS_PER_TEAM: i64 = 4;
+
+// One row per (team, p): g = t * 4 + p, created by the team's owner.
+const PROJECTS_SQL: &str = r#"
+insert into projects (project_id, team_id, name, created_by)
+select md5('load-project-' || g)::uuid, md5('load-team-' || (g / 4))::uuid, 'Load Project ' || (g % 4),
+       md5('load-user-' || (((g / 4) * $8) % $3))::uuid
+from generate_series($1::bigint, $2::bigint) g
+on conflict do nothing"#;
+
 // One row per (team, k): g = t * members + k.
 const MEMBERS_SQL: &str = r#"
 insert into team_members (team_id, user_id, role)
@@ -124,10 +135,12 @@ const TASKS_SQL: &str = r#"
 with s as (
     select g as i, g < $6 as is_team, g % $4 as t, g / $4 as j, (g - $6) % $3 as pu
     from generate_series($1::bigint, $2::bigint) g)
-insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority,
+insert into tasks (task_id, team_id, project_id, created_by, assignee_id, title, description, status, priority,
                    due_at, labels, created_at, updated_at)
 select md5('load-task-' || i)::uuid,
        case when is_team then md5('load-team-' || t)::uuid end,
+       -- Four of five team tasks are in one of the team's four projects.
+       case when is_team and j % 5 < 4 then md5('load-project-' || (t * 4 + j % 5))::uuid end,
        md5('load-user-' || case when is_team then (t * $8 + j % $5) % $3 else pu end)::uuid,
        case when not is_team then md5('load-user-' || pu)::uuid
             when j % 7 = 0 then null
@@ -196,6 +209,13 @@ pub async fn seed(app: &PgPool, owner: &PgPool, sizes: Sizes) -> anyhow::Result<
             chunk: 5_000,
             sql: MEMBERS_SQL,
         },
+        Table {
+            name: "projects",
+            last_row: Some(("project", "project_id")),
+            rows: sizes.teams * PROJECTS_PER_TEAM,
+            chunk: 5_000,
+            sql: PROJECTS_SQL,
+        },
         Table { name: "tasks", last_row: Some(("task", "task_id")), rows: sizes.tasks, chunk: 10_000, sql: TASKS_SQL },
         Table {
             name: "comments",
@@ -262,8 +282,16 @@ pub async fn seed(app: &PgPool, owner: &PgPool, sizes: Sizes) -> anyhow::Result<
         }
     }
     bar.finish_with_message("done");
+    // A fifth of the team tasks then sit in an archived project, hidden from
+    // default lists (a project takes no new tasks once archived).
+    let mut tx = begin_as(app, &admin).await?;
+    sqlx::query("update projects set archived_at = now() where name = $1 and archived_at is null")
+        .bind(format!("Load Project {}", PROJECTS_PER_TEAM - 1))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     // Fresh statistics, or the first plans are made for empty tables.
-    sqlx::query("analyze users, teams, team_members, tasks, comments, time_entries").execute(owner).await?;
+    sqlx::query("analyze users, teams, team_members, projects, tasks, comments, time_entries").execute(owner).await?;
     Ok(started.elapsed().as_secs_f64())
 }
 

@@ -65,6 +65,9 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
                                 from team_members m join teams t on t.team_id = m.team_id where m.user_id = $1), '[]'),
              'tasks', coalesce((select jsonb_agg(to_jsonb(t) - 'search' order by t.created_at)
                                 from tasks t where t.created_by = $1 or t.assignee_id = $1), '[]'),
+             -- Projects they created (their names and descriptions are their words).
+             'projects', coalesce((select jsonb_agg(to_jsonb(p) order by p.created_at)
+                                   from projects p where p.created_by = $1), '[]'),
              'comments', coalesce((select jsonb_agg(to_jsonb(c) order by c.created_at)
                                    from comments c where c.author_id = $1), '[]'),
              'time_entries', coalesce((select jsonb_agg(to_jsonb(e) order by e.started_at)

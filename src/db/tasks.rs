@@ -5,13 +5,16 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::task::{Assignee, NewTask, Priority, SortField, TaskFilter, TaskPatch, TaskSort, TaskStatus};
+use crate::domain::task::{
+    Assignee, InProject, NewTask, Priority, SortField, TaskFilter, TaskPatch, TaskSort, TaskStatus,
+};
 use crate::domain::user::UserId;
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct TaskRow {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub title: String,
@@ -26,16 +29,18 @@ pub struct TaskRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "t.task_id, t.team_id, t.created_by, t.assignee_id, t.title, t.description, t.status, \
+const COLUMNS: &str =
+    "t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status, \
      t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at";
 
 pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId) -> Result<TaskRow, DbError> {
     let _timer = crate::metrics::db_timer("tasks.insert");
     let row = sqlx::query_as!(
         TaskRow,
-        r#"insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at, labels)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           returning task_id, team_id, created_by, assignee_id, title, description, status as "status: _",
+        r#"insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+                              labels, project_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           returning task_id, team_id, project_id, created_by, assignee_id, title, description, status as "status: _",
                      priority as "priority: _", due_at,
                      completed_at, labels, version, created_at, updated_at"#,
         task_id,
@@ -48,9 +53,11 @@ pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId)
         task.priority.as_str(),
         task.due_at,
         task.labels.as_slice(),
+        task.project_id,
     )
     .fetch_one(&mut **tx)
-    .await.map_err(at("tasks.insert"))?;
+    .await
+    .map_err(at("tasks.insert"))?;
     Ok(row)
 }
 
@@ -58,7 +65,7 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
     let _timer = crate::metrics::db_timer("tasks.find");
     let row = sqlx::query_as!(
         TaskRow,
-        r#"select task_id, team_id, created_by, assignee_id, title, description, status as "status: _",
+        r#"select task_id, team_id, project_id, created_by, assignee_id, title, description, status as "status: _",
                   priority as "priority: _", due_at,
                   completed_at, labels, version, created_at, updated_at
            from tasks where task_id = $1"#,
@@ -89,9 +96,10 @@ pub async fn update(
                due_at = case when $7 then $8 else due_at end,
                team_id = case when $9 then $10 else team_id end,
                assignee_id = case when $11 then $12 else assignee_id end,
-               labels = coalesce($13, labels)
+               labels = coalesce($13, labels),
+               project_id = case when $15 then $16 else project_id end
            where task_id = $1 and ($14::bigint is null or version = $14)
-           returning task_id, team_id, created_by, assignee_id, title, description, status as "status: _",
+           returning task_id, team_id, project_id, created_by, assignee_id, title, description, status as "status: _",
                      priority as "priority: _", due_at,
                      completed_at, labels, version, created_at, updated_at"#,
         task_id,
@@ -108,6 +116,8 @@ pub async fn update(
         patch.assignee_id.flatten(),
         patch.labels.as_ref().map(|l| l.as_slice()),
         expected_version,
+        patch.project_id.is_some(),
+        patch.project_id.flatten(),
     )
     .fetch_optional(&mut **tx)
     .await
@@ -226,6 +236,23 @@ fn push_conditions(
     if let Some(team_id) = filter.team_id {
         qb.push(" and t.team_id = ").push_bind(team_id);
     }
+    match filter.project {
+        Some(InProject::Project(p)) => {
+            qb.push(" and t.project_id = ").push_bind(p);
+        }
+        Some(InProject::None) => {
+            qb.push(" and t.project_id is null");
+        }
+        // Archived projects' tasks leave the default list. Their ids are
+        // read once per statement (an init plan), not per task.
+        None if !filter.include_archived => {
+            qb.push(
+                " and (t.project_id is null or t.project_id <> all(array(\
+                   select p.project_id from projects p where p.archived_at is not null)))",
+            );
+        }
+        None => {}
+    }
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
         qb.push(" and t.status = any(").push_bind(statuses).push(")");
@@ -286,7 +313,11 @@ pub async fn list(
 ) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>), DbError> {
     let _timer = crate::metrics::db_timer("tasks.list");
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("");
+    // One project's tasks are all team tasks: RLS alone decides, and the
+    // project's own index serves the page.
+    let one_project = matches!(filter.project, Some(InProject::Project(_)));
     match reach {
+        _ if one_project => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
         Reach::Everything => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
         Reach::Member => {
             qb.push("select * from (");

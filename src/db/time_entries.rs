@@ -257,7 +257,7 @@ pub async fn report(
     let rows = sqlx::query!(
         r#"with e as materialized (
                -- The entries before the rollups' span (all of them without one) ...
-               select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
+               select te.user_id, te.task_id, te.started_at, t.title, t.labels, t.project_id, te.billable,
                       extract(epoch from te.ended_at - te.started_at)::bigint as secs,
                       -- Rounded per entry, half up, in minor units: what an invoice line shows.
                       case when te.billable
@@ -272,7 +272,7 @@ pub async fn report(
                union all
                -- ... and after it. An empty side is a false one-time filter:
                -- no index probe per task for it.
-               select te.user_id, te.task_id, te.started_at, t.title, t.labels, te.billable,
+               select te.user_id, te.task_id, te.started_at, t.title, t.labels, t.project_id, te.billable,
                       extract(epoch from te.ended_at - te.started_at)::bigint,
                       case when te.billable
                            then (extract(epoch from te.ended_at - te.started_at)::bigint * er.hourly_rate + 1800) / 3600
@@ -285,13 +285,13 @@ pub async fn report(
                  and ($1::uuid is null or t.team_id = $1)
                union all
                -- Each rollup row stands for its entries, at its hour's start.
-               select r.user_id, null, r.hour, null, null, r.billable, r.seconds, r.amount
+               select r.user_id, null, r.hour, null, null, null, r.billable, r.seconds, r.amount
                from time_rollups_seen r
                where r.hour >= $7 and r.hour < $8
                  and ($1::uuid is null or r.team_id = $1)),
            one as (
                select k.key, k.label, e.*
-               from e cross join lateral report_key($4, e.user_id, e.task_id, e.title, e.labels, e.started_at) k)
+               from e cross join lateral report_key($4, e.user_id, e.task_id, e.title, e.labels, e.started_at, e.project_id) k)
            select 0 as "part!", null::text as key, null::text as label, null::text as key2, null::text as label2,
                   coalesce(sum(secs), 0)::bigint as "seconds!",
                   coalesce(sum(secs) filter (where billable), 0)::bigint as "billable_seconds!",
@@ -308,14 +308,14 @@ pub async fn report(
                   coalesce(sum(one.secs) filter (where one.billable), 0)::bigint, coalesce(sum(one.amount), 0)::bigint,
                   null, null
            from one
-           cross join lateral report_key($5, one.user_id, one.task_id, one.title, one.labels, one.started_at) k
+           cross join lateral report_key($5, one.user_id, one.task_id, one.title, one.labels, one.started_at, one.project_id) k
            where $5::text is not null
            group by one.key, one.label, k.key, k.label
            union all
            select 3, k.key, k.label, null, null, 0, 0, 0, k.bucket, k.bucket + ('1 ' || $6::text)::interval
            from generate_series(date_trunc($6, $2::timestamptz), $3::timestamptz - interval '1 microsecond',
                                 ('1 ' || $6::text)::interval) as b(start)
-           cross join lateral report_key($6, null, null, null, null, b.start) k
+           cross join lateral report_key($6, null, null, null, null, b.start, null) k
            where $6::text is not null"#,
         team_id,
         range.from,

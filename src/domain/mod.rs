@@ -5,6 +5,7 @@ pub mod budget;
 mod cases;
 pub mod comment;
 pub mod money;
+pub mod project;
 pub mod report;
 pub mod task;
 pub mod team;

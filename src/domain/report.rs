@@ -14,6 +14,8 @@ use super::user::TimeZone;
 pub enum ReportGrouping {
     User,
     Task,
+    /// The team project a task is in (`''`, "(no project)", for none).
+    Project,
     Day,
     Label,
     /// ISO 8601 weeks, Monday to Sunday, keyed `2026-W48`.
@@ -23,12 +25,13 @@ pub enum ReportGrouping {
 }
 
 impl ReportGrouping {
-    pub const ALL: [Self; 6] = [Self::User, Self::Task, Self::Label, Self::Day, Self::Week, Self::Month];
+    pub const ALL: [Self; 7] = [Self::User, Self::Task, Self::Project, Self::Label, Self::Day, Self::Week, Self::Month];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::User => "user",
             Self::Task => "task",
+            Self::Project => "project",
             Self::Day => "day",
             Self::Label => "label",
             Self::Week => "week",
@@ -383,7 +386,7 @@ mod tests {
         for yes in ["user", "day", "week", "month", "user,day", "week,user"] {
             assert_eq!(g(yes), Ok(true), "{yes}");
         }
-        for no in ["task", "label", "user,task", "label,day", "day,task"] {
+        for no in ["task", "label", "project", "user,task", "label,day", "day,task", "project,week"] {
             assert_eq!(g(no), Ok(false), "{no}");
         }
     }
@@ -490,10 +493,12 @@ mod tests {
     #[case("user,day", Ok("user,day"))]
     #[case("week, task", Ok("week,task"))]
     #[case("label,month", Ok("label,month"))]
+    #[case("project,user", Ok("project,user"))]
+    #[case("project,project", Err("`project` appears twice"))]
     #[case("user,user", Err("`user` appears twice"))]
     #[case("day,week", Err("at most one of day, week and month"))]
     #[case("user,day,task", Err("at most 2 levels"))]
-    #[case("year", Err("`year` is not one of user, task, label, day, week, month"))]
+    #[case("year", Err("`year` is not one of user, task, project, label, day, week, month"))]
     #[case("", Err("`` is not one of"))]
     #[case("user,", Err("`` is not one of"))]
     fn groupings(#[case] raw: &str, #[case] expected: Result<&str, &str>) {

@@ -145,6 +145,8 @@ pub struct NewTask {
     pub priority: Priority,
     pub due_at: Option<DateTime<Utc>>,
     pub team_id: Option<Uuid>,
+    /// A project of `team_id` (the database holds that it is).
+    pub project_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub labels: Labels,
 }
@@ -158,6 +160,7 @@ pub struct TaskPatch {
     pub priority: Option<Priority>,
     pub due_at: Option<Option<DateTime<Utc>>>,
     pub team_id: Option<Option<Uuid>>,
+    pub project_id: Option<Option<Uuid>>,
     pub assignee_id: Option<Option<Uuid>>,
     pub labels: Option<Labels>,
 }
@@ -170,6 +173,7 @@ impl TaskPatch {
             && self.priority.is_none()
             && self.due_at.is_none()
             && self.team_id.is_none()
+            && self.project_id.is_none()
             && self.assignee_id.is_none()
             && self.labels.is_none()
     }
@@ -237,6 +241,10 @@ impl TaskSort {
 #[derive(Default)]
 pub struct TaskFilter {
     pub team_id: Option<Uuid>,
+    pub project: Option<InProject>,
+    /// Also tasks of archived projects (naming a project shows its tasks
+    /// whether or not it is archived).
+    pub include_archived: bool,
     pub statuses: Vec<TaskStatus>,
     pub priority: Option<Priority>,
     pub assignee: Option<Assignee>,
@@ -244,6 +252,24 @@ pub struct TaskFilter {
     pub due_before: Option<DateTime<Utc>>,
     pub due_after: Option<DateTime<Utc>>,
     pub q: Option<String>,
+}
+
+/// `?project_id=`: one project's tasks, or (`none`) those in no project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InProject {
+    None,
+    Project(Uuid),
+}
+
+impl std::str::FromStr for InProject {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "none" => Ok(InProject::None),
+            _ => raw.parse().map(InProject::Project).map_err(|_| "must be a project id or `none`".to_owned()),
+        }
+    }
 }
 
 /// Whose tasks a list asks for: the caller's own (`me`, resolved by the
@@ -323,6 +349,21 @@ mod tests {
         assert_eq!(TaskSort::parse("-due_at"), Ok(TaskSort { field: SortField::DueAt, descending: true }));
         assert_eq!(TaskSort::parse("priority"), Ok(TaskSort { field: SortField::Priority, descending: false }));
         assert!(TaskSort::parse("title").is_err());
+    }
+
+    #[test]
+    fn a_project_filter_is_an_id_or_none() {
+        let id = Uuid::now_v7();
+        assert_eq!(id.to_string().parse::<InProject>(), Ok(InProject::Project(id)));
+        assert_eq!("none".parse::<InProject>(), Ok(InProject::None));
+        assert!("None".parse::<InProject>().is_err());
+        assert!("".parse::<InProject>().is_err());
+    }
+
+    #[test]
+    fn a_patch_that_only_moves_between_projects_is_not_empty() {
+        assert!(TaskPatch::default().is_empty());
+        assert!(!TaskPatch { project_id: Some(None), ..Default::default() }.is_empty());
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod negotiate;
 pub mod oauth;
 pub mod openapi;
 pub mod params;
+pub mod projects;
 pub mod rates;
 pub mod site;
 pub mod tasks;
@@ -86,6 +87,8 @@ route_table! {
     "/api/v1/teams/{team_id}/rates/{rate_id}" => { get: rates::get_rate, delete: rates::delete_rate },
     "/api/v1/teams/{team_id}/time-locks" => { get: time_locks::list_locks, post: time_locks::create_lock },
     "/api/v1/teams/{team_id}/time-locks/{lock_id}" => { get: time_locks::get_lock, delete: time_locks::delete_lock },
+    "/api/v1/teams/{team_id}/projects" => { get: projects::list_projects, post: projects::create_project },
+    "/api/v1/teams/{team_id}/projects/{project_id}" => { get: projects::get_project, patch: projects::update_project, delete: projects::delete_project },
     "/api/v1/teams/{team_id}/budgets" => { get: budgets::list_budgets, post: budgets::create_budget },
     "/api/v1/teams/{team_id}/budgets/{budget_id}" => { get: budgets::get_budget, patch: budgets::update_budget, delete: budgets::delete_budget },
     "/api/v1/teams/{team_id}/approvals" => { get: timesheets::list_approvals },

@@ -13,8 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, audit, auth, budgets, comments, health, invitations, me, oauth, rates, tasks, teams, time, time_locks,
-    timesheets,
+    admin, audit, auth, budgets, comments, health, invitations, me, oauth, projects, rates, tasks, teams, time,
+    time_locks, timesheets,
 };
 use crate::error::Problem;
 
@@ -49,6 +49,7 @@ use crate::error::Problem;
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::get_member, teams::add_member, teams::update_member, teams::remove_member,
         rates::create_rate, rates::list_rates, rates::get_rate, rates::delete_rate, rates::reprice,
+        projects::create_project, projects::list_projects, projects::get_project, projects::update_project, projects::delete_project,
         budgets::create_budget, budgets::list_budgets, budgets::get_budget, budgets::update_budget, budgets::delete_budget,
         time_locks::create_lock, time_locks::list_locks, time_locks::get_lock, time_locks::delete_lock,
         invitations::create_invitation, invitations::list_invitations, invitations::revoke_invitation,
@@ -97,9 +98,14 @@ struct PatchBodiesNameAField;
 impl Modify for PatchBodiesNameAField {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let Some(components) = openapi.components.as_mut() else { return };
-        for name in
-            ["PatchTaskRequest", "PatchUserRequest", "PatchEntryRequest", "PatchMeRequest", "PatchBudgetRequest"]
-        {
+        for name in [
+            "PatchTaskRequest",
+            "PatchUserRequest",
+            "PatchEntryRequest",
+            "PatchMeRequest",
+            "PatchBudgetRequest",
+            "PatchProjectRequest",
+        ] {
             if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) = components.schemas.get_mut(name) {
                 object.min_properties = Some(1);
             }

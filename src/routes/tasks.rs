@@ -10,7 +10,8 @@ use super::cursor;
 use super::params::{self, double_option, etag, non_null, Created, Idempotent};
 use crate::db::tasks::{SortKey, TaskRow};
 use crate::domain::task::{
-    Assignee, Description, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort, TaskStatus, TaskTitle,
+    Assignee, Description, InProject, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort, TaskStatus,
+    TaskTitle,
 };
 use crate::domain::user::Caller;
 use crate::domain::{field, AllFields};
@@ -20,10 +21,12 @@ use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_id": null, "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
+#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "project_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_id": null, "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
 pub struct TaskResponse {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,
+    /// The team's project it is in, if any.
+    pub project_id: Option<Uuid>,
     pub title: String,
     pub description: Option<String>,
     pub status: TaskStatus,
@@ -43,6 +46,7 @@ impl From<TaskRow> for TaskResponse {
         Self {
             task_id: r.task_id,
             team_id: r.team_id,
+            project_id: r.project_id,
             title: r.title,
             description: r.description,
             status: r.status,
@@ -80,6 +84,8 @@ pub struct CreateTaskRequest {
     #[schema(format = DateTime)]
     due_at: Option<String>,
     team_id: Option<Uuid>,
+    /// A project of `team_id` that is not archived.
+    project_id: Option<Uuid>,
     assignee_id: Option<Uuid>,
     #[schema(max_items = 20, value_type = Option<Vec<Label>>)]
     labels: Option<Vec<String>>,
@@ -119,6 +125,7 @@ impl CreateTaskRequest {
             priority: priority.unwrap_or(Priority::Medium),
             due_at,
             team_id: self.team_id,
+            project_id: self.project_id,
             assignee_id: self.assignee_id,
             labels,
         })
@@ -147,6 +154,10 @@ pub struct PatchTaskRequest {
     due_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     team_id: Option<Option<Uuid>>,
+    /// A project of the task's team (null: none). Changing `team_id`
+    /// without it takes the task out of its project.
+    #[serde(default, deserialize_with = "double_option")]
+    project_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
     assignee_id: Option<Option<Uuid>>,
     #[schema(nullable = false, max_items = 20, value_type = Option<Vec<Label>>)]
@@ -176,6 +187,7 @@ impl PatchTaskRequest {
             priority,
             due_at,
             team_id: self.team_id,
+            project_id: self.project_id,
             assignee_id: self.assignee_id,
             labels,
         };
@@ -191,6 +203,14 @@ impl PatchTaskRequest {
 #[serde(deny_unknown_fields)]
 pub struct ListTasksQuery {
     team_id: Option<Uuid>,
+    /// A project id (its tasks, archived or not), or `none`: tasks in no project.
+    #[param(
+        pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+        max_length = 36
+    )]
+    project_id: Option<String>,
+    /// Also list tasks of archived projects (default false: they are hidden).
+    include_archived: Option<bool>,
     /// Repeatable: `status=todo&status=done`.
     #[serde(default)]
     #[param(value_type = Option<Vec<TaskStatus>>, max_items = 4)]
@@ -315,7 +335,8 @@ impl TryFrom<ListTasksQuery> for TaskListing {
 
     fn try_from(q: ListTasksQuery) -> Result<Self, ApiError> {
         let ordering = q.sort.unwrap_or_else(|| "-created_at".into());
-        let (statuses, priority, assignee, label, due_before, due_after, sort, limit) = (
+        let (project, statuses, priority, assignee, label, due_before, due_after, sort, limit) = (
+            field("project_id", q.project_id.as_deref().map(str::parse::<InProject>).transpose()),
             field("status", statuses(&q.status)),
             field("priority", q.priority.as_deref().map(str::parse::<Priority>).transpose()),
             field("assignee_id", q.assignee_id.as_deref().map(str::parse::<Assignee>).transpose()),
@@ -332,8 +353,18 @@ impl TryFrom<ListTasksQuery> for TaskListing {
         if text.as_ref().is_some_and(|s| s.chars().count() > 200) {
             return Err(ApiError::validation("q", "must be at most 200 characters"));
         }
-        let filter =
-            TaskFilter { team_id: q.team_id, statuses, priority, assignee, label, due_before, due_after, q: text };
+        let filter = TaskFilter {
+            team_id: q.team_id,
+            project,
+            include_archived: q.include_archived.unwrap_or(false),
+            statuses,
+            priority,
+            assignee,
+            label,
+            due_before,
+            due_after,
+            q: text,
+        };
         Ok(TaskListing { filter, sort, ordering, after, limit })
     }
 }

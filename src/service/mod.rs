@@ -14,6 +14,7 @@ pub mod identities;
 pub mod invitations;
 pub mod mfa;
 pub mod privacy;
+pub mod projects;
 pub mod rates;
 pub mod seed;
 pub mod sessions;

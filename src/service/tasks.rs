@@ -118,7 +118,7 @@ pub async fn update(
     store: Store<'_>,
     user: &Caller,
     task_id: Uuid,
-    patch: TaskPatch,
+    mut patch: TaskPatch,
     if_match: Option<i64>,
 ) -> Result<TaskRow> {
     let mut tx = begin(store.pool, user).await?;
@@ -145,6 +145,9 @@ pub async fn update(
             if let Some(new_team) = new_team {
                 require_team_writer(&mut tx, user, new_team).await?;
             }
+            // Projects belong to a team: a task that changes teams leaves
+            // its project unless the move names one of the new team's.
+            patch.project_id.get_or_insert(None);
         }
     }
     // The version guard also catches a writer who committed after our read.

@@ -22,6 +22,7 @@ mod mfa;
 mod oidc;
 mod openapi;
 mod privacy;
+mod projects;
 mod rates;
 mod replicas;
 mod reports;

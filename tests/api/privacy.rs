@@ -12,7 +12,12 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     let app = spawn_app().await;
     let u = app.create_user().await;
     let team = app.create_team(&u, "Mine").await;
-    let t = app.create_task(&u, json!({ "title": "exported task", "team_id": team })).await;
+    let p = app
+        .post(&format!("/api/v1/teams/{team}/projects"), Some(&u.access_token), &json!({ "name": "Mine too" }))
+        .await;
+    let t = app
+        .create_task(&u, json!({ "title": "exported task", "team_id": team, "project_id": p.json["project_id"] }))
+        .await;
     let id = t["task_id"].as_str().unwrap();
     let rate = json!({ "hourly_rate": 9_500, "currency": "EUR", "effective_from": "2000-01-01" });
     assert_eq!(app.post(&format!("/api/v1/teams/{team}/rates"), Some(&u.access_token), &rate).await.status, 201);
@@ -46,6 +51,8 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     assert!(doc["profile"].get("password_hash").is_none(), "no password material in the export");
     assert_eq!(doc["teams"][0]["name"], "Mine");
     assert_eq!(doc["tasks"][0]["title"], "exported task");
+    assert_eq!(doc["tasks"][0]["project_id"], p.json["project_id"]);
+    assert_eq!(doc["projects"][0]["name"], "Mine too", "the projects they created");
     assert_eq!(doc["comments"][0]["body"], "my words");
     assert_eq!(doc["time_entries"].as_array().unwrap().len(), 1);
     assert_eq!(doc["time_entries"][0]["state"], "draft");

@@ -232,6 +232,66 @@ await step("set a hard monthly budget on the team page", async () => {
   await shot("team-budgets");
 });
 
+await step("create a project on the team page and add a task from its board", async () => {
+  await page.fill("#project-form input[name=name]", " ");
+  await page.click("#project-form button[type=submit]");
+  await page.waitForSelector('#project-form [data-error="name"]:not(:empty)');
+  await page.fill("#project-form input[name=name]", "Website");
+  await page.click("#project-form button[type=submit]");
+  const row = await page.waitForSelector('#projects-table tr:has-text("Website")');
+  assert.match(await row.textContent(), /0 open of 0/);
+  await page.click('a[aria-label="Board of Website"]');
+  await page.waitForSelector('#tasks-heading:has-text("Website board")');
+  // On a project's board, the new task goes into that project.
+  assert.equal(await page.$eval("#new-task select[name=project_id] option:checked", (o) => o.textContent), "Website");
+  await page.fill("#new-task input[name=title]", "Landing page");
+  await page.click("#new-task button[type=submit]");
+  const card = await page.waitForSelector('.column[data-status="todo"] .card:has-text("Landing page")');
+  const move = await card.$('button[aria-label="Move to In progress"]');
+  await move.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('.column[data-status="in_progress"] .card:has-text("Landing page")');
+  await shot("project-board");
+});
+
+await step("the task page shows the task's project and moves it out and back", async () => {
+  await page.click('.card a:has-text("Landing page")');
+  const chosen = async () => {
+    await page.waitForSelector("#task-form select[name=project_id]");
+    return page.$eval("#task-form select[name=project_id] option:checked", (o) => o.textContent);
+  };
+  assert.equal(await chosen(), "Website");
+  // Saved, then read back from the server (a fresh load of the page).
+  for (const label of ["No project", "Website"]) {
+    await page.selectOption("#task-form select[name=project_id]", { label });
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/api/v1/tasks/") && r.ok()),
+      page.click("#task-form button[type=submit]"),
+    ]);
+    await page.reload();
+    assert.equal(await chosen(), label);
+  }
+});
+
+await step("archiving a project takes its tasks off the task list until it is restored", async () => {
+  await page.goto(`${base}/#/teams`);
+  await page.click("text=E2E team");
+  await page.click('button[aria-label="Archive Website"]');
+  await page.waitForSelector('#projects-table tr.archived:has-text("Website")');
+  const teamId = page.url().split("/").pop();
+  await page.goto(`${base}/#/tasks?team_id=${teamId}`);
+  await page.waitForSelector("#task-list .empty, #task-list .task");
+  assert.equal(await page.$$eval('#task-list .task:has-text("Landing page")', (l) => l.length), 0);
+  await shot("project-archived");
+  await page.goto(`${base}/#/teams/${teamId}`);
+  await page.click('button[aria-label="Restore Website"]');
+  await page.waitForSelector('#projects-table tr:not(.archived):has-text("Website")');
+  await page.goto(`${base}/#/tasks?team_id=${teamId}`);
+  await page.waitForSelector('#task-list .task:has-text("Landing page")');
+  await page.goto(`${base}/#/teams/${teamId}`);
+  await page.waitForSelector("#invite-form");
+});
+
 const invitee = { email: `e2e-invitee-${Date.now()}@example.test`, password: `e2e-invitee-${Math.random().toString(36).slice(2)}` };
 
 await step("invite by email, and revoke another invitation", async () => {

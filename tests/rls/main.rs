@@ -675,3 +675,106 @@ async fn rollups_show_what_the_entries_show_and_amounts_what_the_rates_show() {
         );
     }
 }
+
+/// Projects, as the app role directly: the team reads them, nobody outside
+/// does; only owners and admins (in their own name) create, change and
+/// delete them; a task names only a project of its own team, never one in
+/// an archived project, and a project with tasks is not deleted.
+#[tokio::test]
+async fn projects_are_read_by_the_team_and_shaped_only_by_its_admins() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let admin = app.create_user().await;
+    let member = app.create_user().await;
+    let viewer = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    let elsewhere = app.create_team(&outsider, "U").await;
+    for (who, role) in [(&admin, "admin"), (&member, "member"), (&viewer, "viewer")] {
+        app.add_member(&owner, team, who, role).await;
+    }
+    let made = app
+        .post(&format!("/api/v1/teams/{team}/projects"), Some(&owner.access_token), &serde_json::json!({ "name": "P" }))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let project: uuid::Uuid = made.json["project_id"].as_str().unwrap().parse().unwrap();
+
+    let mut conn = app_role_connection(&app).await;
+    for (who, sees) in [(&owner, 1), (&admin, 1), (&member, 1), (&viewer, 1), (&outsider, 0)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let n: i64 = sqlx::query_scalar("select count(*) from projects").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(n, sees, "projects seen by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    let insert = "insert into projects (project_id, team_id, name, created_by) values ($1, $2, 'Q', $3)";
+    for who in [&member, &viewer, &outsider] {
+        assert_eq!(
+            attempt(&mut conn, who.user_id, insert, &[uuid::Uuid::now_v7(), team, who.user_id], false).await.as_deref(),
+            Some("42501"),
+            "insert by {}",
+            who.user_id
+        );
+    }
+    assert_eq!(
+        attempt(&mut conn, admin.user_id, insert, &[uuid::Uuid::now_v7(), team, owner.user_id], false).await.as_deref(),
+        Some("42501"),
+        "not in someone else's name"
+    );
+    assert_eq!(
+        attempt(&mut conn, admin.user_id, insert, &[uuid::Uuid::now_v7(), team, admin.user_id], false).await,
+        None
+    );
+    for (who, changed) in [(&member, 0), (&viewer, 0), (&outsider, 0), (&admin, 1)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let updated = sqlx::query("update projects set archived_at = now() where project_id = $1")
+            .bind(project)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .rows_affected();
+        let deleted =
+            sqlx::query("delete from projects where project_id = $1").bind(project).execute(&mut *tx).await.unwrap();
+        assert_eq!((updated, deleted.rows_affected()), (changed, changed), "writes by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    // A project stays in its team, even for its admins.
+    let rehome = "update projects set team_id = $2 where project_id = $1";
+    assert_eq!(attempt(&mut conn, owner.user_id, rehome, &[project, elsewhere], false).await.as_deref(), Some("23514"));
+
+    // A task names a project of its own team only: another team's is the
+    // foreign key's 23503, a personal task's the check's 23514.
+    let task = "insert into tasks (task_id, team_id, created_by, title, project_id) values ($1, $2, $3, 't', $4)";
+    assert_eq!(
+        attempt(
+            &mut conn,
+            outsider.user_id,
+            task,
+            &[uuid::Uuid::now_v7(), elsewhere, outsider.user_id, project],
+            false
+        )
+        .await
+        .as_deref(),
+        Some("23503")
+    );
+    let personal = "insert into tasks (task_id, created_by, title, project_id) values ($1, $2, 't', $3)";
+    assert_eq!(
+        attempt(&mut conn, member.user_id, personal, &[uuid::Uuid::now_v7(), member.user_id, project], false)
+            .await
+            .as_deref(),
+        Some("23514")
+    );
+    let task_id = uuid::Uuid::now_v7();
+    assert_eq!(attempt(&mut conn, member.user_id, task, &[task_id, team, member.user_id, project], true).await, None);
+    // Not deleted while the task is in it, even by its owner.
+    let delete = "delete from projects where project_id = $1";
+    assert_eq!(attempt(&mut conn, owner.user_id, delete, &[project], false).await.as_deref(), Some("23503"));
+    // Archived, it takes no new task.
+    let archive = "update projects set archived_at = now() where project_id = $1";
+    assert_eq!(attempt(&mut conn, admin.user_id, archive, &[project], true).await, None);
+    assert_eq!(
+        attempt(&mut conn, member.user_id, task, &[uuid::Uuid::now_v7(), team, member.user_id, project], false)
+            .await
+            .as_deref(),
+        Some("23514")
+    );
+}

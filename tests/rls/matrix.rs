@@ -319,6 +319,8 @@ async fn an_outsider_gets_404_from_every_endpoint_that_takes_an_id() {
         ("PATCH", format!("/api/v1/teams/{team}"), json!({ "name": "mine" })),
         ("DELETE", format!("/api/v1/teams/{team}"), body.clone()),
         ("GET", format!("/api/v1/teams/{team}/members"), body.clone()),
+        ("GET", format!("/api/v1/teams/{team}/projects"), body.clone()),
+        ("POST", format!("/api/v1/teams/{team}/projects"), json!({ "name": "mine" })),
         ("POST", format!("/api/v1/teams/{team}/invitations"), json!({ "email": "someone@example.com" })),
         ("GET", format!("/api/v1/teams/{team}/invitations"), body.clone()),
         ("DELETE", format!("/api/v1/teams/{team}/invitations/{}", Uuid::new_v4()), body.clone()),

@@ -1,13 +1,21 @@
-// The time report: totals by day, week, month, user, task or label, one
+// The time report: totals by day, week, month, user, task, project or label, one
 // level or two, in a time zone, as a chart, a table and a CSV download.
 
 import { api, myTeams } from "../api.js";
 import { browserTimeZones, download, field, fmtDuration, form, h, options, painter } from "../dom.js";
 import { fmtMoney } from "./rates.js";
 
-const LEVELS = ["day", "week", "month", "user", "task", "label"];
+const LEVELS = ["day", "week", "month", "user", "task", "project", "label"];
 const CALENDAR = ["day", "week", "month"];
-const NAMES = { day: "Day", week: "Week", month: "Month", user: "Person", task: "Task", label: "Label" };
+const NAMES = {
+  day: "Day",
+  week: "Week",
+  month: "Month",
+  user: "Person",
+  task: "Task",
+  project: "Project",
+  label: "Label",
+};
 
 /** YYYY-MM-DD of a date in this browser's zone. */
 function isoDay(d) {

@@ -3,6 +3,7 @@
 import { ApiError, api, apiAll, myTeams } from "../api.js";
 import { field, fmtDate, fmtDuration, form, h, options, painter, rerender, submitting } from "../dom.js";
 import { refreshTimer } from "../timer.js";
+import { projectOptions, projectsOf, teamProjects } from "./projects.js";
 
 export const STATUSES = ["todo", "in_progress", "done", "cancelled"];
 export const STATUS_LABEL = { todo: "To do", in_progress: "In progress", done: "Done", cancelled: "Cancelled" };
@@ -17,8 +18,12 @@ export async function tasksPage(params) {
     sort: params.get("sort") || "-created_at",
     mine: params.get("mine") === "1",
     team_id: params.get("team_id") || "",
+    project_id: params.get("project_id") || "",
   };
   const teams = await myTeams();
+  // The switcher offers every open project of the caller's teams.
+  const projects = await projectsOf(teams);
+  const current = projects.find((p) => p.project_id === state.project_id);
 
   const status = h(
     "select",
@@ -43,19 +48,29 @@ export async function tasksPage(params) {
     h("option", { value: "" }, "All teams"),
     teams.map((t) => h("option", { value: t.team_id, selected: t.team_id === state.team_id }, t.name)),
   );
+  const project = h(
+    "select",
+    { name: "project_id", "aria-label": "Project" },
+    h("option", { value: "" }, "All projects"),
+    h("option", { value: "none", selected: state.project_id === "none" }, "No project"),
+    projects.map((p) =>
+      h("option", { value: p.project_id, selected: p.project_id === state.project_id }, `${p.team_name} · ${p.name}`),
+    ),
+  );
   const mine = h("input", { type: "checkbox", name: "mine", checked: state.mine });
   const filters = h(
     "form",
     { class: "filters", id: "filters" },
     status,
     team,
+    project,
     q,
     sort,
     h("label", { class: "inline" }, mine, " Assigned to me"),
     h("button", { type: "submit" }, "Apply"),
     h(
       "a",
-      { href: view === "board" ? "#/tasks" : "#/tasks?view=board", class: "button secondary" },
+      { href: `#/tasks?${otherView(params, view)}`, class: "button secondary" },
       view === "board" ? "List view" : "Board view",
     ),
   );
@@ -65,6 +80,7 @@ export async function tasksPage(params) {
     if (view === "board") p.set("view", "board");
     if (status.value) p.set("status", status.value);
     if (team.value) p.set("team_id", team.value);
+    if (project.value) p.set("project_id", project.value);
     if (q.value.trim()) p.set("q", q.value.trim());
     if (sort.value !== "-created_at") p.set("sort", sort.value);
     if (mine.checked) p.set("mine", "1");
@@ -76,6 +92,7 @@ export async function tasksPage(params) {
   if (state.q) query.set("q", state.q);
   if (state.mine) query.set("assignee_id", "me");
   if (state.team_id) query.set("team_id", state.team_id);
+  if (state.project_id) query.set("project_id", state.project_id);
 
   const list = h("div", { id: "task-list" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
@@ -90,7 +107,18 @@ export async function tasksPage(params) {
   }
   more.addEventListener("click", async () => list.append(...(await load()).map(taskRow)));
 
-  render(h("section", {}, h("div", { class: "row" }, h("h1", {}, "Tasks")), newTaskForm(teams), filters, list, more));
+  const heading = current ? `${current.name}${view === "board" ? " board" : ""}` : "Tasks";
+  render(
+    h(
+      "section",
+      {},
+      h("div", { class: "row" }, h("h1", { id: "tasks-heading" }, heading)),
+      newTaskForm(teams, projects, current),
+      filters,
+      list,
+      more,
+    ),
+  );
   list.replaceChildren(h("p", { class: "muted" }, "Loading tasks…"));
   const items = await load();
   if (view === "board") list.replaceChildren(board(items));
@@ -98,6 +126,14 @@ export async function tasksPage(params) {
     list.replaceChildren(
       ...(items.length ? items.map(taskRow) : [h("p", { class: "empty" }, "No tasks yet. Create one above.")]),
     );
+}
+
+// The same filters (a project's board and its list), in the other view.
+function otherView(params, view) {
+  const p = new URLSearchParams(params);
+  if (view === "board") p.delete("view");
+  else p.set("view", "board");
+  return p;
 }
 
 function taskRow(t) {
@@ -170,14 +206,27 @@ async function moveTask(id, status) {
   rerender();
 }
 
-function newTaskForm(teams) {
+// On a project's list or board, new tasks go into that project.
+function newTaskForm(teams, projects, current) {
   const title = h("input", { name: "title", placeholder: "What needs doing?" });
   const team = h(
     "select",
     { name: "team_id" },
     h("option", { value: "" }, "Personal"),
-    teams.map((t) => h("option", { value: t.team_id }, t.name)),
+    teams.map((t) => h("option", { value: t.team_id, selected: t.team_id === current?.team_id }, t.name)),
   );
+  const project = h("select", { name: "project_id" });
+  const fillProjects = () => {
+    project.replaceChildren(
+      ...projectOptions(
+        projects.filter((p) => p.team_id === team.value),
+        current?.project_id,
+      ),
+    );
+    project.disabled = !team.value;
+  };
+  team.addEventListener("change", fillProjects);
+  fillProjects();
   const priority = h("select", { name: "priority" }, options(PRIORITIES, "medium"));
   const due = h("input", { name: "due_at", type: "date" });
   const labels = h("input", { name: "labels", placeholder: "labels, comma separated" });
@@ -185,6 +234,7 @@ function newTaskForm(teams) {
     { class: "new-task", id: "new-task" },
     field("New task", title),
     field("Team", team),
+    field("Project", project),
     field("Priority", priority),
     field("Due", due),
     field("Labels", labels),
@@ -195,6 +245,7 @@ function newTaskForm(teams) {
     submitting(f, async () => {
       const body = { title: title.value, priority: priority.value };
       if (team.value) body.team_id = team.value;
+      if (team.value && project.value) body.project_id = project.value;
       if (due.value) body.due_at = new Date(`${due.value}T17:00:00`).toISOString();
       const ls = labels.value
         .split(",")
@@ -232,7 +283,14 @@ export async function taskPage(id) {
   const labels = h("input", { name: "labels", value: task.labels.join(", ") });
   let assigneeField = null;
   let assignee = null;
+  let project = null;
   if (task.team_id) {
+    // Archived projects are listed so the current one shows, but cannot be chosen.
+    project = h(
+      "select",
+      { name: "project_id" },
+      projectOptions(await teamProjects(task.team_id, "all"), task.project_id),
+    );
     try {
       const members = await apiAll(`/teams/${task.team_id}/members`);
       assignee = h(
@@ -254,6 +312,7 @@ export async function taskPage(id) {
     field("Due", due),
     field("Labels", labels),
     assigneeField,
+    project ? field("Project", project) : null,
     field("Description", description),
     h("button", { type: "submit" }, "Save"),
   );
@@ -272,6 +331,7 @@ export async function taskPage(id) {
           .filter(Boolean),
       };
       if (assignee) body.assignee_id = assignee.value || null;
+      if (project && (project.value || null) !== task.project_id) body.project_id = project.value || null;
       await api("PATCH", `/tasks/${id}`, body);
       rerender();
     });

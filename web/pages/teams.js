@@ -4,6 +4,7 @@ import { api, apiAll, myTeams } from "../api.js";
 import { field, form, h, options, painter, rerender, setFlash, submitting, takeFlash } from "../dom.js";
 import { budgetsSection } from "./budgets.js";
 import { locksSection } from "./locks.js";
+import { projectsSection } from "./projects.js";
 import { ratesSection } from "./rates.js";
 
 export async function teamsPage() {
@@ -105,6 +106,7 @@ export async function teamPage(id) {
   const rates = manage ? await ratesSection(team, members, teamTasks) : null;
   const budgets = manage ? await budgetsSection(team, teamTasks) : null;
   const locks = await locksSection(team, manage);
+  const projects = await projectsSection(team, manage);
   const email = h("input", { name: "email", type: "email", placeholder: "colleague@example.com" });
   const role = h("select", { name: "role" }, options(["member", "viewer", "admin"], "member"));
   const invite = form(
@@ -217,6 +219,7 @@ export async function teamPage(id) {
       ),
       manage ? invite : null,
       pending,
+      projects,
       rates,
       budgets,
       locks,
