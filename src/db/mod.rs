@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod budgets;
 pub mod comments;
+pub mod history;
 pub mod idempotency;
 pub mod identities;
 pub mod invitations;

@@ -9,6 +9,7 @@ use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
 use sqlx::{Decode, Encode, Postgres, Type};
 
 use crate::domain::budget::BudgetPeriod;
+use crate::domain::history::TaskField;
 use crate::domain::task::{Priority, TaskStatus};
 use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::timesheet::EntryState;
@@ -41,4 +42,14 @@ macro_rules! text_enum {
     )+};
 }
 
-text_enum!(TaskStatus, Priority, TeamRole, GlobalRole, InvitationStatus, ConsentPurpose, EntryState, BudgetPeriod);
+text_enum!(
+    TaskStatus,
+    Priority,
+    TeamRole,
+    GlobalRole,
+    InvitationStatus,
+    ConsentPurpose,
+    EntryState,
+    BudgetPeriod,
+    TaskField
+);

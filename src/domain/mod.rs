@@ -4,6 +4,7 @@ pub mod budget;
 #[cfg(test)]
 mod cases;
 pub mod comment;
+pub mod history;
 pub mod money;
 pub mod project;
 pub mod report;

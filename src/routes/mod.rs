@@ -8,6 +8,7 @@ pub mod comments;
 pub mod contract;
 pub mod cursor;
 pub mod health;
+pub mod history;
 pub mod invitations;
 pub mod me;
 pub mod negotiate;
@@ -96,6 +97,7 @@ route_table! {
     "/api/v1/teams/{team_id}/members/{user_id}" => { get: teams::get_member, patch: teams::update_member, delete: teams::remove_member },
     "/api/v1/tasks" => { get: tasks::list_tasks, post: tasks::create_task },
     "/api/v1/tasks/{task_id}" => { get: tasks::get_task, patch: tasks::update_task, delete: tasks::delete_task },
+    "/api/v1/tasks/{task_id}/activity" => { get: history::task_activity },
     "/api/v1/tasks/{task_id}/comments" => { get: comments::list_comments, post: comments::create_comment },
     "/api/v1/tasks/{task_id}/comments/{comment_id}" => { get: comments::get_comment, patch: comments::update_comment, delete: comments::delete_comment },
     "/api/v1/tasks/{task_id}/time-entries" => { get: time::list_task_entries, post: time::create_entry },

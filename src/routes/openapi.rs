@@ -13,8 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, audit, auth, budgets, comments, health, invitations, me, oauth, projects, rates, tasks, teams, time,
-    time_locks, timesheets,
+    admin, audit, auth, budgets, comments, health, history, invitations, me, oauth, projects, rates, tasks, teams,
+    time, time_locks, timesheets,
 };
 use crate::error::Problem;
 
@@ -54,7 +54,7 @@ use crate::error::Problem;
         time_locks::create_lock, time_locks::list_locks, time_locks::get_lock, time_locks::delete_lock,
         invitations::create_invitation, invitations::list_invitations, invitations::revoke_invitation,
         invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
-        tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task,
+        tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, history::task_activity,
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,
         time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,
         time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report, time::time_report_csv, time::time_report_xlsx,

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod budgets;
 pub mod comments;
+pub mod history;
 pub mod identities;
 pub mod invitations;
 pub mod mfa;

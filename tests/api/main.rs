@@ -12,6 +12,7 @@ mod contract;
 mod errors;
 mod health;
 mod helpers;
+mod history;
 mod injection;
 mod invitations;
 mod locks;

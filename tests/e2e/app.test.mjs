@@ -273,6 +273,14 @@ await step("the task page shows the task's project and moves it out and back", a
   }
 });
 
+await step("the task's activity lists the moves, newest first, by project name", async () => {
+  const first = await page.waitForSelector('#activity li[data-field="project_id"]');
+  assert.match(await first.textContent(), /changed the project from nothing to Website/);
+  assert.equal(await page.$$eval('#activity li[data-field="project_id"]', (l) => l.length), 2);
+  assert.match(await page.textContent("#activity li:last-child"), /created the task/);
+  await shot("task-activity");
+});
+
 await step("archiving a project takes its tasks off the task list until it is restored", async () => {
   await page.goto(`${base}/#/teams`);
   await page.click("text=E2E team");

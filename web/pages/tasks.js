@@ -284,15 +284,16 @@ export async function taskPage(id) {
   let assigneeField = null;
   let assignee = null;
   let project = null;
+  // Names for the ids the activity stream records (projects, people, teams).
+  const names = {};
   if (task.team_id) {
     // Archived projects are listed so the current one shows, but cannot be chosen.
-    project = h(
-      "select",
-      { name: "project_id" },
-      projectOptions(await teamProjects(task.team_id, "all"), task.project_id),
-    );
+    const projects = await teamProjects(task.team_id, "all");
+    for (const p of projects) names[p.project_id] = p.name;
+    project = h("select", { name: "project_id" }, projectOptions(projects, task.project_id));
     try {
       const members = await apiAll(`/teams/${task.team_id}/members`);
+      for (const m of members) names[m.user_id] = m.display_name;
       assignee = h(
         "select",
         { name: "assignee_id" },
@@ -421,6 +422,9 @@ export async function taskPage(id) {
     });
   });
 
+  for (const t of await myTeams()) names[t.team_id] = t.name;
+  const activity = await activitySection(id, names);
+
   render(
     h(
       "section",
@@ -436,7 +440,82 @@ export async function taskPage(id) {
       entries,
       older,
       manual,
+      activity,
     ),
   );
   await loadComments();
+}
+
+const FIELD_LABEL = {
+  title: "title",
+  description: "description",
+  status: "status",
+  priority: "priority",
+  due_at: "due date",
+  team_id: "team",
+  project_id: "project",
+  assignee_id: "assignee",
+  labels: "labels",
+};
+
+// A recorded value as a person reads it: ids by the names the page knows
+// (a project or person it does not know stays an id).
+function shown(field, v, names) {
+  if (v === null || v === undefined || (Array.isArray(v) && !v.length) || v === "") return "nothing";
+  if (field.endsWith("_id")) return names[v] || v;
+  if (field === "status") return STATUS_LABEL[v] || v;
+  if (field === "due_at") return new Date(v).toLocaleDateString();
+  if (Array.isArray(v)) return v.join(", ");
+  if (field === "description") return v.length > 60 ? `${v.slice(0, 60)}…` : v;
+  return String(v);
+}
+
+function activityLine(a, names) {
+  const who = h("strong", {}, a.actor_name || "someone");
+  const when = h("span", { class: "muted" }, ` ${fmtDate(a.at)}`);
+  switch (a.kind) {
+    case "created":
+      return h("li", { "data-kind": a.kind }, who, " created the task", when);
+    case "changed":
+      return h(
+        "li",
+        { "data-kind": a.kind, "data-field": a.field },
+        who,
+        ` changed the ${FIELD_LABEL[a.field] || a.field} from `,
+        h("em", {}, shown(a.field, a.old, names)),
+        " to ",
+        h("em", {}, shown(a.field, a.new, names)),
+        when,
+      );
+    case "comment":
+      return h("li", { "data-kind": a.kind }, who, " commented", when, h("p", {}, a.body));
+    default:
+      return h(
+        "li",
+        { "data-kind": a.kind },
+        who,
+        a.seconds === null ? " started a timer" : ` tracked ${fmtDuration(a.seconds)}`,
+        when,
+      );
+  }
+}
+
+// The task's history with its comments and time, newest first, a page at a time.
+async function activitySection(id, names) {
+  const list = h("ol", { class: "activity", id: "activity" });
+  const older = h(
+    "button",
+    { type: "button", class: "secondary", id: "older-activity", hidden: true },
+    "Show older activity",
+  );
+  let cursor = null;
+  const load = async () => {
+    const page = await api("GET", `/tasks/${id}/activity${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+    list.append(...page.items.map((a) => activityLine(a, names)));
+    cursor = page.next_cursor;
+    older.hidden = !cursor;
+  };
+  older.addEventListener("click", () => load());
+  await load();
+  return h("section", { id: "task-activity" }, h("h2", {}, "Activity"), list, older);
 }

@@ -1,0 +1,82 @@
+//! A task's history: which of its fields a recorded change names.
+
+use serde::Serialize;
+
+/// The fields `task_events` records (its CHECK constraint lists the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskField {
+    Title,
+    Description,
+    Status,
+    Priority,
+    DueAt,
+    TeamId,
+    ProjectId,
+    AssigneeId,
+    Labels,
+}
+
+impl TaskField {
+    pub const ALL: [Self; 9] = [
+        Self::Title,
+        Self::Description,
+        Self::Status,
+        Self::Priority,
+        Self::DueAt,
+        Self::TeamId,
+        Self::ProjectId,
+        Self::AssigneeId,
+        Self::Labels,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Title => "title",
+            Self::Description => "description",
+            Self::Status => "status",
+            Self::Priority => "priority",
+            Self::DueAt => "due_at",
+            Self::TeamId => "team_id",
+            Self::ProjectId => "project_id",
+            Self::AssigneeId => "assignee_id",
+            Self::Labels => "labels",
+        }
+    }
+}
+
+impl std::str::FromStr for TaskField {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| format!("unknown task field '{s}'"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_reads_back_from_its_name() {
+        for f in TaskField::ALL {
+            assert_eq!(f.as_str().parse::<TaskField>(), Ok(f));
+            assert_eq!(serde_json::to_value(f).ok(), Some(serde_json::json!(f.as_str())));
+        }
+        assert!("search".parse::<TaskField>().is_err());
+    }
+
+    /// The trigger and the CHECK constraint list the fields by name: the
+    /// migration must name exactly these.
+    #[test]
+    fn the_migration_records_exactly_these_fields() {
+        let sql = include_str!("../../migrations/20261202000002_task_history.sql");
+        for f in TaskField::ALL {
+            assert!(
+                sql.matches(&format!("'{}'", f.as_str())).count() >= 2,
+                "{} in the check and the trigger",
+                f.as_str()
+            );
+        }
+    }
+}
