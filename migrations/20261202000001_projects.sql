@@ -66,6 +66,11 @@ create trigger projects_team_fixed before update of team_id on projects
     for each row execute function private.projects_team_fixed();
 
 alter table tasks add column project_id uuid;
+-- Whether the task's project is archived, kept by the two triggers below:
+-- the task list's default leaves these tasks out with a test of the row
+-- itself, not a lookup of the caller's archived projects per list arm
+-- (that cost the list a third of its throughput; docs/performance.md).
+alter table tasks add column project_archived boolean not null default false;
 -- MATCH SIMPLE skips the check when team_id is null: the check constraint
 -- keeps personal tasks out of projects.
 alter table tasks add constraint tasks_project_fkey
@@ -76,32 +81,55 @@ alter table tasks add constraint tasks_project_needs_team check (project_id is n
 create index tasks_project_idx on tasks (project_id, created_at desc, task_id desc) where project_id is not null;
 
 -- An archived project takes no new tasks (moving one out, or editing those
--- already in it, is fine). Definer's rights: the check must see the project
+-- already in it, is fine), and project_archived follows the project
+-- whatever a writer sets. Definer's rights: the check must see the project
 -- whoever writes the task.
 create function private.tasks_project_open() returns trigger
     language plpgsql security definer
     set search_path = ''
     as $$
+declare
+    v_archived boolean;
 begin
-    if new.project_id is not null
-       and (tg_op = 'INSERT' or old.project_id is distinct from new.project_id)
-       -- Only the task's own team's project: another team's (the foreign
-       -- key refuses it next) must not answer whether it is archived.
-       and exists (select 1 from public.projects p
-                   where p.project_id = new.project_id and p.team_id = new.team_id and p.archived_at is not null) then
+    -- Only the task's own team's project: another team's (the foreign key
+    -- refuses it next) must not answer whether it is archived.
+    select p.archived_at is not null into v_archived
+    from public.projects p where p.project_id = new.project_id and p.team_id = new.team_id;
+    if coalesce(v_archived, false) and (tg_op = 'INSERT' or old.project_id is distinct from new.project_id) then
         raise exception 'the project is archived; unarchive it before adding tasks to it'
             using errcode = '23514', constraint = 'tasks_project_archived';
     end if;
+    new.project_archived := coalesce(v_archived, false);
     return new;
 end;
 $$;
 
-create trigger tasks_project_open before insert or update of project_id on tasks
+create trigger tasks_project_open before insert or update of project_id, project_archived, team_id on tasks
     for each row execute function private.tasks_project_open();
 
+-- Archiving or restoring a project marks its tasks (their version moves,
+-- as for any change that changes what lists show them).
+create function private.projects_archive_tasks() returns trigger
+    language plpgsql security definer
+    set search_path = ''
+    as $$
+begin
+    update public.tasks set project_archived = (new.archived_at is not null)
+    where project_id = new.project_id and project_archived is distinct from (new.archived_at is not null);
+    return null;
+end;
+$$;
+
+create trigger projects_archive_tasks after update of archived_at on projects
+    for each row when (old.archived_at is distinct from new.archived_at)
+    execute function private.projects_archive_tasks();
+
 grant select on projects to taskflow_definer;
+grant update (project_archived) on tasks to taskflow_definer;
 alter function private.tasks_project_open() owner to taskflow_definer;
+alter function private.projects_archive_tasks() owner to taskflow_definer;
 revoke all on function private.tasks_project_open() from public;
+revoke all on function private.projects_archive_tasks() from public;
 revoke all on function private.projects_team_fixed() from public;
 
 -- Reports group by project too: report_key takes the entry's project.

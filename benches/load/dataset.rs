@@ -283,13 +283,20 @@ pub async fn seed(app: &PgPool, owner: &PgPool, sizes: Sizes) -> anyhow::Result<
     }
     bar.finish_with_message("done");
     // A fifth of the team tasks then sit in an archived project, hidden from
-    // default lists (a project takes no new tasks once archived).
-    let mut tx = begin_as(app, &admin).await?;
-    sqlx::query("update projects set archived_at = now() where name = $1 and archived_at is null")
+    // default lists (a project takes no new tasks once archived). Archiving
+    // marks each project's tasks: 20 teams a statement, inside the timeout.
+    for first in (0..sizes.teams).step_by(20) {
+        let teams: Vec<Uuid> = (first..(first + 20).min(sizes.teams)).map(|t| id("team", t)).collect();
+        let mut tx = begin_as(app, &admin).await?;
+        sqlx::query(
+            "update projects set archived_at = now() where name = $1 and archived_at is null and team_id = any($2)",
+        )
         .bind(format!("Load Project {}", PROJECTS_PER_TEAM - 1))
+        .bind(&teams)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+        tx.commit().await?;
+    }
     // Fresh statistics, or the first plans are made for empty tables.
     sqlx::query("analyze users, teams, team_members, projects, tasks, comments, time_entries").execute(owner).await?;
     Ok(started.elapsed().as_secs_f64())

@@ -15,15 +15,15 @@ select * from (
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
    from unnest(array(select private.my_team_ids())) as mine(team_id)
-   cross join lateral (select * from tasks t where t.team_id = mine.team_id and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 51) t)
+   cross join lateral (select * from tasks t where t.team_id = mine.team_id and not t.project_archived order by t.created_at desc, t.task_id desc limit 51) t)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
-   from tasks t where t.created_by = (select app.current_user_id()) and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 51)
+   from tasks t where t.created_by = (select app.current_user_id()) and not t.project_archived order by t.created_at desc, t.task_id desc limit 51)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
-   from tasks t where t.assignee_id = (select app.current_user_id()) and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 51)
+   from tasks t where t.assignee_id = (select app.current_user_id()) and not t.project_archived order by t.created_at desc, t.task_id desc limit 51)
 ) page order by sort_time desc, task_id desc limit 51;
 
 \echo '== tasks.list: assignee_id=me, status=todo|in_progress'
@@ -32,15 +32,15 @@ select * from (
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
    from unnest(array(select private.my_team_ids())) as mine(team_id)
-   cross join lateral (select * from tasks t where t.team_id = mine.team_id and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 51) t)
+   cross join lateral (select * from tasks t where t.team_id = mine.team_id and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid and not t.project_archived order by t.created_at desc, t.task_id desc limit 51) t)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
-   from tasks t where t.created_by = (select app.current_user_id()) and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 51)
+   from tasks t where t.created_by = (select app.current_user_id()) and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid and not t.project_archived order by t.created_at desc, t.task_id desc limit 51)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
-   from tasks t where t.assignee_id = (select app.current_user_id()) and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 51)
+   from tasks t where t.assignee_id = (select app.current_user_id()) and t.status = any (array['todo', 'in_progress']) and t.assignee_id = :'user_id'::uuid and not t.project_archived order by t.created_at desc, t.task_id desc limit 51)
 ) page order by sort_time desc, task_id desc limit 51;
 
 \echo '== tasks.list: full-text q=deploy'
@@ -49,15 +49,15 @@ select * from (
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
    from unnest(array(select private.my_team_ids())) as mine(team_id)
-   cross join lateral (select * from tasks t where t.team_id = mine.team_id and t.search @@ websearch_to_tsquery('simple', 'deploy') and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 21) t)
+   cross join lateral (select * from tasks t where t.team_id = mine.team_id and t.search @@ websearch_to_tsquery('simple', 'deploy') and not t.project_archived order by t.created_at desc, t.task_id desc limit 21) t)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
-   from tasks t where t.created_by = (select app.current_user_id()) and t.search @@ websearch_to_tsquery('simple', 'deploy') and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 21)
+   from tasks t where t.created_by = (select app.current_user_id()) and t.search @@ websearch_to_tsquery('simple', 'deploy') and not t.project_archived order by t.created_at desc, t.task_id desc limit 21)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
-   from tasks t where t.assignee_id = (select app.current_user_id()) and t.search @@ websearch_to_tsquery('simple', 'deploy') and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null))) order by t.created_at desc, t.task_id desc limit 21)
+   from tasks t where t.assignee_id = (select app.current_user_id()) and t.search @@ websearch_to_tsquery('simple', 'deploy') and not t.project_archived order by t.created_at desc, t.task_id desc limit 21)
 ) page order by sort_time desc, task_id desc limit 21;
 
 \echo '== tasks.list: project_id=<an open project of the member's teams>: one arm on the project's index, RLS filters'

@@ -243,13 +243,10 @@ fn push_conditions(
         Some(InProject::None) => {
             qb.push(" and t.project_id is null");
         }
-        // Archived projects' tasks leave the default list. Their ids are
-        // read once per statement (an init plan), not per task.
+        // Archived projects' tasks leave the default list: a test of the
+        // row (kept by triggers), not a lookup per arm.
         None if !filter.include_archived => {
-            qb.push(
-                " and (t.project_id is null or t.project_id <> all(array(\
-                   select p.project_id from projects p where p.archived_at is not null)))",
-            );
+            qb.push(" and not t.project_archived");
         }
         None => {}
     }
