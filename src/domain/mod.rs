@@ -3,6 +3,7 @@
 pub mod budget;
 #[cfg(test)]
 mod cases;
+pub mod checklist;
 pub mod comment;
 pub mod history;
 pub mod money;

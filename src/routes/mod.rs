@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod budgets;
+pub mod checklists;
 pub mod comments;
 pub mod contract;
 pub mod cursor;
@@ -98,6 +99,8 @@ route_table! {
     "/api/v1/tasks" => { get: tasks::list_tasks, post: tasks::create_task },
     "/api/v1/tasks/{task_id}" => { get: tasks::get_task, patch: tasks::update_task, delete: tasks::delete_task },
     "/api/v1/tasks/{task_id}/activity" => { get: history::task_activity },
+    "/api/v1/tasks/{task_id}/checklist" => { get: checklists::get_checklist, post: checklists::add_item },
+    "/api/v1/tasks/{task_id}/checklist/{item_id}" => { patch: checklists::update_item, delete: checklists::delete_item },
     "/api/v1/tasks/{task_id}/comments" => { get: comments::list_comments, post: comments::create_comment },
     "/api/v1/tasks/{task_id}/comments/{comment_id}" => { get: comments::get_comment, patch: comments::update_comment, delete: comments::delete_comment },
     "/api/v1/tasks/{task_id}/time-entries" => { get: time::list_task_entries, post: time::create_entry },

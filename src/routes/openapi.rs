@@ -13,8 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, audit, auth, budgets, comments, health, history, invitations, me, oauth, projects, rates, tasks, teams,
-    time, time_locks, timesheets,
+    admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, oauth, projects, rates, tasks,
+    teams, time, time_locks, timesheets,
 };
 use crate::error::Problem;
 
@@ -55,6 +55,7 @@ use crate::error::Problem;
         invitations::create_invitation, invitations::list_invitations, invitations::revoke_invitation,
         invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, history::task_activity,
+        checklists::get_checklist, checklists::add_item, checklists::update_item, checklists::delete_item,
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,
         time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,
         time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report, time::time_report_csv, time::time_report_xlsx,
@@ -105,6 +106,7 @@ impl Modify for PatchBodiesNameAField {
             "PatchMeRequest",
             "PatchBudgetRequest",
             "PatchProjectRequest",
+            "PatchItemRequest",
         ] {
             if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) = components.schemas.get_mut(name) {
                 object.min_properties = Some(1);
@@ -233,4 +235,8 @@ pub fn one_line_100() -> utoipa::openapi::Object {
 
 pub fn one_line_200() -> utoipa::openapi::Object {
     one_line(200)
+}
+
+pub fn one_line_500() -> utoipa::openapi::Object {
+    one_line(500)
 }

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod budgets;
 mod cache;
+mod checklists;
 mod cli;
 mod comments;
 mod contract;

@@ -281,6 +281,26 @@ await step("the task's activity lists the moves, newest first, by project name",
   await shot("task-activity");
 });
 
+await step("a checklist on the task page: add, tick, reorder with the keyboard, remove", async () => {
+  for (const body of ["Draft copy", "Pick photos", "Publish"]) {
+    await page.fill("#checklist-form input[name=body]", body);
+    await page.click("#checklist-form button[type=submit]");
+    await page.waitForSelector(`#checklist li:has-text("${body}")`);
+  }
+  await page.check('#checklist li:has-text("Draft copy") input[type=checkbox]');
+  await page.waitForSelector("#checklist-progress:has-text('1 of 3 done')");
+  const up = await page.waitForSelector('button[aria-label="Move \\"Publish\\" up"]');
+  await up.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#checklist li")].map((li) => li.textContent.trim()).join("|").match(/Draft copy.*\|.*Publish.*\|.*Pick photos/),
+  );
+  await page.click('button[aria-label="Remove \\"Pick photos\\""]');
+  await page.waitForSelector('#checklist li:has-text("Pick photos")', { state: "detached" });
+  await page.waitForSelector("#checklist-progress:has-text('1 of 2 done')");
+  await shot("task-checklist");
+});
+
 await step("archiving a project takes its tasks off the task list until it is restored", async () => {
   await page.goto(`${base}/#/teams`);
   await page.click("text=E2E team");

@@ -676,6 +676,18 @@ async fn rollups_show_what_the_entries_show_and_amounts_what_the_rates_show() {
     }
 }
 
+/// `tasks.project_archived` of a task, as `user` sees it.
+async fn project_archived(conn: &mut PgConnection, user: uuid::Uuid, task_id: uuid::Uuid) -> bool {
+    let mut tx = as_user(conn, user).await;
+    let flag: bool = sqlx::query_scalar("select project_archived from tasks where task_id = $1")
+        .bind(task_id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    flag
+}
+
 /// Projects, as the app role directly: the team reads them, nobody outside
 /// does; only owners and admins (in their own name) create, change and
 /// delete them; a task names only a project of its own team, never one in
@@ -768,13 +780,93 @@ async fn projects_are_read_by_the_team_and_shaped_only_by_its_admins() {
     // Not deleted while the task is in it, even by its owner.
     let delete = "delete from projects where project_id = $1";
     assert_eq!(attempt(&mut conn, owner.user_id, delete, &[project], false).await.as_deref(), Some("23503"));
-    // Archived, it takes no new task.
+    // Whether a task's project is archived follows the project, whatever a writer sets.
+    let mark = "update tasks set project_archived = true where task_id = $1";
+    assert_eq!(attempt(&mut conn, member.user_id, mark, &[task_id], true).await, None);
+    assert!(!project_archived(&mut conn, member.user_id, task_id).await, "an open project's task is not marked");
+    // Archived, its tasks are marked, and it takes no new task.
     let archive = "update projects set archived_at = now() where project_id = $1";
     assert_eq!(attempt(&mut conn, admin.user_id, archive, &[project], true).await, None);
+    assert!(project_archived(&mut conn, member.user_id, task_id).await, "archiving marks the project's tasks");
     assert_eq!(
         attempt(&mut conn, member.user_id, task, &[uuid::Uuid::now_v7(), team, member.user_id, project], false)
             .await
             .as_deref(),
         Some("23514")
     );
+}
+
+/// Checklists, as the app role directly: read by whoever reads the task,
+/// written by whoever may edit it (members of the team, not viewers), and
+/// by nobody outside; task history is read the same way and written by
+/// nobody.
+#[tokio::test]
+async fn checklists_follow_the_task_and_history_is_read_only() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let member = app.create_user().await;
+    let viewer = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    app.add_member(&owner, team, &member, "member").await;
+    app.add_member(&owner, team, &viewer, "viewer").await;
+    let task = app.create_task(&owner, serde_json::json!({ "title": "t", "team_id": team })).await;
+    let task_id: uuid::Uuid = task["task_id"].as_str().unwrap().parse().unwrap();
+    let made = app
+        .post(
+            &format!("/api/v1/tasks/{task_id}/checklist"),
+            Some(&owner.access_token),
+            &serde_json::json!({ "body": "a" }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let item: uuid::Uuid = made.json["item_id"].as_str().unwrap().parse().unwrap();
+    app.patch(&format!("/api/v1/tasks/{task_id}"), Some(&owner.access_token), &serde_json::json!({ "title": "u" }))
+        .await;
+
+    let mut conn = app_role_connection(&app).await;
+    for (who, sees) in [(&owner, 1), (&member, 1), (&viewer, 1), (&outsider, 0)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let items: i64 =
+            sqlx::query_scalar("select count(*) from task_checklist_items").fetch_one(&mut *tx).await.unwrap();
+        let events: i64 = sqlx::query_scalar("select count(*) from task_events").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!((items, events), (sees, sees), "checklist items and history seen by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    let insert =
+        "insert into task_checklist_items (item_id, task_id, body, position, created_by) values ($1, $2, 'b', 1, $3)";
+    for who in [&viewer, &outsider] {
+        assert_eq!(
+            attempt(&mut conn, who.user_id, insert, &[uuid::Uuid::now_v7(), task_id, who.user_id], false)
+                .await
+                .as_deref(),
+            Some("42501"),
+            "insert by {}",
+            who.user_id
+        );
+    }
+    assert_eq!(
+        attempt(&mut conn, member.user_id, insert, &[uuid::Uuid::now_v7(), task_id, member.user_id], false).await,
+        None
+    );
+    for (who, changed) in [(&viewer, 0), (&outsider, 0), (&member, 1)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let updated = sqlx::query("update task_checklist_items set done_at = now() where item_id = $1")
+            .bind(item)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .rows_affected();
+        let deleted = sqlx::query("delete from task_checklist_items where item_id = $1")
+            .bind(item)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!((updated, deleted), (changed, changed), "writes by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    // History: no role writes it directly.
+    let forge = "insert into task_events (task_id, field, new_value) values ($1, 'title', '\"x\"')";
+    assert_eq!(attempt(&mut conn, owner.user_id, forge, &[task_id], false).await.as_deref(), Some("42501"));
 }

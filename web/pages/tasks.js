@@ -423,6 +423,7 @@ export async function taskPage(id) {
   });
 
   for (const t of await myTeams()) names[t.team_id] = t.name;
+  const checklist = await checklistSection(id);
   const activity = await activitySection(id, names);
 
   render(
@@ -433,6 +434,7 @@ export async function taskPage(id) {
       h("h1", { id: "task-title" }, task.title),
       h("div", { class: "row" }, timerButton, del),
       edit,
+      checklist,
       h("h2", {}, "Comments"),
       comments,
       addComment,
@@ -444,6 +446,107 @@ export async function taskPage(id) {
     ),
   );
   await loadComments();
+}
+
+// The small steps inside the task: tick, reorder (buttons, so the keyboard
+// works), remove, add.
+async function checklistSection(id) {
+  const section = h("section", { id: "checklist" });
+  const base = `/tasks/${id}/checklist`;
+  const act = async (fn) => {
+    try {
+      await fn();
+    } catch (e) {
+      alert(e.message);
+    }
+    await paint();
+  };
+  const text = h("input", { name: "body", placeholder: "Add a step" });
+  const add = form(
+    { id: "checklist-form", class: "inline-form" },
+    field("New item", text),
+    h("button", { type: "submit" }, "Add"),
+  );
+  add.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(add, async () => {
+      await api("POST", base, { body: text.value });
+      text.value = "";
+      await paint();
+    });
+  });
+  async function paint() {
+    const list = await api("GET", base);
+    const rows = list.items.map((item, i) =>
+      h(
+        "li",
+        { "data-item-id": item.item_id, class: item.done ? "done" : null },
+        h(
+          "label",
+          { class: "inline" },
+          h("input", {
+            type: "checkbox",
+            checked: item.done,
+            onchange: (ev) => act(() => api("PATCH", `${base}/${item.item_id}`, { done: ev.target.checked })),
+          }),
+          ` ${item.body}`,
+        ),
+        h(
+          "span",
+          { class: "moves" },
+          i > 0
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary",
+                  "aria-label": `Move "${item.body}" up`,
+                  onclick: () => act(() => api("PATCH", `${base}/${item.item_id}`, { position: i - 1 })),
+                },
+                "↑",
+              )
+            : null,
+          i < list.items.length - 1
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary",
+                  "aria-label": `Move "${item.body}" down`,
+                  onclick: () => act(() => api("PATCH", `${base}/${item.item_id}`, { position: i + 1 })),
+                },
+                "↓",
+              )
+            : null,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              "aria-label": `Remove "${item.body}"`,
+              onclick: () => act(() => api("DELETE", `${base}/${item.item_id}`)),
+            },
+            "×",
+          ),
+        ),
+      ),
+    );
+    section.replaceChildren(
+      h("h2", {}, "Checklist"),
+      list.total
+        ? h(
+            "p",
+            { id: "checklist-progress" },
+            h("progress", { max: list.total, value: list.done }),
+            ` ${list.done} of ${list.total} done`,
+          )
+        : null,
+      h("ol", { class: "checklist" }, rows),
+      add,
+    );
+  }
+  await paint();
+  return section;
 }
 
 const FIELD_LABEL = {
