@@ -60,7 +60,7 @@ select * from (
    from tasks t where t.assignee_id = (select app.current_user_id()) and t.search @@ websearch_to_tsquery('simple', 'deploy') and not t.project_archived order by t.created_at desc, t.task_id desc limit 21)
 ) page order by sort_time desc, task_id desc limit 21;
 
-\echo '== tasks.list: project_id=<an open project of the member's teams>: one arm on the project's index, RLS filters'
+\echo '== tasks.list: project_id=<an open project of one of the member teams>: one arm on tasks_project_idx, RLS filters'
 explain (analyze, buffers, costs off)
 select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status,
        t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
