@@ -32,6 +32,16 @@ impl Position {
         }
     }
 
+    /// From a JSON number: JSON Schema's integers include `35.0`, so a
+    /// whole number written with a fraction is that number.
+    pub fn from_json(n: &serde_json::Number) -> Result<Self, String> {
+        let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e9).map(|f| f as i64));
+        match whole {
+            Some(w) => Self::parse(w),
+            None => Err(format!("must be a whole number between 0 and {}", Self::MAX_ITEMS - 1)),
+        }
+    }
+
     pub fn get(self) -> i32 {
         self.0
     }
@@ -71,6 +81,17 @@ mod tests {
         assert!(Position::parse(100).is_err());
         assert!(Position::parse(-1).is_err());
         assert!(Position::parse(i64::from(i32::MAX) + 1).is_err());
+    }
+
+    #[test]
+    fn a_json_position_may_be_written_with_a_zero_fraction() {
+        let float = |f: f64| serde_json::Number::from_f64(f).map(|n| Position::from_json(&n).map(Position::get));
+        assert_eq!(Position::from_json(&serde_json::Number::from(35)).map(Position::get), Ok(35));
+        assert_eq!(float(35.0), Some(Ok(35)));
+        assert!(float(35.5).is_some_and(|r| r.is_err()));
+        assert!(float(100.0).is_some_and(|r| r.is_err()));
+        assert!(float(1e300).is_some_and(|r| r.is_err()));
+        assert!(Position::from_json(&serde_json::Number::from(-1)).is_err());
     }
 
     #[test]

@@ -21,9 +21,9 @@ pub struct ItemRequest {
     #[schema(schema_with = super::openapi::one_line_500)]
     body: String,
     /// 0 is the top; without it (or past the end), the end.
-    #[schema(minimum = 0, maximum = 99, nullable = false)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 99, nullable = false)]
     #[serde(default, deserialize_with = "non_null")]
-    position: Option<i64>,
+    position: Option<serde_json::Number>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -39,9 +39,9 @@ pub struct PatchItemRequest {
     done: Option<bool>,
     /// Move it here (0 is the top; past the end, the end); the items in
     /// between shift by one.
-    #[schema(minimum = 0, maximum = 99, nullable = false)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 99, nullable = false)]
     #[serde(default, deserialize_with = "non_null")]
-    position: Option<i64>,
+    position: Option<serde_json::Number>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -106,10 +106,12 @@ pub async fn add_item(
     body: web::Json<ItemRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let (text, position) =
-        (field("body", ItemBody::parse(&b.body)), field("position", b.position.map(Position::parse).transpose()))
-            .all()
-            .map_err(ApiError::Validation)?;
+    let (text, position) = (
+        field("body", ItemBody::parse(&b.body)),
+        field("position", b.position.as_ref().map(Position::from_json).transpose()),
+    )
+        .all()
+        .map_err(ApiError::Validation)?;
     let row = checklists::add(state.store(), &user, path.into_inner(), text, position).await?;
     let location = format!("/api/v1/tasks/{}/checklist/{}", row.task_id, row.item_id);
     Ok(HttpResponse::Created().insert_header(("Location", location)).json(ItemResponse::from(row)))
@@ -126,7 +128,7 @@ pub async fn update_item(
     let b = body.into_inner();
     let (text, position) = (
         field("body", b.body.as_deref().map(ItemBody::parse).transpose()),
-        field("position", b.position.map(Position::parse).transpose()),
+        field("position", b.position.as_ref().map(Position::from_json).transpose()),
     )
         .all()
         .map_err(ApiError::Validation)?;

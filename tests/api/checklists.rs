@@ -51,6 +51,7 @@ async fn editors_add_tick_move_and_remove_items_and_readers_read_them() {
         (json!({ "body": "x".repeat(501) }), "body"),
         (json!({ "body": "ok", "position": -1 }), "position"),
         (json!({ "body": "ok", "position": 100 }), "position"),
+        (json!({ "body": "ok", "position": 0.5 }), "position"),
     ] {
         let r = app.post(&path, tok, &bad).await;
         assert_eq!(r.assert_problem(422)["errors"][0]["field"], field, "{bad}");
@@ -76,7 +77,8 @@ async fn editors_add_tick_move_and_remove_items_and_readers_read_them() {
     );
 
     // Move down, move up, move past the end; reword.
-    app.patch(&format!("{path}/{}", id(0)), tok, &json!({ "position": 3 })).await;
+    // 3.0 is the integer 3, as JSON Schema counts.
+    app.patch(&format!("{path}/{}", id(0)), tok, &json!({ "position": 3.0 })).await;
     assert_eq!(
         bodies(&app, &member, &path).await,
         ["Book the room", "Order food", "Send the agenda", "Pick a date", "Say thanks"]
