@@ -80,8 +80,8 @@ impl From<ItemRow> for ItemResponse {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Checklist {
     items: Vec<ItemResponse>,
-    total: usize,
-    done: usize,
+    total: i64,
+    done: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{task_id}/checklist", tag = "tasks", summary = "The task's checklist, top first, with its progress", params(("task_id" = Uuid, Path, description = "Task id")), responses((status = 200, description = "Every item (a checklist holds at most 100)", body = Checklist), Errors))]
@@ -93,8 +93,8 @@ pub async fn get_checklist(
 ) -> Result<HttpResponse, ApiError> {
     let items: Vec<ItemResponse> =
         checklists::list(state.store(), &user, path.into_inner()).await?.into_iter().map(ItemResponse::from).collect();
-    let done = items.iter().filter(|i| i.done).count();
-    Ok(HttpResponse::Ok().json(Checklist { total: items.len(), done, items }))
+    let done = items.iter().filter(|i| i.done).count() as i64;
+    Ok(HttpResponse::Ok().json(Checklist { total: items.len() as i64, done, items }))
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks/{task_id}/checklist", tag = "tasks", summary = "Add a checklist item (whoever may edit the task)", description = "At most 100 items per task (409 for the 101st).", params(("task_id" = Uuid, Path, description = "Task id")), request_body = ItemRequest, responses((status = 201, description = "The item (`Location`)", body = ItemResponse), Errors))]
