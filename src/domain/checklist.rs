@@ -35,7 +35,8 @@ impl Position {
     /// From a JSON number: JSON Schema's integers include `35.0`, so a
     /// whole number written with a fraction is that number.
     pub fn from_json(n: &serde_json::Number) -> Result<Self, String> {
-        let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e9).map(|f| f as i64));
+        // `as` saturates (1e300 becomes i64::MAX), and `parse` refuses that.
+        let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
         match whole {
             Some(w) => Self::parse(w),
             None => Err(format!("must be a whole number between 0 and {}", Self::MAX_ITEMS - 1)),
