@@ -128,12 +128,3 @@ pub async fn delete(tx: &mut Tx, team_id: Uuid, project_id: Uuid) -> Result<bool
         .map_err(at("projects.delete"))?;
     Ok(r.rows_affected() == 1)
 }
-
-/// The team of a project the caller can see.
-pub async fn team_of(tx: &mut Tx, project_id: Uuid) -> Result<Option<Uuid>, DbError> {
-    let _timer = crate::metrics::db_timer("projects.team_of");
-    sqlx::query_scalar!("select team_id from projects where project_id = $1", project_id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(at("projects.team_of"))
-}

@@ -313,10 +313,9 @@ pub async fn list(
     // One project's tasks are all team tasks: RLS alone decides, and the
     // project's own index serves the page.
     let one_project = matches!(filter.project, Some(InProject::Project(_)));
-    match reach {
-        _ if one_project => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
-        Reach::Everything => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
-        Reach::Member => {
+    match (reach, one_project) {
+        (Reach::Everything, _) | (_, true) => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
+        (Reach::Member, false) => {
             qb.push("select * from (");
             for (i, arm) in [Arm::MyTeams, Arm::Created, Arm::Assigned].into_iter().enumerate() {
                 // `union` (not `all`): a task I created in my team comes from two arms.
