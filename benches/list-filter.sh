@@ -4,7 +4,7 @@
 # load user's RLS identity per transaction (as `begin_as` sets it): what a
 # condition added to the hot list query costs, measured rather than assumed.
 #
-#   benches/list-filter.sh            # the archived-projects condition, two ways (issue 17)
+#   benches/list-filter.sh            # the assigned-to-me arm and filter, by which index (issue 17)
 #   CLIENTS=64 SECONDS_EACH=15 benches/list-filter.sh
 #
 # Writes target/load/list-filter.txt. Run after `make load` has seeded
@@ -21,20 +21,28 @@ mkdir -p target/load
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cols="t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status, t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank"
+cols="t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description, t.status, t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank"
 # The statement db::tasks::list builds for the default page (sort
-# -created_at, 50 + 1) with `$1` where the extra condition goes.
+# -created_at, 50 + 1): `$1` is a condition added to every arm, `$2` the
+# arm of tasks assigned to the caller.
 list() {
-  local extra=$1
+  local extra=$1 assigned=$2
   cat <<SQL
 select * from (
   (select $cols from unnest(array(select private.my_team_ids())) as mine(team_id)
-   cross join lateral (select * from tasks t where t.team_id = mine.team_id$extra order by t.created_at desc, t.task_id desc limit 51) t)
+   cross join lateral (select * from tasks t where t.team_id = mine.team_id and not t.project_archived$extra order by t.created_at desc, t.task_id desc limit 51) t)
   union
-  (select $cols from tasks t where t.created_by = (select app.current_user_id())$extra order by t.created_at desc, t.task_id desc limit 51)
+  (select $cols from tasks t where t.created_by = (select app.current_user_id()) and not t.project_archived$extra order by t.created_at desc, t.task_id desc limit 51)
   union
-  (select $cols from tasks t where t.assignee_id = (select app.current_user_id())$extra order by t.created_at desc, t.task_id desc limit 51)
+  (select $cols from tasks t where $assigned and not t.project_archived$extra order by t.created_at desc, t.task_id desc limit 51)
 ) page order by sort_time desc, task_id desc limit 51;
+SQL
+}
+
+# The one-arm statement db::tasks::list builds for `?assignee_id=me`.
+single() {
+  cat <<SQL
+select $cols from tasks t where true and not t.project_archived and t.task_id = any (array(select private.my_assigned_task_ids())) order by t.created_at desc, t.task_id desc limit 51;
 SQL
 }
 
@@ -43,18 +51,23 @@ script() {
 \\set u random(0, 999)
 begin;
 select set_config('app.user_id', md5('load-user-' || :u)::uuid::text, true), set_config('app.role', 'member', true);
-$(list "$1" | tr '\n' ' ')
+$(if [ "$1" = single ]; then single; else list "$1" "$2"; fi | tr '\n' ' ')
 commit;
 SQL
 }
 
-# The condition as first written (a lookup of the caller's archived
-# projects in every arm) and as kept (a column the triggers maintain).
-lookup=" and (t.project_id is null or t.project_id <> all(array(select p.project_id from projects p where p.archived_at is not null)))"
-column=" and not t.project_archived"
-script "" >"$work/before.sql"
-script "$lookup" >"$work/lookup.sql"
-script "$column" >"$work/column.sql"
+# The assigned arm and the `?assignee_id=me` condition as first written
+# (`@>` on the array: not leakproof, so under the tasks policy no index
+# condition), by ids from the definer functions (which read the GIN
+# indexes; rows by primary key) in each arm, and as kept: the shared-tasks
+# arm by ids, and `?assignee_id=me` as one arm over the ids.
+me="array[(select app.current_user_id())]"
+script "" "t.team_id is null and t.assignee_ids @> $me" >"$work/arm-contains.sql"
+script "" "t.task_id = any (array(select private.tasks_shared_with_me()))" >"$work/arm-ids.sql"
+kept_arm="t.task_id = any (array(select private.tasks_shared_with_me()))"
+script " and t.assignee_ids @> $me" "$kept_arm" >"$work/me-contains.sql"
+script " and t.task_id = any (array(select private.my_assigned_task_ids()))" "$kept_arm" >"$work/me-ids.sql"
+script single "" >"$work/me-single.sql"
 
 export PGPASSWORD=$TASKFLOW_DATABASE__APP_PASSWORD
 run() {
@@ -63,11 +76,13 @@ run() {
 }
 {
   echo "# benches/list-filter.sh, $(date -u +%FT%TZ), $clients clients, $seconds s each, database $db"
-  echo "# archived projects: $(psql -X -At -h 127.0.0.1 -U taskflow_app "$db" -c "select set_config('app.role', 'admin', false); select count(*) filter (where archived_at is not null) || ' of ' || count(*) from projects" | tail -1)"
+  echo "# tasks with assignees: $(psql -X -At -h 127.0.0.1 -U taskflow_app "$db" -c "select set_config('app.role', 'admin', false); select count(*) filter (where assignee_ids <> '{}') || ' of ' || count(*) || ', personal ' || count(*) filter (where team_id is null) from tasks" | tail -1)"
   # Alternated, twice each, so a drift of the machine shows as a spread.
   for round in 1 2; do
-    echo "no condition, round $round: $(run "$work/before.sql")"
-    echo "archived projects by lookup, round $round: $(run "$work/lookup.sql")"
-    echo "archived projects by column, round $round: $(run "$work/column.sql")"
+    echo "default page, assigned arm by @>, round $round: $(run "$work/arm-contains.sql")"
+    echo "default page, assigned arm by ids (kept), round $round: $(run "$work/arm-ids.sql")"
+    echo "assignee_id=me by @>, round $round: $(run "$work/me-contains.sql")"
+    echo "assignee_id=me by ids in each arm, round $round: $(run "$work/me-ids.sql")"
+    echo "assignee_id=me, one arm by ids (kept), round $round: $(run "$work/me-single.sql")"
   done
 } | tee "$out"

@@ -49,6 +49,17 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// The same error, naming `to` where it named `from`: for a request
+    /// that spelled a field by its deprecated alias.
+    pub fn renaming(self, from: &str, to: &'static str) -> Self {
+        match self {
+            ApiError::Validation(errors) => ApiError::Validation(
+                errors.into_iter().map(|e| if e.field == from { FieldError { field: to, ..e } } else { e }).collect(),
+            ),
+            other => other,
+        }
+    }
+
     fn slug(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad-request",
@@ -191,12 +202,15 @@ fn constraint_error(constraint: &str) -> ApiError {
         "team_members_pkey" => ApiError::Conflict("that user is already a member of the team".into()),
         "team_members_last_owner" => ApiError::Conflict("a team must keep at least one owner".into()),
         "team_members_user_id_fkey" => ApiError::validation("user_id", "no such user"),
-        "tasks_assignee_in_team" => ApiError::validation("assignee_id", "must be a member of the task's team"),
-        "tasks_assignee_id_fkey" => ApiError::validation("assignee_id", "no such user"),
+        "tasks_assignee_in_team" => {
+            ApiError::validation("assignee_ids", "each must be a member (not a viewer) of the task's team")
+        }
         "tasks_personal_assignee" => ApiError::validation(
-            "assignee_id",
-            "a personal task may be assigned to its creator or to someone who shares a team with them",
+            "assignee_ids",
+            "a personal task may be assigned to its creator or to people who share a team with them",
         ),
+        "tasks_assignees_distinct" => ApiError::validation("assignee_ids", "each person at most once"),
+        "tasks_assignees_count" => ApiError::validation("assignee_ids", "at most 20 assignees"),
         "tasks_team_id_fkey" => ApiError::validation("team_id", "no such team"),
         "tasks_project_fkey" => ApiError::validation("project_id", "no such project in the task's team"),
         "tasks_project_needs_team" => ApiError::validation("project_id", "a personal task belongs to no project"),
@@ -417,6 +431,20 @@ mod tests {
         e.into().status_code().as_u16()
     }
 
+    #[test]
+    fn renaming_names_the_alias_in_field_errors_only() {
+        let two = ApiError::Validation(vec![FieldError::new("assignee_ids", "a"), FieldError::new("title", "b")]);
+        let errors = match two.renaming("assignee_ids", "assignee_id") {
+            ApiError::Validation(errors) => errors,
+            _ => Vec::new(),
+        };
+        assert_eq!(
+            errors.iter().map(|e| (e.field, e.message.as_str())).collect::<Vec<_>>(),
+            [("assignee_id", "a"), ("title", "b")]
+        );
+        assert!(matches!(ApiError::NotFound.renaming("assignee_ids", "assignee_id"), ApiError::NotFound));
+    }
+
     fn info() -> crate::auth::rate_limit::RateLimitInfo {
         crate::auth::rate_limit::RateLimitInfo { policy: "user", limit: 1, window: 60, remaining: 0, reset: 7 }
     }
@@ -472,7 +500,8 @@ mod tests {
     #[case::last_owner("team_members_last_owner", 409)]
     #[case::member_user("team_members_user_id_fkey", 422)]
     #[case::assignee_in_team("tasks_assignee_in_team", 422)]
-    #[case::assignee_user("tasks_assignee_id_fkey", 422)]
+    #[case::assignees_distinct("tasks_assignees_distinct", 422)]
+    #[case::assignees_count("tasks_assignees_count", 422)]
     #[case::personal_assignee("tasks_personal_assignee", 422)]
     #[case::team("tasks_team_id_fkey", 422)]
     #[case::one_timer("time_entries_one_running_timer", 409)]

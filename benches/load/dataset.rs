@@ -135,16 +135,16 @@ const TASKS_SQL: &str = r#"
 with s as (
     select g as i, g < $6 as is_team, g % $4 as t, g / $4 as j, (g - $6) % $3 as pu
     from generate_series($1::bigint, $2::bigint) g)
-insert into tasks (task_id, team_id, project_id, created_by, assignee_id, title, description, status, priority,
+insert into tasks (task_id, team_id, project_id, created_by, assignee_ids, title, description, status, priority,
                    due_at, labels, created_at, updated_at)
 select md5('load-task-' || i)::uuid,
        case when is_team then md5('load-team-' || t)::uuid end,
        -- Four of five team tasks are in one of the team's four projects.
        case when is_team and j % 5 < 4 then md5('load-project-' || (t * 4 + j % 5))::uuid end,
        md5('load-user-' || case when is_team then (t * $8 + j % $5) % $3 else pu end)::uuid,
-       case when not is_team then md5('load-user-' || pu)::uuid
-            when j % 7 = 0 then null
-            else md5('load-user-' || ((t * $8 + (j + 3) % $5) % $3))::uuid end,
+       case when not is_team then array[md5('load-user-' || pu)::uuid]
+            when j % 7 = 0 then '{}'::uuid[]
+            else array[md5('load-user-' || ((t * $8 + (j + 3) % $5) % $3))::uuid] end,
        'Task ' || i || ' ' || (array['deploy','invoice','refactor','review','migrate','design','onboard','audit'])[1 + i % 8],
        'Generated for the load test: ' || i,
        case when i % 20 < 8 then 'todo' when i % 20 < 14 then 'in_progress' when i % 20 < 19 then 'done' else 'cancelled' end,
@@ -167,7 +167,7 @@ on conflict do nothing"#;
 
 const ENTRIES_SQL: &str = r#"
 insert into time_entries (entry_id, task_id, user_id, started_at, ended_at, billable)
-select md5('load-entry-' || g)::uuid, t.task_id, coalesce(t.assignee_id, t.created_by),
+select md5('load-entry-' || g)::uuid, t.task_id, coalesce(t.assignee_ids[1], t.created_by),
        least(t.created_at + interval '1 hour', now() - interval '4 hours'),
        least(t.created_at + interval '1 hour', now() - interval '4 hours') + (g % 8 + 1) * interval '15 minutes',
        g % 3 = 0

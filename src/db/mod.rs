@@ -21,6 +21,7 @@ pub mod time_entries;
 pub mod time_locks;
 pub mod types;
 pub mod users;
+pub mod watchers;
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};

@@ -64,7 +64,11 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
                                                  'joined_at', m.created_at) order by t.name)
                                 from team_members m join teams t on t.team_id = m.team_id where m.user_id = $1), '[]'),
              'tasks', coalesce((select jsonb_agg(to_jsonb(t) - 'search' order by t.created_at)
-                                from tasks t where t.created_by = $1 or t.assignee_id = $1), '[]'),
+                                from tasks t where t.created_by = $1 or $1 = any (t.assignee_ids)), '[]'),
+             -- The tasks they watch, and since when.
+             'watching', coalesce((select jsonb_agg(jsonb_build_object('task_id', w.task_id, 'since', w.created_at)
+                                                    order by w.created_at)
+                                   from task_watchers w where w.user_id = $1), '[]'),
              -- Projects they created (their names and descriptions are their words).
              'projects', coalesce((select jsonb_agg(to_jsonb(p) order by p.created_at)
                                    from projects p where p.created_by = $1), '[]'),

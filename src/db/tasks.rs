@@ -16,7 +16,7 @@ pub struct TaskRow {
     pub team_id: Option<Uuid>,
     pub project_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
-    pub assignee_id: Option<Uuid>,
+    pub assignee_ids: Vec<Uuid>,
     pub title: String,
     pub description: Option<String>,
     pub status: TaskStatus,
@@ -30,23 +30,23 @@ pub struct TaskRow {
 }
 
 const COLUMNS: &str =
-    "t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_id, t.title, t.description, t.status, \
+    "t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description, t.status, \
      t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at";
 
 pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId) -> Result<TaskRow, DbError> {
     let _timer = crate::metrics::db_timer("tasks.insert");
     let row = sqlx::query_as!(
         TaskRow,
-        r#"insert into tasks (task_id, team_id, created_by, assignee_id, title, description, status, priority, due_at,
+        r#"insert into tasks (task_id, team_id, created_by, assignee_ids, title, description, status, priority, due_at,
                               labels, project_id)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           returning task_id, team_id, project_id, created_by, assignee_id, title, description, status as "status: _",
+           returning task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
                      priority as "priority: _", due_at,
                      completed_at, labels, version, created_at, updated_at"#,
         task_id,
         task.team_id,
         creator.0,
-        task.assignee_id,
+        task.assignees.as_slice(),
         task.title.as_str(),
         task.description.as_ref().map(|d| d.as_str()),
         task.status.as_str(),
@@ -65,7 +65,7 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
     let _timer = crate::metrics::db_timer("tasks.find");
     let row = sqlx::query_as!(
         TaskRow,
-        r#"select task_id, team_id, project_id, created_by, assignee_id, title, description, status as "status: _",
+        r#"select task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
                   priority as "priority: _", due_at,
                   completed_at, labels, version, created_at, updated_at
            from tasks where task_id = $1"#,
@@ -95,11 +95,11 @@ pub async fn update(
                priority = coalesce($6, priority),
                due_at = case when $7 then $8 else due_at end,
                team_id = case when $9 then $10 else team_id end,
-               assignee_id = case when $11 then $12 else assignee_id end,
-               labels = coalesce($13, labels),
-               project_id = case when $15 then $16 else project_id end
-           where task_id = $1 and ($14::bigint is null or version = $14)
-           returning task_id, team_id, project_id, created_by, assignee_id, title, description, status as "status: _",
+               assignee_ids = coalesce($11, assignee_ids),
+               labels = coalesce($12, labels),
+               project_id = case when $14 then $15 else project_id end
+           where task_id = $1 and ($13::bigint is null or version = $13)
+           returning task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
                      priority as "priority: _", due_at,
                      completed_at, labels, version, created_at, updated_at"#,
         task_id,
@@ -112,8 +112,7 @@ pub async fn update(
         patch.due_at.flatten(),
         patch.team_id.is_some(),
         patch.team_id.flatten(),
-        patch.assignee_id.is_some(),
-        patch.assignee_id.flatten(),
+        patch.assignees.as_ref().map(|a| a.as_slice()),
         patch.labels.as_ref().map(|l| l.as_slice()),
         expected_version,
         patch.project_id.is_some(),
@@ -216,7 +215,10 @@ fn push_arm(
         Arm::All | Arm::Created | Arm::Assigned => {
             qb.push(match arm {
                 Arm::Created => " from tasks t where t.created_by = (select app.current_user_id())",
-                Arm::Assigned => " from tasks t where t.assignee_id = (select app.current_user_id())",
+                // Team tasks come through their team's arm: this one reads
+                // the personal tasks assigned to the caller, by primary key
+                // (see private.my_assigned_task_ids for why not `@>`).
+                Arm::Assigned => " from tasks t where t.task_id = any (array(select private.tasks_shared_with_me()))",
                 _ => " from tasks t where true",
             });
             push_conditions(qb, filter, sort, after, limit);
@@ -259,11 +261,17 @@ fn push_conditions(
     }
     match filter.assignee {
         None => {}
+        // By the assignee index, through the ids the definer function reads.
         Some(Assignee::Me) => {
-            qb.push(" and t.assignee_id = (select app.current_user_id())");
+            qb.push(" and t.task_id = any (array(select private.my_assigned_task_ids()))");
         }
+        // Someone else's: a test of each row the arm reads (no index: the
+        // function above answers only about the caller).
         Some(Assignee::User(a)) => {
-            qb.push(" and t.assignee_id = ").push_bind(a);
+            qb.push(" and t.assignee_ids @> array[").push_bind(a).push("]::uuid[]");
+        }
+        Some(Assignee::Nobody) => {
+            qb.push(" and t.assignee_ids = '{}'");
         }
     }
     if let Some(label) = &filter.label {
@@ -311,9 +319,11 @@ pub async fn list(
     let _timer = crate::metrics::db_timer("tasks.list");
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("");
     // One project's tasks are all team tasks: RLS alone decides, and the
-    // project's own index serves the page.
-    let one_project = matches!(filter.project, Some(InProject::Project(_)));
-    match (reach, one_project) {
+    // project's own index serves the page. The caller's own assigned tasks
+    // are one set of ids (every one of them visible), read by primary key:
+    // one arm, not three that each test every row they read.
+    let one_set = matches!(filter.project, Some(InProject::Project(_))) || filter.assignee == Some(Assignee::Me);
+    match (reach, one_set) {
         (Reach::Everything, _) | (_, true) => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
         (Reach::Member, false) => {
             qb.push("select * from (");

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::comment::CommentBody;
 use super::task::{
-    Assignee, Description, Labels, Limit, Priority, SortField, TaskPatch, TaskSort, TaskStatus, TaskTitle,
+    assignee_changes, Assignee, Assignees, Description, Labels, Limit, Priority, SortField, TaskPatch, TaskSort,
+    TaskStatus, TaskTitle,
 };
 use super::team::{may_change_role, InvitationStatus, TeamName, TeamRole};
 use super::time_entry::{Interval, Note};
@@ -401,6 +402,7 @@ fn page_limits(#[case] raw: Option<i64>, #[case] expected: Result<i64, ()>) {
 #[rstest]
 #[case::me("me", Some(Assignee::Me))]
 #[case::uuid("0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", Uuid::parse_str("0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60").ok().map(Assignee::User))]
+#[case::nobody("none", Some(Assignee::Nobody))]
 #[case::me_capitalised("Me", None)]
 #[case::not_a_uuid("0194f2a8", None)]
 #[case::empty("", None)]
@@ -422,8 +424,33 @@ fn an_empty_patch_is_empty_and_any_field_makes_it_not() {
     assert!(!with(|p| p.priority = Some(Priority::Low)));
     assert!(!with(|p| p.due_at = Some(None)));
     assert!(!with(|p| p.team_id = Some(None)));
-    assert!(!with(|p| p.assignee_id = Some(None)));
+    assert!(!with(|p| p.assignees = Some(Assignees::default())));
     assert!(!with(|p| p.labels = Labels::parse(&[]).ok()));
+}
+
+fn ids(n: u128) -> Vec<Uuid> {
+    (1..=n).map(Uuid::from_u128).collect()
+}
+
+#[rstest]
+#[case::none(ids(0), Ok(0))]
+#[case::twenty(ids(20), Ok(20))]
+#[case::twenty_one(ids(21), Err(()))]
+#[case::repeats_fold(vec![Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(1)], Ok(2))]
+fn assignee_lists(#[case] raw: Vec<Uuid>, #[case] expected: Result<usize, ()>) {
+    assert_eq!(Assignees::parse(&raw).map(|a| a.as_slice().len()).map_err(|_| ()), expected);
+}
+
+#[test]
+fn assignees_keep_their_order_and_say_what_changed() {
+    let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    let list = Assignees::parse(&[c, a, c]).unwrap_or_default();
+    assert_eq!(list.as_slice(), &[c, a]);
+    assert_eq!(assignee_changes(&[a, b], list.as_slice()), (vec![c], vec![b]));
+    assert_eq!(assignee_changes(&[c, a], list.as_slice()), (vec![], vec![]));
+    assert_eq!(assignee_changes(&[], &[b, a]), (vec![b, a], vec![]));
+    assert_eq!(Assignees::one(Some(b)).as_slice(), &[b]);
+    assert!(Assignees::one(None).as_slice().is_empty());
 }
 
 // ---- time ----

@@ -13,12 +13,15 @@ pub enum TaskField {
     DueAt,
     TeamId,
     ProjectId,
-    AssigneeId,
+    AssigneeIds,
     Labels,
+    /// Someone started (`new_value`: their id) or stopped (`old_value`)
+    /// watching the task themselves.
+    Watcher,
 }
 
 impl TaskField {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Title,
         Self::Description,
         Self::Status,
@@ -26,8 +29,9 @@ impl TaskField {
         Self::DueAt,
         Self::TeamId,
         Self::ProjectId,
-        Self::AssigneeId,
+        Self::AssigneeIds,
         Self::Labels,
+        Self::Watcher,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,8 +43,9 @@ impl TaskField {
             Self::DueAt => "due_at",
             Self::TeamId => "team_id",
             Self::ProjectId => "project_id",
-            Self::AssigneeId => "assignee_id",
+            Self::AssigneeIds => "assignee_ids",
             Self::Labels => "labels",
+            Self::Watcher => "watcher",
         }
     }
 }
@@ -70,7 +75,7 @@ mod tests {
     /// migration must name exactly these.
     #[test]
     fn the_migration_records_exactly_these_fields() {
-        let sql = include_str!("../../migrations/20261202000002_task_history.sql");
+        let sql = include_str!("../../migrations/20261202000004_assignees_watchers.sql");
         for f in TaskField::ALL {
             assert!(
                 sql.matches(&format!("'{}'", f.as_str())).count() >= 2,

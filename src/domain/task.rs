@@ -138,6 +138,47 @@ impl Labels {
     }
 }
 
+/// Who a task is assigned to: at most 20 people, each once, in the order
+/// given (the first is what the deprecated single `assignee_id` shows).
+/// Whether each may be assigned is the database's rule (team membership),
+/// not the shape's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Assignees(Vec<Uuid>);
+
+impl Assignees {
+    pub const MAX_COUNT: usize = 20;
+
+    pub fn parse(raw: &[Uuid]) -> Result<Self, String> {
+        // Counted before duplicates fold, as the document's maxItems counts.
+        if raw.len() > Self::MAX_COUNT {
+            return Err(format!("at most {} assignees", Self::MAX_COUNT));
+        }
+        let mut out: Vec<Uuid> = Vec::with_capacity(raw.len());
+        for id in raw {
+            if !out.contains(id) {
+                out.push(*id);
+            }
+        }
+        Ok(Self(out))
+    }
+
+    /// The deprecated single assignee: one person, or nobody.
+    pub fn one(id: Option<Uuid>) -> Self {
+        Self(id.into_iter().collect())
+    }
+
+    pub fn as_slice(&self) -> &[Uuid] {
+        &self.0
+    }
+}
+
+/// Who `after` has that `before` had not, and who it lost, each in order.
+pub fn assignee_changes(before: &[Uuid], after: &[Uuid]) -> (Vec<Uuid>, Vec<Uuid>) {
+    let added = after.iter().filter(|a| !before.contains(a)).copied().collect();
+    let removed = before.iter().filter(|b| !after.contains(b)).copied().collect();
+    (added, removed)
+}
+
 pub struct NewTask {
     pub title: TaskTitle,
     pub description: Option<Description>,
@@ -147,7 +188,7 @@ pub struct NewTask {
     pub team_id: Option<Uuid>,
     /// A project of `team_id` (the database holds that it is).
     pub project_id: Option<Uuid>,
-    pub assignee_id: Option<Uuid>,
+    pub assignees: Assignees,
     pub labels: Labels,
 }
 
@@ -161,7 +202,8 @@ pub struct TaskPatch {
     pub due_at: Option<Option<DateTime<Utc>>>,
     pub team_id: Option<Option<Uuid>>,
     pub project_id: Option<Option<Uuid>>,
-    pub assignee_id: Option<Option<Uuid>>,
+    /// The whole list (an empty one unassigns everyone).
+    pub assignees: Option<Assignees>,
     pub labels: Option<Labels>,
 }
 
@@ -174,7 +216,7 @@ impl TaskPatch {
             && self.due_at.is_none()
             && self.team_id.is_none()
             && self.project_id.is_none()
-            && self.assignee_id.is_none()
+            && self.assignees.is_none()
             && self.labels.is_none()
     }
 }
@@ -272,12 +314,14 @@ impl std::str::FromStr for InProject {
     }
 }
 
-/// Whose tasks a list asks for: the caller's own (`me`, resolved by the
-/// database as the transaction's identity) or a named user's.
+/// Whose tasks a list asks for, among any of a task's assignees: the
+/// caller's own (`me`, resolved by the database as the transaction's
+/// identity), a named user's, or (`none`) tasks nobody is assigned to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Assignee {
     Me,
     User(Uuid),
+    Nobody,
 }
 
 impl std::str::FromStr for Assignee {
@@ -286,7 +330,8 @@ impl std::str::FromStr for Assignee {
     fn from_str(raw: &str) -> Result<Self, String> {
         match raw {
             "me" => Ok(Assignee::Me),
-            _ => raw.parse().map(Assignee::User).map_err(|_| "must be a UUID or `me`".to_owned()),
+            "none" => Ok(Assignee::Nobody),
+            _ => raw.parse().map(Assignee::User).map_err(|_| "must be a UUID, `me` or `none`".to_owned()),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod teams;
 pub mod time;
 pub mod time_locks;
 pub mod timesheets;
+pub mod watchers;
 pub mod xlsx;
 
 use actix_web::web;
@@ -101,6 +102,8 @@ route_table! {
     "/api/v1/tasks/{task_id}/activity" => { get: history::task_activity },
     "/api/v1/tasks/{task_id}/checklist" => { get: checklists::get_checklist, post: checklists::add_item },
     "/api/v1/tasks/{task_id}/checklist/{item_id}" => { patch: checklists::update_item, delete: checklists::delete_item },
+    "/api/v1/tasks/{task_id}/watchers" => { get: watchers::list_watchers },
+    "/api/v1/tasks/{task_id}/watchers/me" => { put: watchers::watch, delete: watchers::unwatch },
     "/api/v1/tasks/{task_id}/comments" => { get: comments::list_comments, post: comments::create_comment },
     "/api/v1/tasks/{task_id}/comments/{comment_id}" => { get: comments::get_comment, patch: comments::update_comment, delete: comments::delete_comment },
     "/api/v1/tasks/{task_id}/time-entries" => { get: time::list_task_entries, post: time::create_entry },

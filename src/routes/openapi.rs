@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, oauth, projects, rates, tasks,
-    teams, time, time_locks, timesheets,
+    teams, time, time_locks, timesheets, watchers,
 };
 use crate::error::Problem;
 
@@ -56,6 +56,7 @@ use crate::error::Problem;
         invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, history::task_activity,
         checklists::get_checklist, checklists::add_item, checklists::update_item, checklists::delete_item,
+        watchers::list_watchers, watchers::watch, watchers::unwatch,
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,
         time::list_task_entries, time::create_entry, time::start_timer, time::get_timer, time::stop_timer,
         time::list_entries, time::get_entry, time::update_entry, time::delete_entry, time::time_report, time::time_report_csv, time::time_report_xlsx,

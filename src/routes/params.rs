@@ -295,6 +295,21 @@ pub fn deprecated(mut resp: HttpResponse, successor: &str) -> HttpResponse {
     resp
 }
 
+/// When the fields deprecated on 2026-12-02 (`assignee_id` in task
+/// requests) stop being accepted.
+const FIELD_DEPRECATED_SINCE: &str = "@1796169600"; // 2026-12-02T00:00:00Z
+const FIELD_SUNSET: &str = "Wed, 02 Jun 2027 00:00:00 GMT";
+
+/// Marks the response to a request that used a deprecated field:
+/// `Deprecation` and `Sunset`, as for an operation (the successor is a
+/// field of the same operation, named in the document, not a link).
+pub fn deprecated_field(mut resp: HttpResponse) -> HttpResponse {
+    let headers = resp.headers_mut();
+    headers.insert(HeaderName::from_static("deprecation"), HeaderValue::from_static(FIELD_DEPRECATED_SINCE));
+    headers.insert(HeaderName::from_static("sunset"), HeaderValue::from_static(FIELD_SUNSET));
+    resp
+}
+
 /// The response stored with an idempotency key, sent again.
 pub fn replay(stored: Stored) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::OK);

@@ -10,8 +10,8 @@ use super::cursor;
 use super::params::{self, double_option, etag, non_null, Created, Idempotent};
 use crate::db::tasks::{SortKey, TaskRow};
 use crate::domain::task::{
-    Assignee, Description, InProject, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort, TaskStatus,
-    TaskTitle,
+    Assignee, Assignees, Description, InProject, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort,
+    TaskStatus, TaskTitle,
 };
 use crate::domain::user::Caller;
 use crate::domain::{field, AllFields};
@@ -21,7 +21,7 @@ use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "project_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_id": null, "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
+#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "project_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_ids": ["0194f2a8-0000-7000-8000-000000000001"], "assignee_id": "0194f2a8-0000-7000-8000-000000000001", "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
 pub struct TaskResponse {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,
@@ -34,6 +34,10 @@ pub struct TaskResponse {
     pub due_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub labels: Vec<String>,
+    /// Everyone the task is assigned to, in the order they were given.
+    pub assignee_ids: Vec<Uuid>,
+    /// Deprecated (one release): the first of `assignee_ids`, or null.
+    #[schema(deprecated)]
     pub assignee_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
     pub version: i64,
@@ -54,7 +58,8 @@ impl From<TaskRow> for TaskResponse {
             due_at: r.due_at,
             completed_at: r.completed_at,
             labels: r.labels,
-            assignee_id: r.assignee_id,
+            assignee_id: r.assignee_ids.first().copied(),
+            assignee_ids: r.assignee_ids,
             created_by: r.created_by,
             version: r.version,
             created_at: r.created_at,
@@ -86,6 +91,12 @@ pub struct CreateTaskRequest {
     team_id: Option<Uuid>,
     /// A project of `team_id` that is not archived.
     project_id: Option<Uuid>,
+    /// Up to 20 people (repeats fold): members (not viewers) of `team_id`;
+    /// for a personal task yourself or people who share a team with you.
+    #[schema(max_items = 20)]
+    assignee_ids: Option<Vec<Uuid>>,
+    /// Deprecated (one release): one assignee; give `assignee_ids` instead.
+    #[schema(deprecated)]
     assignee_id: Option<Uuid>,
     #[schema(max_items = 20, value_type = Option<Vec<Label>>)]
     labels: Option<Vec<String>>,
@@ -106,15 +117,42 @@ impl utoipa::PartialSchema for Label {
 
 impl utoipa::ToSchema for Label {}
 
+/// `assignee_ids`, or the deprecated `assignee_id` standing for a list of
+/// one; both at once is a contradiction the client must resolve.
+fn assignees<T>(
+    ids: Option<Vec<Uuid>>,
+    alias: Option<T>,
+    one: impl FnOnce(T) -> Assignees,
+) -> Result<Option<Assignees>, String> {
+    match (ids, alias) {
+        (Some(_), Some(_)) => Err("give assignee_ids or the deprecated assignee_id, not both".into()),
+        (Some(ids), None) => Assignees::parse(&ids).map(Some),
+        (None, Some(a)) => Ok(Some(one(a))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Whether a request used the deprecated `assignee_id`: its errors name
+/// that field, not the one it stands for.
+fn alias_named(uses_alias: bool) -> impl Fn(ApiError) -> ApiError {
+    move |e| if uses_alias { e.renaming("assignee_ids", "assignee_id") } else { e }
+}
+
 impl CreateTaskRequest {
+    fn uses_alias(&self) -> bool {
+        self.assignee_id.is_some()
+    }
+
     fn parse(self) -> Result<NewTask, ApiError> {
-        let (title, description, status, priority, due_at, labels) = (
+        let field_name = if self.uses_alias() { "assignee_id" } else { "assignee_ids" };
+        let (title, description, status, priority, due_at, labels, assignees) = (
             field("title", TaskTitle::parse(&self.title)),
             field("description", self.description.as_deref().map(Description::parse).transpose()),
             field("status", self.status.as_deref().map(str::parse).transpose()),
             field("priority", self.priority.as_deref().map(str::parse).transpose()),
             field("due_at", self.due_at.as_deref().map(params::instant).transpose()),
             field("labels", Labels::parse(self.labels.as_deref().unwrap_or_default())),
+            field(field_name, assignees(self.assignee_ids, self.assignee_id, |a| Assignees::one(Some(a)))),
         )
             .all()
             .map_err(ApiError::Validation)?;
@@ -126,7 +164,7 @@ impl CreateTaskRequest {
             due_at,
             team_id: self.team_id,
             project_id: self.project_id,
-            assignee_id: self.assignee_id,
+            assignees: assignees.unwrap_or_default(),
             labels,
         })
     }
@@ -158,6 +196,13 @@ pub struct PatchTaskRequest {
     /// without it takes the task out of its project.
     #[serde(default, deserialize_with = "double_option")]
     project_id: Option<Option<Uuid>>,
+    /// The whole new list (`[]` unassigns everyone); rules as on create.
+    #[schema(nullable = false, max_items = 20)]
+    #[serde(default, deserialize_with = "non_null")]
+    assignee_ids: Option<Vec<Uuid>>,
+    /// Deprecated (one release): sets the list to this one person (`null`:
+    /// nobody); give `assignee_ids` instead.
+    #[schema(deprecated)]
     #[serde(default, deserialize_with = "double_option")]
     assignee_id: Option<Option<Uuid>>,
     #[schema(nullable = false, max_items = 20, value_type = Option<Vec<Label>>)]
@@ -166,8 +211,13 @@ pub struct PatchTaskRequest {
 }
 
 impl PatchTaskRequest {
+    fn uses_alias(&self) -> bool {
+        self.assignee_id.is_some()
+    }
+
     fn parse(self) -> Result<TaskPatch, ApiError> {
-        let (title, description, status, priority, due_at, labels) = (
+        let field_name = if self.uses_alias() { "assignee_id" } else { "assignee_ids" };
+        let (title, description, status, priority, due_at, labels, assignees) = (
             field("title", self.title.as_deref().map(TaskTitle::parse).transpose()),
             field(
                 "description",
@@ -177,6 +227,7 @@ impl PatchTaskRequest {
             field("priority", self.priority.as_deref().map(str::parse::<Priority>).transpose()),
             field("due_at", self.due_at.map(|d| d.as_deref().map(params::instant).transpose()).transpose()),
             field("labels", self.labels.as_deref().map(Labels::parse).transpose()),
+            field(field_name, assignees(self.assignee_ids, self.assignee_id, Assignees::one)),
         )
             .all()
             .map_err(ApiError::Validation)?;
@@ -188,7 +239,7 @@ impl PatchTaskRequest {
             due_at,
             team_id: self.team_id,
             project_id: self.project_id,
-            assignee_id: self.assignee_id,
+            assignees,
             labels,
         };
         if patch.is_empty() {
@@ -217,9 +268,10 @@ pub struct ListTasksQuery {
     status: Vec<String>,
     #[param(value_type = Option<Priority>)]
     priority: Option<String>,
-    /// A user id, or `me`.
+    /// Tasks with this person among their assignees: a user id, `me`, or
+    /// `none` (tasks nobody is assigned to).
     #[param(
-        pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+        pattern = r"^(me|none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
         max_length = 36
     )]
     assignee_id: Option<String>,
@@ -274,7 +326,7 @@ fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
     resp
 }
 
-#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", summary = "Create a task", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", max_length = 255, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateTaskRequest, responses((status = 201, description = "The task (`Location`, `ETag`)", body = TaskResponse), Errors))]
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", summary = "Create a task", params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[\x21-\x7e]{1,255}$", max_length = 255, description = "Makes a retried create safe: same key and body replay the first response (24 h)")), request_body = CreateTaskRequest, responses((status = 201, description = "The task (`Location`, `ETag`)", body = TaskResponse, headers(("Location" = String, description = "The task's URL"), ("ETag" = String, description = "The task's version"), ("Deprecation" = String, description = "Only when the request used the deprecated `assignee_id` (RFC 9745)"), ("Sunset" = String, description = "Only when the request used the deprecated `assignee_id`: when it stops being accepted (RFC 8594)"))), Errors))]
 #[tracing::instrument(name = "tasks.create", skip_all)]
 pub async fn create_task(
     state: web::Data<AppState>,
@@ -287,17 +339,22 @@ pub async fn create_task(
     };
     // A replay carries the ETag too, so a retried create can go on to a PATCH.
     let render = |t: &TaskRow| Stored { etag: Some(etag(t.version)), ..created.stored(t) };
-    let outcome = tasks::create(state.store(), &user, request.body.parse()?, request.key.as_ref(), render).await?;
+    let alias = request.body.uses_alias();
+    let named = alias_named(alias);
+    let task = request.body.parse()?;
+    let outcome =
+        tasks::create(state.store(), &user, task, request.key.as_ref(), render).await.map_err(|e| named(e.into()))?;
     // A new task's version is its ETag; a replay sends what was stored.
     let version = match &outcome {
         Outcome::Created(task) => Some(task.version),
         Outcome::Replayed(_) => None,
     };
     let resp = created.respond(outcome);
-    Ok(match version {
+    let resp = match version {
         Some(v) => with_etag(resp, v),
         None => resp,
-    })
+    };
+    Ok(if alias { params::deprecated_field(resp) } else { resp })
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", summary = "Tasks the caller can see, filtered and sorted", params(ListTasksQuery), responses((status = 200, description = "A page of tasks (`Link` to the next)", body = TaskPage), Errors))]
@@ -385,7 +442,7 @@ pub async fn get_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse), Errors))]
+#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse, headers(("ETag" = String, description = "The task's version"), ("Deprecation" = String, description = "Only when the request used the deprecated `assignee_id` (RFC 9745)"), ("Sunset" = String, description = "Only when the request used the deprecated `assignee_id`: when it stops being accepted (RFC 8594)"))), Errors))]
 #[tracing::instrument(name = "tasks.update", skip_all)]
 pub async fn update_task(
     state: web::Data<AppState>,
@@ -395,10 +452,15 @@ pub async fn update_task(
     body: web::Json<PatchTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = params::if_match(req.headers())?;
-    let patch = body.into_inner().parse()?;
-    let task = tasks::update(state.store(), &user, path.into_inner(), patch, expected).await?;
+    let body = body.into_inner();
+    let alias = body.uses_alias();
+    let named = alias_named(alias);
+    let patch = body.parse()?;
+    let task =
+        tasks::update(state.store(), &user, path.into_inner(), patch, expected).await.map_err(|e| named(e.into()))?;
     let version = task.version;
-    Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
+    let resp = with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version);
+    Ok(if alias { params::deprecated_field(resp) } else { resp })
 }
 
 #[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]

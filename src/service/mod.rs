@@ -25,6 +25,7 @@ pub mod teams;
 pub mod time;
 pub mod time_locks;
 pub mod timesheets;
+pub mod watchers;
 
 use crate::db::Pool;
 

@@ -214,7 +214,8 @@ pub fn generate(p: &Profile, password_hash: &str) -> anyhow::Result<Dataset> {
                 let writers: Vec<usize> = roster.iter().filter(|(_, r)| *r != "viewer").map(|(u, _)| *u).collect();
                 let readers: Vec<usize> = roster.iter().map(|(u, _)| *u).collect();
                 let creator = *rng.pick(&writers);
-                let assignee = if rng.chance(70) { Some(*rng.pick(&readers)) } else { None };
+                // Viewers read along; they are not assigned work.
+                let assignee = if rng.chance(70) { Some(*rng.pick(&writers)) } else { None };
                 (creator, assignee, readers, writers)
             }
             None => {

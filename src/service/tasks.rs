@@ -4,9 +4,10 @@ use uuid::Uuid;
 
 use super::Store;
 use super::{begin, claim, commit, complete, team_role, Idempotency, Outcome, Result, ServiceError, Stored};
+use crate::db::audit::Event;
 use crate::db::tasks::{Reach, SortKey, TaskRow};
 use crate::db::{self, Tx};
-use crate::domain::task::{NewTask, TaskFilter, TaskPatch, TaskSort};
+use crate::domain::task::{assignee_changes, NewTask, TaskFilter, TaskPatch, TaskSort};
 use crate::domain::team::TeamRole;
 use crate::domain::user::Caller;
 use crate::domain::user::GlobalRole;
@@ -28,7 +29,7 @@ pub(crate) async fn access(tx: &mut Tx, user: &Caller, task: &TaskRow) -> Result
     Ok(match task.team_id {
         None => {
             let creator = task.created_by == me;
-            let assignee = task.assignee_id == me;
+            let assignee = task.assignee_ids.contains(&user.user_id.0);
             Access {
                 edit: creator || assignee || admin,
                 delete: creator || admin,
@@ -83,6 +84,7 @@ pub async fn create(
         require_team_writer(&mut tx, user, team_id).await?;
     }
     let row = db::tasks::insert(&mut tx, Uuid::now_v7(), &task, user.user_id).await?;
+    audit_sharing(&mut tx, user, &row, &[]).await?;
     complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;
     crate::metrics::task_created();
@@ -154,11 +156,33 @@ pub async fn update(
     let row = db::tasks::update(&mut tx, task_id, &patch, Some(task.version))
         .await?
         .ok_or(ServiceError::PreconditionFailed)?;
+    let before = if task.team_id.is_none() { task.assignee_ids.as_slice() } else { &[] };
+    audit_sharing(&mut tx, user, &row, before).await?;
     commit(tx).await?;
     for team in [task.team_id, row.team_id].into_iter().flatten() {
         store.cache.team_changed(team).await;
     }
     Ok(row)
+}
+
+/// Assigning someone to a personal task lets them read and change it: a
+/// change of access, audited like a team's members. (A team task's
+/// assignees read it as members either way.) `before`: who could before,
+/// besides the creator (the assignees then, if it was personal).
+async fn audit_sharing(tx: &mut Tx, user: &Caller, task: &TaskRow, before: &[Uuid]) -> Result<()> {
+    if task.team_id.is_some() {
+        return Ok(());
+    }
+    let outside = |ids: Vec<Uuid>| ids.into_iter().filter(|id| Some(*id) != task.created_by).collect::<Vec<_>>();
+    let (added, removed) = assignee_changes(before, &task.assignee_ids);
+    let (added, removed) = (outside(added), outside(removed));
+    if added.is_empty() && removed.is_empty() {
+        return Ok(());
+    }
+    let details = serde_json::json!({"task_id": task.task_id, "added": added, "removed": removed});
+    db::audit::record(tx, Event::new("task.shared").actor(user.user_id.0).target(task.task_id).details(details))
+        .await?;
+    Ok(())
 }
 
 pub async fn delete(store: Store<'_>, user: &Caller, task_id: Uuid, if_match: Option<i64>) -> Result<()> {

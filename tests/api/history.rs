@@ -66,7 +66,7 @@ async fn every_change_is_recorded_with_who_when_and_the_values_before_and_after(
     assert_eq!(
         kinds(&r.json),
         [
-            "changed assignee_id",
+            "changed assignee_ids",
             "changed due_at",
             "time_entry",
             "comment",
@@ -84,6 +84,9 @@ async fn every_change_is_recorded_with_who_when_and_the_values_before_and_after(
     assert!(title["actor_name"].is_string());
     let labels = items.iter().find(|i| i["field"] == "labels").unwrap();
     assert_eq!((labels["old"].clone(), labels["new"].clone()), (json!(["a"]), json!(["a", "b"])));
+    // The deprecated single assignee is recorded as the list it stands for.
+    let assigned = items.iter().find(|i| i["field"] == "assignee_ids").unwrap();
+    assert_eq!((assigned["old"].clone(), assigned["new"].clone()), (json!([]), json!([member.user_id])));
     let due = items.iter().find(|i| i["field"] == "due_at").unwrap();
     assert_eq!(due["old"], Value::Null, "a field that was empty");
     assert_eq!(items.last().unwrap()["actor_id"], owner.user_id.to_string());

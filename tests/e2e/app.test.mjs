@@ -366,6 +366,56 @@ await step("the invitee signs up, sees the invitation and accepts it", async () 
   assert.equal(await page.$("#team-invitations"), null);
 });
 
+await step("assign a task to two people; the board shows both by their initials", async () => {
+  const teamId = page.url().split("/").pop();
+  await page.goto(`${base}/#/tasks?team_id=${teamId}&q=Landing`);
+  await page.click('#task-list .task:has-text("Landing page")');
+  await page.waitForSelector("#assignees");
+  // Keyboard: focus each box and tick it with the space bar.
+  for (const name of ["E2E Tester", "E2E Invitee"]) {
+    const box = await page.waitForSelector(`#assignees label:has-text("${name}") input[type=checkbox]`);
+    await box.focus();
+    await page.keyboard.press("Space");
+  }
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/api/v1/tasks/") && r.ok()),
+    page.click("#task-form button[type=submit]"),
+  ]);
+  await page.reload();
+  await page.waitForSelector("#assignees");
+  assert.equal(await page.$$eval("#assignees input:checked", (l) => l.length), 2);
+  const changed = await page.waitForSelector('#activity li[data-field="assignee_ids"]');
+  assert.match(await changed.textContent(), /changed the assignees from nothing to E2E Tester, E2E Invitee/);
+  await page.goto(`${base}/#/tasks?team_id=${teamId}&view=board`);
+  const card = await page.waitForSelector('.card:has-text("Landing page") .avatars');
+  assert.equal(await card.getAttribute("aria-label"), "Assigned to E2E Tester, E2E Invitee");
+  assert.deepEqual(await card.$$eval(".avatar", (l) => l.map((a) => a.textContent)), ["ET", "EI"]);
+  await shot("task-assignees");
+  await page.goto(`${base}/#/teams/${teamId}`);
+  await page.waitForSelector("#invite-form");
+});
+
+await step("stop watching a task and watch it again, with the keyboard", async () => {
+  const teamId = page.url().split("/").pop();
+  await page.goto(`${base}/#/tasks?team_id=${teamId}&q=Landing`);
+  await page.click('#task-list .task:has-text("Landing page")');
+  const toggle = await page.waitForSelector("#watch-toggle");
+  // The creator and both assignees (the creator is one of them) watch it.
+  assert.equal(await toggle.textContent(), "Stop watching (2)");
+  assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+  await toggle.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('#watch-toggle:has-text("Watch (1)")');
+  assert.equal(await page.getAttribute("#watch-toggle", "aria-pressed"), "false");
+  await page.reload();
+  await page.waitForSelector('#watch-toggle:has-text("Watch (1)")');
+  assert.match(await page.textContent('#activity li[data-field="watcher"]'), /stopped watching/);
+  await page.click("#watch-toggle");
+  await page.waitForSelector('#watch-toggle:has-text("Stop watching (2)")');
+  await page.goto(`${base}/#/teams/${teamId}`);
+  await page.waitForSelector("#invite-form");
+});
+
 /** The ISO week (2026-W48) of a YYYY-MM-DD day, computed here independently of the app. */
 function isoWeekOf(day) {
   const d = new Date(`${day}T00:00:00Z`);

@@ -209,7 +209,7 @@ async fn a_personal_task_cannot_be_assigned_to_a_stranger() {
     for assignee in [stranger.user_id, uuid::Uuid::new_v4()] {
         let mut tx = as_user(&mut conn, me.user_id).await;
         let err = sqlx::query(
-            "insert into tasks (task_id, created_by, assignee_id, title) values (gen_random_uuid(), $1, $2, 'spam')",
+            "insert into tasks (task_id, created_by, assignee_ids, title) values (gen_random_uuid(), $1, array[$2], 'spam')",
         )
         .bind(me.user_id)
         .bind(assignee)
@@ -222,7 +222,7 @@ async fn a_personal_task_cannot_be_assigned_to_a_stranger() {
     }
     let mut tx = as_user(&mut conn, me.user_id).await;
     let n = sqlx::query(
-        "insert into tasks (task_id, created_by, assignee_id, title) values (gen_random_uuid(), $1, $1, 'mine')",
+        "insert into tasks (task_id, created_by, assignee_ids, title) values (gen_random_uuid(), $1, array[$1], 'mine')",
     )
     .bind(me.user_id)
     .execute(&mut *tx)
@@ -869,4 +869,143 @@ async fn checklists_follow_the_task_and_history_is_read_only() {
     // History: no role writes it directly.
     let forge = "insert into task_events (task_id, field, new_value) values ($1, 'title', '\"x\"')";
     assert_eq!(attempt(&mut conn, owner.user_id, forge, &[task_id], false).await.as_deref(), Some("42501"));
+}
+
+/// Watchers of one task as `user` sees them, in user id order.
+async fn watchers(conn: &mut PgConnection, user: uuid::Uuid, task_id: uuid::Uuid) -> Vec<uuid::Uuid> {
+    let mut tx = as_user(conn, user).await;
+    let ids: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select user_id from task_watchers where task_id = $1 order by user_id")
+            .bind(task_id)
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    tx.rollback().await.unwrap();
+    ids
+}
+
+#[tokio::test]
+async fn watchers_are_read_with_the_task_and_each_person_writes_only_their_own() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let member = app.create_user().await;
+    let viewer = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    app.add_member(&owner, team, &member, "member").await;
+    app.add_member(&owner, team, &viewer, "viewer").await;
+    let task = app
+        .create_task(&owner, serde_json::json!({ "title": "t", "team_id": team, "assignee_ids": [member.user_id] }))
+        .await;
+    let task_id: uuid::Uuid = task["task_id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app_role_connection(&app).await;
+
+    // The creator and the assignee watch it, written by the trigger; the
+    // team reads that, the outsider nothing.
+    let mut expected = vec![owner.user_id, member.user_id];
+    expected.sort();
+    for who in [&owner, &member, &viewer] {
+        assert_eq!(watchers(&mut conn, who.user_id, task_id).await, expected, "read by {}", who.user_id);
+    }
+    assert!(watchers(&mut conn, outsider.user_id, task_id).await.is_empty());
+
+    let watch = "insert into task_watchers (task_id, user_id) values ($1, $2)";
+    let refused = Some("42501".to_owned());
+    // Nobody watches on someone else's behalf, nor a task they cannot read.
+    assert_eq!(attempt(&mut conn, owner.user_id, watch, &[task_id, viewer.user_id], false).await, refused);
+    assert_eq!(attempt(&mut conn, outsider.user_id, watch, &[task_id, outsider.user_id], false).await, refused);
+    // A viewer reads the task, so may watch it.
+    assert_eq!(attempt(&mut conn, viewer.user_id, watch, &[task_id, viewer.user_id], true).await, None);
+    // Nobody stops someone else's watching.
+    let unwatch = "delete from task_watchers where task_id = $1 and user_id = $2";
+    for who in [&owner, &outsider] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let n = sqlx::query(unwatch).bind(task_id).bind(viewer.user_id).execute(&mut *tx).await.unwrap();
+        assert_eq!(n.rows_affected(), 0, "unwatching the viewer as {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    let mut tx = as_user(&mut conn, viewer.user_id).await;
+    let n = sqlx::query(unwatch).bind(task_id).bind(viewer.user_id).execute(&mut *tx).await.unwrap();
+    assert_eq!(n.rows_affected(), 1, "the viewer stops watching");
+    tx.commit().await.unwrap();
+
+    // Viewers are not assigned work, whoever writes the row.
+    let assign = "update tasks set assignee_ids = array[$2] where task_id = $1";
+    let mut tx = as_user(&mut conn, owner.user_id).await;
+    let err = sqlx::query(assign).bind(task_id).bind(viewer.user_id).execute(&mut *tx).await.unwrap_err();
+    assert_eq!(err.as_database_error().and_then(|e| e.constraint()), Some("tasks_assignee_in_team"));
+    tx.rollback().await.unwrap();
+
+    // Leaving the team unassigns and unwatches: nothing is left for
+    // someone who can no longer read the task.
+    let r = app.delete(&format!("/api/v1/teams/{team}/members/{}", member.user_id), Some(&owner.access_token)).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(watchers(&mut conn, owner.user_id, task_id).await, vec![owner.user_id]);
+    let mut tx = as_user(&mut conn, owner.user_id).await;
+    let left: Vec<uuid::Uuid> = sqlx::query_scalar("select unnest(assignee_ids) from tasks where task_id = $1")
+        .bind(task_id)
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert!(left.is_empty(), "still assigned after leaving: {left:?}");
+}
+
+#[tokio::test]
+async fn a_personal_task_is_read_by_each_of_its_assignees_and_nobody_else() {
+    let app = spawn_app().await;
+    let creator = app.create_user().await;
+    let mate = app.create_user().await;
+    let other_mate = app.create_user().await;
+    let outsider = app.create_user().await;
+    let team = app.create_team(&creator, "T").await;
+    app.add_member(&creator, team, &mate, "viewer").await;
+    app.add_member(&creator, team, &other_mate, "member").await;
+    let task = app
+        .create_task(&creator, serde_json::json!({ "title": "p", "assignee_ids": [mate.user_id, other_mate.user_id] }))
+        .await;
+    let task_id: uuid::Uuid = task["task_id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app_role_connection(&app).await;
+    let edit = "update tasks set title = 'changed' where task_id = $1";
+    for (who, sees) in [(&creator, 1), (&mate, 1), (&other_mate, 1), (&outsider, 0)] {
+        let mut tx = as_user(&mut conn, who.user_id).await;
+        let n: i64 = sqlx::query_scalar("select count(*) from tasks where task_id = $1")
+            .bind(task_id)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let changed = sqlx::query(edit).bind(task_id).execute(&mut *tx).await.unwrap().rows_affected();
+        assert_eq!((n, changed as i64), (sees, sees), "read and write by {}", who.user_id);
+        tx.rollback().await.unwrap();
+    }
+    // Taken off the task, the mate loses it, and their watching with it.
+    let mut tx = as_user(&mut conn, creator.user_id).await;
+    sqlx::query("update tasks set assignee_ids = array[$2] where task_id = $1")
+        .bind(task_id)
+        .bind(other_mate.user_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = as_user(&mut conn, mate.user_id).await;
+    let n: i64 = sqlx::query_scalar("select count(*) from tasks where task_id = $1")
+        .bind(task_id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    tx.rollback().await.unwrap();
+    let mut expected = vec![creator.user_id, other_mate.user_id];
+    expected.sort();
+    assert_eq!(watchers(&mut conn, creator.user_id, task_id).await, expected);
+    // Named twice in one list: refused, whoever writes it.
+    let mut tx = as_user(&mut conn, creator.user_id).await;
+    let err = sqlx::query("update tasks set assignee_ids = array[$2, $2] where task_id = $1")
+        .bind(task_id)
+        .bind(other_mate.user_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_database_error().and_then(|e| e.constraint()), Some("tasks_assignees_distinct"));
+    tx.rollback().await.unwrap();
 }

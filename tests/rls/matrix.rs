@@ -24,7 +24,7 @@ struct Task {
     id: Uuid,
     team: Option<usize>,
     creator: usize,
-    assignee: Option<usize>,
+    assignees: Vec<usize>,
 }
 
 struct Comment {
@@ -61,14 +61,14 @@ impl World {
     fn sees_task(&self, user: usize, t: &Task) -> bool {
         match t.team {
             Some(team) => self.role(user, team).is_some(),
-            None => user == self.global_admin || t.creator == user || t.assignee == Some(user),
+            None => user == self.global_admin || t.creator == user || t.assignees.contains(&user),
         }
     }
 
     fn can_edit_task(&self, user: usize, t: &Task) -> bool {
         match t.team {
             Some(team) => self.role(user, team).is_some_and(|r| r >= Role::Member),
-            None => user == self.global_admin || t.creator == user || t.assignee == Some(user),
+            None => user == self.global_admin || t.creator == user || t.assignees.contains(&user),
         }
     }
 
@@ -126,23 +126,25 @@ async fn build_world(app: &TestApp) -> World {
     }
 
     let mut tasks = Vec::new();
-    for (creator, team, assignee) in [
-        (0, Some(0), None),
-        (2, Some(0), Some(3)),
-        (4, Some(1), Some(5)),
-        (6, Some(2), None),
-        (7, None, None),
-        // A personal task's assignee shares a team with its creator (m2 and m1 meet in team two).
-        (2, None, Some(5)),
-        (5, None, None),
+    for (creator, team, assignees) in [
+        (0, Some(0), vec![]),
+        // Viewers are not assigned work: a1 and m1 share this one.
+        (2, Some(0), vec![1, 2]),
+        (4, Some(1), vec![5]),
+        (6, Some(2), vec![]),
+        (7, None, vec![]),
+        // A personal task's assignees share a team with its creator (m2 and
+        // m1 meet in team two; a1 and m1 in team one).
+        (2, None, vec![5, 1]),
+        (5, None, vec![]),
     ] {
         let body = json!({
             "title": format!("task by {}", names[creator]),
             "team_id": team.map(|t: usize| teams[t]),
-            "assignee_id": assignee.map(|a: usize| users[a].user_id),
+            "assignee_ids": assignees.iter().map(|a: &usize| users[*a].user_id).collect::<Vec<_>>(),
         });
         let t = app.create_task(&users[creator], body).await;
-        tasks.push(Task { id: id(&t, "task_id"), team, creator, assignee });
+        tasks.push(Task { id: id(&t, "task_id"), team, creator, assignees });
     }
 
     let mut comments = Vec::new();

@@ -21,8 +21,9 @@ export async function tasksPage(params) {
     project_id: params.get("project_id") || "",
   };
   const teams = await myTeams();
-  // The switcher offers every open project of the caller's teams.
-  const projects = await projectsOf(teams);
+  // The switcher offers every open project of the caller's teams; the rows
+  // show assignees by their teammates' names.
+  const [projects, people] = await Promise.all([projectsOf(teams), peopleOf(teams)]);
   const current = projects.find((p) => p.project_id === state.project_id);
 
   const status = h(
@@ -105,7 +106,8 @@ export async function tasksPage(params) {
     more.hidden = !cursor || view === "board";
     return page.items;
   }
-  more.addEventListener("click", async () => list.append(...(await load()).map(taskRow)));
+  const row = (t) => taskRow(t, people);
+  more.addEventListener("click", async () => list.append(...(await load()).map(row)));
 
   const heading = current ? `${current.name}${view === "board" ? " board" : ""}` : "Tasks";
   render(
@@ -121,10 +123,10 @@ export async function tasksPage(params) {
   );
   list.replaceChildren(h("p", { class: "muted" }, "Loading tasks…"));
   const items = await load();
-  if (view === "board") list.replaceChildren(board(items));
+  if (view === "board") list.replaceChildren(board(items, people));
   else
     list.replaceChildren(
-      ...(items.length ? items.map(taskRow) : [h("p", { class: "empty" }, "No tasks yet. Create one above.")]),
+      ...(items.length ? items.map(row) : [h("p", { class: "empty" }, "No tasks yet. Create one above.")]),
     );
 }
 
@@ -136,7 +138,31 @@ function otherView(params, view) {
   return p;
 }
 
-function taskRow(t) {
+// Every teammate's name by id, for the people a task names.
+async function peopleOf(teams) {
+  const lists = await Promise.all(teams.map((t) => apiAll(`/teams/${t.team_id}/members`).catch(() => [])));
+  const names = {};
+  for (const m of lists.flat()) names[m.user_id] = m.display_name;
+  return names;
+}
+
+function initials(name) {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return (parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : (parts[0] || "?").slice(0, 2)).toUpperCase();
+}
+
+// Assignees as initials; the full names are the label (and the tooltip).
+function avatars(ids, people) {
+  if (!ids.length) return null;
+  const names = ids.map((id) => people[id] || "someone");
+  return h(
+    "span",
+    { class: "avatars", role: "img", "aria-label": `Assigned to ${names.join(", ")}` },
+    names.map((n) => h("span", { class: "avatar", title: n, "aria-hidden": "true" }, initials(n))),
+  );
+}
+
+function taskRow(t, people) {
   return h(
     "a",
     { class: "task", href: `#/tasks/${t.task_id}`, "data-task-id": t.task_id },
@@ -145,11 +171,12 @@ function taskRow(t) {
     h("span", { class: `prio ${t.priority}` }, t.priority),
     t.due_at ? h("span", { class: "muted" }, `due ${new Date(t.due_at).toLocaleDateString()}`) : null,
     ...t.labels.map((l) => h("span", { class: "label" }, l)),
+    avatars(t.assignee_ids, people),
   );
 }
 
 // Board by status: buttons move a card (keyboard-friendly); cards also drag.
-function board(items) {
+function board(items, people) {
   const columns = STATUSES.map((s) => {
     const col = h("div", { class: "column", "data-status": s }, h("h2", {}, STATUS_LABEL[s]));
     col.addEventListener("dragover", (ev) => ev.preventDefault());
@@ -166,6 +193,7 @@ function board(items) {
       "div",
       { class: "card", draggable: "true", "data-task-id": t.task_id },
       h("a", { href: `#/tasks/${t.task_id}` }, t.title),
+      avatars(t.assignee_ids, people),
       h(
         "div",
         { class: "moves" },
@@ -282,7 +310,8 @@ export async function taskPage(id) {
   const due = h("input", { name: "due_at", type: "date", value: task.due_at ? task.due_at.slice(0, 10) : "" });
   const labels = h("input", { name: "labels", value: task.labels.join(", ") });
   let assigneeField = null;
-  let assignee = null;
+  // The checked boxes are the new list; null: the page offers no choice.
+  let chosen = null;
   let project = null;
   // Names for the ids the activity stream records (projects, people, teams).
   const names = {};
@@ -294,13 +323,20 @@ export async function taskPage(id) {
     try {
       const members = await apiAll(`/teams/${task.team_id}/members`);
       for (const m of members) names[m.user_id] = m.display_name;
-      assignee = h(
-        "select",
-        { name: "assignee_id" },
-        h("option", { value: "" }, "Nobody"),
-        members.map((m) => h("option", { value: m.user_id, selected: m.user_id === task.assignee_id }, m.display_name)),
+      // Viewers read along and are not assigned work; whoever is assigned
+      // already stays listed.
+      const offered = members.filter((m) => m.role !== "viewer" || task.assignee_ids.includes(m.user_id));
+      const boxes = offered.map((m) =>
+        h("input", { type: "checkbox", value: m.user_id, checked: task.assignee_ids.includes(m.user_id) }),
       );
-      assigneeField = field("Assignee", assignee);
+      chosen = () => boxes.filter((b) => b.checked).map((b) => b.value);
+      assigneeField = h(
+        "fieldset",
+        { class: "assignees", id: "assignees" },
+        h("legend", {}, "Assignees"),
+        boxes.map((b, i) => h("label", { class: "inline" }, b, ` ${offered[i].display_name}`)),
+        h("span", { class: "error", "data-error": "assignee_ids" }),
+      );
     } catch {
       assigneeField = null;
     }
@@ -331,7 +367,7 @@ export async function taskPage(id) {
           .map((s) => s.trim())
           .filter(Boolean),
       };
-      if (assignee) body.assignee_id = assignee.value || null;
+      if (chosen) body.assignee_ids = chosen();
       if (project && (project.value || null) !== task.project_id) body.project_id = project.value || null;
       await api("PATCH", `/tasks/${id}`, body);
       rerender();
@@ -423,6 +459,7 @@ export async function taskPage(id) {
   });
 
   for (const t of await myTeams()) names[t.team_id] = t.name;
+  const watch = await watchToggle(id);
   const checklist = await checklistSection(id);
   const activity = await activitySection(id, names);
 
@@ -432,7 +469,7 @@ export async function taskPage(id) {
       {},
       h("p", {}, h("a", { href: "#/tasks" }, "← Tasks")),
       h("h1", { id: "task-title" }, task.title),
-      h("div", { class: "row" }, timerButton, del),
+      h("div", { class: "row" }, timerButton, watch, del),
       edit,
       checklist,
       h("h2", {}, "Comments"),
@@ -446,6 +483,26 @@ export async function taskPage(id) {
     ),
   );
   await loadComments();
+}
+
+// Watch or stop watching (notifications go to watchers), with how many do.
+async function watchToggle(id) {
+  const button = h("button", { type: "button", class: "secondary", id: "watch-toggle" });
+  const paint = (w) => {
+    button.textContent = w.watching ? `Stop watching (${w.total})` : `Watch (${w.total})`;
+    button.setAttribute("aria-pressed", String(w.watching));
+  };
+  let current = await api("GET", `/tasks/${id}/watchers`);
+  paint(current);
+  button.addEventListener("click", async () => {
+    try {
+      current = await api(current.watching ? "DELETE" : "PUT", `/tasks/${id}/watchers/me`);
+      paint(current);
+    } catch (e) {
+      alert(e.message);
+    }
+  });
+  return button;
 }
 
 // The small steps inside the task: tick, reorder (buttons, so the keyboard
@@ -557,7 +614,7 @@ const FIELD_LABEL = {
   due_at: "due date",
   team_id: "team",
   project_id: "project",
-  assignee_id: "assignee",
+  assignee_ids: "assignees",
   labels: "labels",
 };
 
@@ -568,7 +625,7 @@ function shown(field, v, names) {
   if (field.endsWith("_id")) return names[v] || v;
   if (field === "status") return STATUS_LABEL[v] || v;
   if (field === "due_at") return new Date(v).toLocaleDateString();
-  if (Array.isArray(v)) return v.join(", ");
+  if (Array.isArray(v)) return field.endsWith("_ids") ? v.map((x) => names[x] || x).join(", ") : v.join(", ");
   if (field === "description") return v.length > 60 ? `${v.slice(0, 60)}…` : v;
   return String(v);
 }
@@ -580,6 +637,14 @@ function activityLine(a, names) {
     case "created":
       return h("li", { "data-kind": a.kind }, who, " created the task", when);
     case "changed":
+      if (a.field === "watcher")
+        return h(
+          "li",
+          { "data-kind": a.kind, "data-field": a.field },
+          who,
+          a.new ? " started watching" : " stopped watching",
+          when,
+        );
       return h(
         "li",
         { "data-kind": a.kind, "data-field": a.field },
