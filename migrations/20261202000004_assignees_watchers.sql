@@ -12,27 +12,22 @@
 -- each one watches or stops watching on their own.
 
 -- The data moves with no trigger running (no history rows, no version
--- bump: nothing a person did) and under the owner's rights (both tables
--- force RLS, and task_events has no update policy at all).
+-- bump: nothing a person did) and under the owner's rights (the table
+-- forces RLS).
 alter table tasks disable trigger user;
 alter table tasks no force row level security;
-alter table task_events no force row level security;
 
 alter table tasks add column assignee_ids uuid[] not null default '{}';
 update tasks set assignee_ids = array[assignee_id] where assignee_id is not null;
 
--- History of the single assignee becomes history of the list.
+-- History keeps the single assignee's changes as they were recorded (the
+-- previous release reads them while it still serves); changes from now on
+-- are recorded as the list.
 alter table task_events drop constraint task_events_field_check;
-update task_events
-set field = 'assignee_ids',
-    old_value = case when old_value is null or old_value = 'null'::jsonb then '[]'::jsonb else jsonb_build_array(old_value) end,
-    new_value = case when new_value is null or new_value = 'null'::jsonb then '[]'::jsonb else jsonb_build_array(new_value) end
-where field = 'assignee_id';
 alter table task_events add constraint task_events_field_check
     check (field in ('title', 'description', 'status', 'priority', 'due_at', 'team_id', 'project_id',
-                     'assignee_ids', 'labels', 'watcher'));
+                     'assignee_id', 'assignee_ids', 'labels', 'watcher'));
 
-alter table task_events force row level security;
 alter table tasks force row level security;
 alter table tasks enable trigger user;
 
@@ -43,7 +38,33 @@ drop policy tasks_update on tasks;
 drop policy task_checklist_items_write on task_checklist_items;
 drop trigger tasks_assignee_in_team on tasks;
 drop function private.tasks_assignee_in_team();
-alter table tasks drop column assignee_id;
+
+-- The previous release reads and writes `assignee_id` while it still
+-- serves (blue/green: a migration keeps it working). The column stays one
+-- release, kept in step by the trigger below, and goes in the next one.
+create function private.tasks_assignee_sync() returns trigger
+    language plpgsql
+    set search_path = ''
+    as $$
+begin
+    if tg_op = 'INSERT' then
+        if new.assignee_ids = '{}' and new.assignee_id is not null then
+            new.assignee_ids := array[new.assignee_id];
+        end if;
+    elsif new.assignee_ids is distinct from old.assignee_ids then
+        null;
+    elsif new.assignee_id is distinct from old.assignee_id then
+        -- A writer of the single field: the list becomes that one person.
+        new.assignee_ids := case when new.assignee_id is null then '{}'::uuid[] else array[new.assignee_id] end;
+    end if;
+    new.assignee_id := new.assignee_ids[1];
+    return new;
+end;
+$$;
+
+-- Named to sort before tasks_assignees_valid: the check sees the synced list.
+create trigger tasks_assignee_sync before insert or update of assignee_id, assignee_ids on tasks
+    for each row execute function private.tasks_assignee_sync();
 
 alter table tasks add constraint tasks_assignees_count check (cardinality(assignee_ids) <= 20);
 alter table tasks add constraint tasks_assignees_not_null check (array_position(assignee_ids, null) is null);
@@ -161,7 +182,7 @@ begin
 end;
 $$;
 
-create trigger tasks_assignees_valid before insert or update of team_id, assignee_ids on tasks
+create trigger tasks_assignees_valid before insert or update of team_id, assignee_ids, assignee_id on tasks
     for each row execute function private.tasks_assignees_valid();
 
 -- Watchers ----------------------------------------------------------------
@@ -246,7 +267,7 @@ begin
 end;
 $$;
 
-create trigger tasks_autowatch after insert or update of assignee_ids, team_id on tasks
+create trigger tasks_autowatch after insert or update of assignee_ids, assignee_id, team_id on tasks
     for each row execute function private.tasks_autowatch();
 
 -- Whoever comments on a task watches it from then on.
@@ -370,7 +391,7 @@ create trigger task_watchers_history after insert or delete on task_watchers
     for each row execute function private.task_watchers_history();
 
 grant select, insert, delete on task_watchers to taskflow_definer;
-grant update (assignee_ids) on tasks to taskflow_definer;
+grant update (assignee_ids, assignee_id) on tasks to taskflow_definer;
 alter function private.my_assigned_task_ids() owner to taskflow_definer;
 alter function private.tasks_shared_with_me() owner to taskflow_definer;
 revoke all on function private.my_assigned_task_ids() from public;
@@ -388,4 +409,5 @@ revoke all on function private.tasks_autowatch() from public;
 revoke all on function private.comments_autowatch() from public;
 revoke all on function private.team_members_left() from public;
 revoke all on function private.users_unassign() from public;
+revoke all on function private.tasks_assignee_sync() from public;
 revoke all on function private.task_watchers_history() from public;

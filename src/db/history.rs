@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{at, DbError, Tx};
-use crate::domain::history::TaskField;
 
 /// One item of the stream; which columns are set depends on `kind`.
 pub struct ActivityRow {
@@ -14,7 +13,9 @@ pub struct ActivityRow {
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
-    pub field: Option<TaskField>,
+    /// As recorded: a field a newer release records is not one this one
+    /// knows (during a blue/green rollout both read the same history).
+    pub field: Option<String>,
     pub old_value: Option<serde_json::Value>,
     pub new_value: Option<serde_json::Value>,
     /// A comment's body, an entry's note, the created task's title.
@@ -37,7 +38,7 @@ pub async fn activity(
     sqlx::query_as!(
         ActivityRow,
         r#"select a.kind as "kind!", a.id as "id!", a.at as "at!", a.actor_id, u.display_name as "actor_name?",
-                  a.field as "field?: TaskField", a.old_value, a.new_value, a.text, a.started_at, a.seconds
+                  a.field, a.old_value, a.new_value, a.text, a.started_at, a.seconds
            from (
                (select 'changed' as kind, e.event_id as id, e.occurred_at as at, e.actor_id, e.field,
                        e.old_value, e.new_value, null::text as text, null::timestamptz as started_at,

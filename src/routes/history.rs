@@ -57,7 +57,9 @@ impl ActivityItem {
                 at,
                 actor_id,
                 actor_name,
-                field: r.field?,
+                // A field this release does not know (recorded by a newer
+                // one, mid-rollout) is left out rather than failing the page.
+                field: r.field?.parse().ok()?,
                 old: r.old_value.unwrap_or_default(),
                 new: r.new_value.unwrap_or_default(),
             },

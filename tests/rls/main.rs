@@ -1009,3 +1009,61 @@ async fn a_personal_task_is_read_by_each_of_its_assignees_and_nobody_else() {
     assert_eq!(err.as_database_error().and_then(|e| e.constraint()), Some("tasks_assignees_distinct"));
     tx.rollback().await.unwrap();
 }
+
+/// `assignee_id` and `assignee_ids` of a task, as `user` reads them.
+async fn both_assignee_fields(
+    conn: &mut PgConnection,
+    user: uuid::Uuid,
+    task: uuid::Uuid,
+) -> (Option<uuid::Uuid>, Vec<uuid::Uuid>) {
+    let mut tx = as_user(conn, user).await;
+    let row = sqlx::query_as("select assignee_id, assignee_ids from tasks where task_id = $1")
+        .bind(task)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    row
+}
+
+/// The previous release still serves during a blue/green rollout and
+/// writes the single `assignee_id`: the trigger keeps both in step, and the
+/// membership rule applies to its writes too.
+#[tokio::test]
+async fn the_previous_releases_single_assignee_stays_in_step_with_the_list() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let member = app.create_user().await;
+    let viewer = app.create_user().await;
+    let team = app.create_team(&owner, "T").await;
+    app.add_member(&owner, team, &member, "member").await;
+    app.add_member(&owner, team, &viewer, "viewer").await;
+    let mut conn = app_role_connection(&app).await;
+    // An old-style insert and update name one person; the list follows.
+    let task = uuid::Uuid::now_v7();
+    let insert = "insert into tasks (task_id, team_id, created_by, assignee_id, title) values ($1, $2, $3, $4, 'old')";
+    assert_eq!(
+        attempt(&mut conn, owner.user_id, insert, &[task, team, owner.user_id, member.user_id], true).await,
+        None
+    );
+    assert_eq!(
+        both_assignee_fields(&mut conn, owner.user_id, task).await,
+        (Some(member.user_id), vec![member.user_id])
+    );
+    let to_owner = "update tasks set assignee_id = $2 where task_id = $1";
+    assert_eq!(attempt(&mut conn, owner.user_id, to_owner, &[task, owner.user_id], true).await, None);
+    assert_eq!(both_assignee_fields(&mut conn, owner.user_id, task).await, (Some(owner.user_id), vec![owner.user_id]));
+    // The rule holds for the old field: no viewer.
+    let refused = attempt(&mut conn, owner.user_id, to_owner, &[task, viewer.user_id], false).await;
+    assert_eq!(refused.as_deref(), Some("23514"));
+    // A new-style write of the list shows its first in the old field.
+    let list = "update tasks set assignee_ids = array[$2, $3] where task_id = $1";
+    assert_eq!(attempt(&mut conn, owner.user_id, list, &[task, member.user_id, owner.user_id], true).await, None);
+    assert_eq!(
+        both_assignee_fields(&mut conn, owner.user_id, task).await,
+        (Some(member.user_id), vec![member.user_id, owner.user_id])
+    );
+    let clear = "update tasks set assignee_ids = '{}' where task_id = $1";
+    assert_eq!(attempt(&mut conn, owner.user_id, clear, &[task], true).await, None);
+    assert_eq!(both_assignee_fields(&mut conn, owner.user_id, task).await, (None, vec![]));
+}

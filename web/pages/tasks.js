@@ -614,6 +614,7 @@ const FIELD_LABEL = {
   due_at: "due date",
   team_id: "team",
   project_id: "project",
+  assignee_id: "assignee",
   assignee_ids: "assignees",
   labels: "labels",
 };
