@@ -53,7 +53,8 @@ fn cursors(c: &mut Criterion) {
 fn serialization(c: &mut Criterion) {
     let now = Utc::now();
     let items: Vec<TaskResponse> = (0..200)
-        .map(|i| TaskResponse {
+        .map(|i| (i, Uuid::now_v7()))
+        .map(|(i, assignee)| TaskResponse {
             task_id: Uuid::now_v7(),
             team_id: Some(Uuid::now_v7()),
             project_id: None,
@@ -64,8 +65,8 @@ fn serialization(c: &mut Criterion) {
             due_at: Some(now),
             completed_at: None,
             labels: vec!["backend".into(), "q4".into()],
-            assignee_ids: vec![Uuid::now_v7()],
-            assignee_id: None,
+            assignee_ids: vec![assignee],
+            assignee_id: Some(assignee),
             created_by: Some(Uuid::now_v7()),
             version: 3,
             created_at: now,

@@ -146,6 +146,10 @@ declare
     v_added uuid[];
     v_bad uuid;
 begin
+    -- Every PATCH names the column; most leave the list and team alone.
+    if tg_op = 'UPDATE' and new.assignee_ids = old.assignee_ids and new.team_id is not distinct from old.team_id then
+        return new;
+    end if;
     if cardinality(new.assignee_ids) <> (select count(distinct a) from unnest(new.assignee_ids) a) then
         raise exception 'an assignee is named twice'
             using errcode = '23514', constraint = 'tasks_assignees_distinct';
@@ -244,12 +248,20 @@ create function private.tasks_autowatch() returns trigger
     set search_path = ''
     as $$
 begin
+    -- Every PATCH names the columns; most leave the list and team alone.
+    if tg_op = 'UPDATE' and old.assignee_ids = new.assignee_ids and old.team_id is not distinct from new.team_id then
+        return null;
+    end if;
+    -- The creator at creation only: someone who stopped watching starts
+    -- again by being assigned anew, not by someone else's change.
     insert into public.task_watchers (task_id, user_id)
-    select new.task_id, w from unnest(array[new.created_by] || new.assignee_ids) w
+    select new.task_id, w
+    from unnest(case when tg_op = 'INSERT' then array[new.created_by] || new.assignee_ids
+                     else new.assignee_ids end) w
     where w is not null
       and (tg_op = 'INSERT' or w <> all (old.assignee_ids))
     on conflict do nothing;
-    if tg_op = 'INSERT' or (old.assignee_ids = new.assignee_ids and old.team_id is not distinct from new.team_id) then
+    if tg_op = 'INSERT' then
         return null;
     end if;
     if new.team_id is null then

@@ -120,7 +120,7 @@ pub async fn tasks(tx: &mut Tx, t: &Tasks) -> Result<u64, DbError> {
     let r = sqlx::query!(
         r#"insert into tasks (task_id, team_id, created_by, assignee_ids, title, description, status, priority,
                               due_at, labels, created_at, updated_at)
-           select id, team, creator, case when assignee is null then '{}'::uuid[] else array[assignee] end, title, description, status, priority, due,
+           select id, team, creator, array_remove(array[assignee], null), title, description, status, priority, due,
                   case when labels = '' then '{}'::text[] else string_to_array(labels, ',') end, created, created
            from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
                        $8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[])

@@ -132,8 +132,9 @@ fn assignees<T>(
     }
 }
 
-/// Whether a request used the deprecated `assignee_id`: its errors name
-/// that field, not the one it stands for.
+/// Whether a request used the deprecated `assignee_id`: its errors (of
+/// parsing and of the database's rules alike) name that field, not the one
+/// it stands for.
 fn alias_named(uses_alias: bool) -> impl Fn(ApiError) -> ApiError {
     move |e| if uses_alias { e.renaming("assignee_ids", "assignee_id") } else { e }
 }
@@ -144,7 +145,6 @@ impl CreateTaskRequest {
     }
 
     fn parse(self) -> Result<NewTask, ApiError> {
-        let field_name = if self.uses_alias() { "assignee_id" } else { "assignee_ids" };
         let (title, description, status, priority, due_at, labels, assignees) = (
             field("title", TaskTitle::parse(&self.title)),
             field("description", self.description.as_deref().map(Description::parse).transpose()),
@@ -152,7 +152,7 @@ impl CreateTaskRequest {
             field("priority", self.priority.as_deref().map(str::parse).transpose()),
             field("due_at", self.due_at.as_deref().map(params::instant).transpose()),
             field("labels", Labels::parse(self.labels.as_deref().unwrap_or_default())),
-            field(field_name, assignees(self.assignee_ids, self.assignee_id, |a| Assignees::one(Some(a)))),
+            field("assignee_ids", assignees(self.assignee_ids, self.assignee_id, |a| Assignees::one(Some(a)))),
         )
             .all()
             .map_err(ApiError::Validation)?;
@@ -216,7 +216,6 @@ impl PatchTaskRequest {
     }
 
     fn parse(self) -> Result<TaskPatch, ApiError> {
-        let field_name = if self.uses_alias() { "assignee_id" } else { "assignee_ids" };
         let (title, description, status, priority, due_at, labels, assignees) = (
             field("title", self.title.as_deref().map(TaskTitle::parse).transpose()),
             field(
@@ -227,7 +226,7 @@ impl PatchTaskRequest {
             field("priority", self.priority.as_deref().map(str::parse::<Priority>).transpose()),
             field("due_at", self.due_at.map(|d| d.as_deref().map(params::instant).transpose()).transpose()),
             field("labels", self.labels.as_deref().map(Labels::parse).transpose()),
-            field(field_name, assignees(self.assignee_ids, self.assignee_id, Assignees::one)),
+            field("assignee_ids", assignees(self.assignee_ids, self.assignee_id, Assignees::one)),
         )
             .all()
             .map_err(ApiError::Validation)?;
@@ -341,7 +340,7 @@ pub async fn create_task(
     let render = |t: &TaskRow| Stored { etag: Some(etag(t.version)), ..created.stored(t) };
     let alias = request.body.uses_alias();
     let named = alias_named(alias);
-    let task = request.body.parse()?;
+    let task = request.body.parse().map_err(&named)?;
     let outcome =
         tasks::create(state.store(), &user, task, request.key.as_ref(), render).await.map_err(|e| named(e.into()))?;
     // A new task's version is its ETag; a replay sends what was stored.
@@ -455,7 +454,7 @@ pub async fn update_task(
     let body = body.into_inner();
     let alias = body.uses_alias();
     let named = alias_named(alias);
-    let patch = body.parse()?;
+    let patch = body.parse().map_err(&named)?;
     let task =
         tasks::update(state.store(), &user, path.into_inner(), patch, expected).await.map_err(|e| named(e.into()))?;
     let version = task.version;

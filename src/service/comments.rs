@@ -19,7 +19,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<CommentRow>> {
     let mut tx = begin(store.pool, user).await?;
-    db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    super::tasks::readable(&mut tx, task_id).await?;
     let rows = db::comments::list(&mut tx, task_id, after, limit).await?;
     commit(tx).await?;
     Ok(rows)
@@ -47,7 +47,7 @@ pub async fn create(
         commit(tx).await?;
         return Ok(Outcome::Replayed(stored));
     }
-    db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    super::tasks::readable(&mut tx, task_id).await?;
     let row = db::comments::insert(&mut tx, Uuid::now_v7(), task_id, user.user_id, &body).await?;
     complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;

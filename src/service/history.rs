@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{begin, commit, Result, ServiceError, Store};
+use super::tasks::readable;
+use super::{begin, commit, Result, Store};
 use crate::db::history::ActivityRow;
 use crate::db::{self};
 use crate::domain::user::Caller;
@@ -16,9 +17,9 @@ pub async fn activity(
     limit: i64,
 ) -> Result<Vec<ActivityRow>> {
     let mut tx = begin(store.pool, user).await?;
-    // Unknown and invisible tasks alike: 404 (the stream's own reads are
-    // under RLS too, but an empty stream would say the task exists).
-    db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    // The stream's own reads are under RLS too, but an empty stream would
+    // say the task exists.
+    readable(&mut tx, task_id).await?;
     let rows = db::history::activity(&mut tx, task_id, before, limit).await?;
     commit(tx).await?;
     Ok(rows)

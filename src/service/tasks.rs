@@ -51,9 +51,14 @@ pub(crate) async fn access(tx: &mut Tx, user: &Caller, task: &TaskRow) -> Result
     })
 }
 
+/// A task the caller can see; unknown and invisible ones alike are 404.
+pub(crate) async fn readable(tx: &mut Tx, task_id: Uuid) -> Result<TaskRow> {
+    db::tasks::find(tx, task_id).await?.ok_or(ServiceError::NotFound)
+}
+
 /// A task the caller can see, with what they may do with it.
 pub(crate) async fn visible(tx: &mut Tx, user: &Caller, task_id: Uuid) -> Result<(TaskRow, Access)> {
-    let task = db::tasks::find(tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    let task = readable(tx, task_id).await?;
     let access = access(tx, user, &task).await?;
     Ok((task, access))
 }
@@ -96,7 +101,7 @@ pub async fn create(
 
 pub async fn get(store: Store<'_>, user: &Caller, task_id: Uuid) -> Result<TaskRow> {
     let mut tx = begin(store.pool, user).await?;
-    let task = db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    let task = readable(&mut tx, task_id).await?;
     commit(tx).await?;
     Ok(task)
 }

@@ -114,7 +114,7 @@ pub async fn list_for_task(
     limit: i64,
 ) -> Result<Vec<EntryRow>> {
     let mut tx = begin(store.pool, user).await?;
-    db::tasks::find(&mut tx, task_id).await?.ok_or(ServiceError::NotFound)?;
+    super::tasks::readable(&mut tx, task_id).await?;
     let filter = EntryFilter { task_id: Some(task_id), ..Default::default() };
     let rows = db::time_entries::list(&mut tx, &filter, after, limit).await?;
     commit(tx).await?;

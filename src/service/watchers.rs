@@ -2,16 +2,11 @@
 
 use uuid::Uuid;
 
-use super::{begin, commit, Result, ServiceError, Store};
+use super::tasks::readable;
+use super::{begin, commit, Result, Store};
+use crate::db;
 use crate::db::watchers::WatcherRow;
-use crate::db::{self, Tx};
 use crate::domain::user::Caller;
-
-async fn readable(tx: &mut Tx, task_id: Uuid) -> Result<()> {
-    // Unknown and invisible tasks alike: 404.
-    db::tasks::find(tx, task_id).await?.ok_or(ServiceError::NotFound)?;
-    Ok(())
-}
 
 pub async fn list(store: Store<'_>, user: &Caller, task_id: Uuid) -> Result<Vec<WatcherRow>> {
     let mut tx = begin(store.pool, user).await?;

@@ -219,10 +219,16 @@ async fn creators_assignees_and_commenters_watch_and_anyone_who_reads_may_toggle
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!((r.json["watching"].as_bool(), r.json["total"].as_u64()), (Some(false), Some(3)));
     }
-    // The creator may stop too; assigning them again starts it again.
+    // The creator may stop too, and others' changes (another field, another
+    // assignee) do not start it again; being assigned does.
     assert_eq!(app.delete(&me, Some(&owner.access_token)).await.status, 200);
     assert!(!watcher_ids(&app, &owner, &task).await.0);
     let path = format!("/api/v1/tasks/{task}");
+    for body in [json!({ "title": "renamed" }), json!({ "assignee_ids": [member.user_id, commenter.user_id] })] {
+        let r = app.patch(&path, Some(&member.access_token), &body).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(!watcher_ids(&app, &owner, &task).await.0, "re-watched by {body}");
+    }
     app.patch(&path, Some(&member.access_token), &json!({ "assignee_ids": [member.user_id, owner.user_id] })).await;
     assert!(watcher_ids(&app, &owner, &task).await.0, "assigned again, watching again");
 

@@ -676,16 +676,22 @@ async fn rollups_show_what_the_entries_show_and_amounts_what_the_rates_show() {
     }
 }
 
+/// The rows `sql` (one uuid bound as `$1`) returns to `user`, in a
+/// transaction rolled back afterwards.
+async fn read_as<T>(conn: &mut PgConnection, user: uuid::Uuid, sql: &str, id: uuid::Uuid) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let mut tx = as_user(conn, user).await;
+    let rows = sqlx::query_as(sql).bind(id).fetch_all(&mut *tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    rows
+}
+
 /// `tasks.project_archived` of a task, as `user` sees it.
 async fn project_archived(conn: &mut PgConnection, user: uuid::Uuid, task_id: uuid::Uuid) -> bool {
-    let mut tx = as_user(conn, user).await;
-    let flag: bool = sqlx::query_scalar("select project_archived from tasks where task_id = $1")
-        .bind(task_id)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    tx.rollback().await.unwrap();
-    flag
+    let sql = "select project_archived from tasks where task_id = $1";
+    read_as::<(bool,)>(conn, user, sql, task_id).await[0].0
 }
 
 /// Projects, as the app role directly: the team reads them, nobody outside
@@ -873,15 +879,8 @@ async fn checklists_follow_the_task_and_history_is_read_only() {
 
 /// Watchers of one task as `user` sees them, in user id order.
 async fn watchers(conn: &mut PgConnection, user: uuid::Uuid, task_id: uuid::Uuid) -> Vec<uuid::Uuid> {
-    let mut tx = as_user(conn, user).await;
-    let ids: Vec<uuid::Uuid> =
-        sqlx::query_scalar("select user_id from task_watchers where task_id = $1 order by user_id")
-            .bind(task_id)
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
-    tx.rollback().await.unwrap();
-    ids
+    let sql = "select user_id from task_watchers where task_id = $1 order by user_id";
+    read_as::<(uuid::Uuid,)>(conn, user, sql, task_id).await.into_iter().map(|(id,)| id).collect()
 }
 
 #[tokio::test]
@@ -941,14 +940,9 @@ async fn watchers_are_read_with_the_task_and_each_person_writes_only_their_own()
     let r = app.delete(&format!("/api/v1/teams/{team}/members/{}", member.user_id), Some(&owner.access_token)).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(watchers(&mut conn, owner.user_id, task_id).await, vec![owner.user_id]);
-    let mut tx = as_user(&mut conn, owner.user_id).await;
-    let left: Vec<uuid::Uuid> = sqlx::query_scalar("select unnest(assignee_ids) from tasks where task_id = $1")
-        .bind(task_id)
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap();
-    tx.rollback().await.unwrap();
-    assert!(left.is_empty(), "still assigned after leaving: {left:?}");
+    let sql = "select assignee_ids from tasks where task_id = $1";
+    let left = read_as::<(Vec<uuid::Uuid>,)>(&mut conn, owner.user_id, sql, task_id).await;
+    assert_eq!(left, [(vec![],)], "still assigned after leaving");
 }
 
 #[tokio::test]
@@ -966,35 +960,19 @@ async fn a_personal_task_is_read_by_each_of_its_assignees_and_nobody_else() {
         .await;
     let task_id: uuid::Uuid = task["task_id"].as_str().unwrap().parse().unwrap();
     let mut conn = app_role_connection(&app).await;
-    let edit = "update tasks set title = 'changed' where task_id = $1";
+    let read = "select task_id from tasks where task_id = $1";
+    let edit = "update tasks set title = 'changed' where task_id = $1 returning task_id";
     for (who, sees) in [(&creator, 1), (&mate, 1), (&other_mate, 1), (&outsider, 0)] {
-        let mut tx = as_user(&mut conn, who.user_id).await;
-        let n: i64 = sqlx::query_scalar("select count(*) from tasks where task_id = $1")
-            .bind(task_id)
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
-        let changed = sqlx::query(edit).bind(task_id).execute(&mut *tx).await.unwrap().rows_affected();
-        assert_eq!((n, changed as i64), (sees, sees), "read and write by {}", who.user_id);
-        tx.rollback().await.unwrap();
+        let (seen, changed) = (
+            read_as::<(uuid::Uuid,)>(&mut conn, who.user_id, read, task_id).await.len(),
+            read_as::<(uuid::Uuid,)>(&mut conn, who.user_id, edit, task_id).await.len(),
+        );
+        assert_eq!((seen, changed), (sees, sees), "read and write by {}", who.user_id);
     }
     // Taken off the task, the mate loses it, and their watching with it.
-    let mut tx = as_user(&mut conn, creator.user_id).await;
-    sqlx::query("update tasks set assignee_ids = array[$2] where task_id = $1")
-        .bind(task_id)
-        .bind(other_mate.user_id)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let mut tx = as_user(&mut conn, mate.user_id).await;
-    let n: i64 = sqlx::query_scalar("select count(*) from tasks where task_id = $1")
-        .bind(task_id)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    assert_eq!(n, 0);
-    tx.rollback().await.unwrap();
+    let reassign = "update tasks set assignee_ids = array[$2] where task_id = $1";
+    assert_eq!(attempt(&mut conn, creator.user_id, reassign, &[task_id, other_mate.user_id], true).await, None);
+    assert!(read_as::<(uuid::Uuid,)>(&mut conn, mate.user_id, read, task_id).await.is_empty());
     let mut expected = vec![creator.user_id, other_mate.user_id];
     expected.sort();
     assert_eq!(watchers(&mut conn, creator.user_id, task_id).await, expected);
@@ -1016,14 +994,8 @@ async fn both_assignee_fields(
     user: uuid::Uuid,
     task: uuid::Uuid,
 ) -> (Option<uuid::Uuid>, Vec<uuid::Uuid>) {
-    let mut tx = as_user(conn, user).await;
-    let row = sqlx::query_as("select assignee_id, assignee_ids from tasks where task_id = $1")
-        .bind(task)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    tx.rollback().await.unwrap();
-    row
+    let sql = "select assignee_id, assignee_ids from tasks where task_id = $1";
+    read_as(conn, user, sql, task).await.remove(0)
 }
 
 /// The previous release still serves during a blue/green rollout and
