@@ -12,7 +12,7 @@ use taskflow::db::tasks::SortKey;
 use taskflow::domain::team::{may_change_role, TeamRole};
 use taskflow::domain::user::{GlobalRole, UserId};
 use taskflow::routes::cursor;
-use taskflow::routes::tasks::{TaskPage, TaskResponse};
+use taskflow::routes::tasks::{SubtaskCounts, TaskPage, TaskResponse};
 use uuid::Uuid;
 
 fn keys() -> JwtKeys {
@@ -71,6 +71,8 @@ fn serialization(c: &mut Criterion) {
             version: 3,
             created_at: now,
             updated_at: now,
+            parent_task_id: None,
+            subtasks: SubtaskCounts { total: 3, done: 1 },
         })
         .collect();
     let page = TaskPage { items, next_cursor: Some("eyJzIjoiLWNyZWF0ZWRfYXQifQ".into()) };

@@ -5,9 +5,10 @@
 # condition added to the hot list query costs, measured rather than assumed.
 #
 #   benches/list-filter.sh            # the assigned-to-me arm and filter, by which index (issue 17)
+#   benches/list-filter.sh subtasks   # the default page without and with its subtask counts (issue 17)
 #   CLIENTS=64 SECONDS_EACH=15 benches/list-filter.sh
 #
-# Writes target/load/list-filter.txt. Run after `make load` has seeded
+# Writes target/load/list-filter.txt (list-filter-subtasks.txt). Run after `make load` has seeded
 # taskflow_load, with nothing else running (the machine's two cores are the
 # bottleneck either way; compare the two lines of one run, not across runs).
 set -euo pipefail
@@ -16,7 +17,7 @@ eval "$(scripts/dev-env.sh)"
 db=${LOAD_DB:-taskflow_load}
 clients=${CLIENTS:-64}
 seconds=${SECONDS_EACH:-15}
-out=target/load/list-filter.txt
+out=target/load/list-filter${1:+-$1}.txt
 mkdir -p target/load
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -46,12 +47,20 @@ select $cols from tasks t where true and not t.project_archived and t.task_id = 
 SQL
 }
 
+# The default page with the subtask counts of its rows, as db::tasks::list
+# reads them since subtasks.
+counted() {
+  echo "select page.*, s.total as subtasks_total, s.done as subtasks_done from ("
+  list "" "$1" | sed 's/;$//'
+  echo ") page cross join lateral task_subtask_counts(page.task_id) s order by page.sort_time desc, page.task_id desc;"
+}
+
 script() {
   cat <<SQL
 \\set u random(0, 999)
 begin;
 select set_config('app.user_id', md5('load-user-' || :u)::uuid::text, true), set_config('app.role', 'member', true);
-$(if [ "$1" = single ]; then single; else list "$1" "$2"; fi | tr '\n' ' ')
+$(case "$1" in single) single ;; counted) counted "$2" ;; *) list "$1" "$2" ;; esac | tr '\n' ' ')
 commit;
 SQL
 }
@@ -68,6 +77,9 @@ kept_arm="t.task_id = any (array(select private.tasks_shared_with_me()))"
 script " and t.assignee_ids @> $me" "$kept_arm" >"$work/me-contains.sql"
 script " and t.task_id = any (array(select private.my_assigned_task_ids()))" "$kept_arm" >"$work/me-ids.sql"
 script single "" >"$work/me-single.sql"
+script "" "$kept_arm" >"$work/page-plain.sql"
+script counted "$kept_arm" >"$work/page-counted.sql"
+mode=${1:-assignees}
 
 export PGPASSWORD=$TASKFLOW_DATABASE__APP_PASSWORD
 run() {
@@ -77,8 +89,14 @@ run() {
 {
   echo "# benches/list-filter.sh, $(date -u +%FT%TZ), $clients clients, $seconds s each, database $db"
   echo "# tasks with assignees: $(psql -X -At -h 127.0.0.1 -U taskflow_app "$db" -c "select set_config('app.role', 'admin', false); select count(*) filter (where assignee_ids <> '{}') || ' of ' || count(*) || ', personal ' || count(*) filter (where team_id is null) from tasks" | tail -1)"
+  echo "# subtasks: $(psql -X -At -h 127.0.0.1 -U taskflow_app "$db" -c "select set_config('app.role', 'admin', false); select count(*) filter (where parent_task_id is not null) || ' of ' || count(*) from tasks" | tail -1)"
   # Alternated, twice each, so a drift of the machine shows as a spread.
   for round in 1 2; do
+    if [ "$mode" = subtasks ]; then
+      echo "default page without subtask counts, round $round: $(run "$work/page-plain.sql")"
+      echo "default page with subtask counts (kept), round $round: $(run "$work/page-counted.sql")"
+      continue
+    fi
     echo "default page, assigned arm by @>, round $round: $(run "$work/arm-contains.sql")"
     echo "default page, assigned arm by ids (kept), round $round: $(run "$work/arm-ids.sql")"
     echo "assignee_id=me by @>, round $round: $(run "$work/me-contains.sql")"

@@ -217,6 +217,26 @@ fn constraint_error(constraint: &str) -> ApiError {
         "tasks_project_archived" => {
             ApiError::Conflict("the project is archived; restore it before adding tasks to it".into())
         }
+        "tasks_parent_task_id_fkey" => ApiError::validation("parent_task_id", "no such task, or you cannot see it"),
+        "tasks_parent_same_team" => ApiError::validation(
+            "parent_task_id",
+            "a subtask is in its parent's team; a personal task's subtasks are its creator's",
+        ),
+        "tasks_parent_cycle" => {
+            ApiError::Conflict("parent_task_id: a task cannot be a subtask of itself or of its own subtasks".into())
+        }
+        "tasks_parent_depth" => {
+            ApiError::Conflict("parent_task_id: subtasks nest at most 5 levels below a top-level task".into())
+        }
+        "tasks_subtasks_same_team" => ApiError::Conflict(
+            "a task with subtasks stays in its team: move its subtasks out from under it first".into(),
+        ),
+        "task_relations_pair_key" => ApiError::Conflict("these tasks are already related this way".into()),
+        "task_relations_blocks_cycle" => {
+            ApiError::Conflict("task_id: this would close a cycle of blocking tasks".into())
+        }
+        "task_relations_not_self" => ApiError::validation("task_id", "a task is not related to itself"),
+        "task_relations_other_task_id_fkey" => ApiError::validation("task_id", "no such task, or you cannot see it"),
         "time_entries_one_running_timer" => ApiError::Conflict("a timer is already running".into()),
         "time_entries_at_most_24h" => ApiError::validation("ended_at", "an entry may last at most 24 hours"),
         "time_entries_ends_after_start" => ApiError::validation("ended_at", "must be after started_at"),
@@ -503,6 +523,15 @@ mod tests {
     #[case::assignees_distinct("tasks_assignees_distinct", 422)]
     #[case::assignees_count("tasks_assignees_count", 422)]
     #[case::personal_assignee("tasks_personal_assignee", 422)]
+    #[case::parent_fkey("tasks_parent_task_id_fkey", 422)]
+    #[case::parent_same_team("tasks_parent_same_team", 422)]
+    #[case::parent_cycle("tasks_parent_cycle", 409)]
+    #[case::parent_depth("tasks_parent_depth", 409)]
+    #[case::subtasks_same_team("tasks_subtasks_same_team", 409)]
+    #[case::relation_pair("task_relations_pair_key", 409)]
+    #[case::relation_cycle("task_relations_blocks_cycle", 409)]
+    #[case::relation_self("task_relations_not_self", 422)]
+    #[case::relation_other("task_relations_other_task_id_fkey", 422)]
     #[case::team("tasks_team_id_fkey", 422)]
     #[case::one_timer("time_entries_one_running_timer", 409)]
     #[case::day_long("time_entries_at_most_24h", 422)]

@@ -136,7 +136,7 @@ with s as (
     select g as i, g < $6 as is_team, g % $4 as t, g / $4 as j, (g - $6) % $3 as pu
     from generate_series($1::bigint, $2::bigint) g)
 insert into tasks (task_id, team_id, project_id, created_by, assignee_ids, title, description, status, priority,
-                   due_at, labels, created_at, updated_at)
+                   due_at, labels, created_at, updated_at, parent_task_id)
 select md5('load-task-' || i)::uuid,
        case when is_team then md5('load-team-' || t)::uuid end,
        -- Four of five team tasks are in one of the team's four projects.
@@ -152,7 +152,10 @@ select md5('load-task-' || i)::uuid,
        case when i % 3 = 0 then null else now() + ((i % 60) - 20) * interval '1 day' end,
        array[(array['backend','frontend','ops','design','bug'])[1 + i % 5]],
        now() - i * interval '12 seconds',
-       now() - i * interval '12 seconds'
+       now() - i * interval '12 seconds',
+       -- Three of ten team tasks are subtasks of the first of their ten (of
+       -- the same team, inserted before them).
+       case when is_team and j % 10 between 1 and 3 then md5('load-task-' || (i - (j % 10) * $4))::uuid end
 from s
 on conflict do nothing"#;
 
@@ -216,7 +219,16 @@ pub async fn seed(app: &PgPool, owner: &PgPool, sizes: Sizes) -> anyhow::Result<
             chunk: 5_000,
             sql: PROJECTS_SQL,
         },
-        Table { name: "tasks", last_row: Some(("task", "task_id")), rows: sizes.tasks, chunk: 10_000, sql: TASKS_SQL },
+        Table {
+            name: "tasks",
+            last_row: Some(("task", "task_id")),
+            rows: sizes.tasks,
+            // Each task runs the assignee, watcher, project and (since
+            // subtasks) tree triggers: 10,000 a statement came within the
+            // app's 5 s statement timeout on a slower machine.
+            chunk: 4_000,
+            sql: TASKS_SQL,
+        },
         Table {
             name: "comments",
             last_row: Some(("comment", "comment_id")),

@@ -9,22 +9,24 @@ begin;
 select set_config('app.user_id', md5('load-user-7')::uuid::text, true) as user_id,
        set_config('app.role', 'member', true) as role \gset
 
-\echo '== tasks.list: default page (sort -created_at, 50 + 1): three arms, each limited (the assigned arm: personal tasks, ids by tasks_shared_idx, rows by primary key), archived projects left out'
+\echo '== tasks.list: default page (sort -created_at, 50 + 1): three arms, each limited (the assigned arm: personal tasks, ids by tasks_shared_idx, rows by primary key), archived projects left out; then the subtask counts of the page rows (tasks_parent_idx)'
 explain (analyze, buffers, costs off)
+select page.*, s.total as subtasks_total, s.done as subtasks_done from (
 select * from (
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description, t.status,
-       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id, t.created_at as sort_time, null::int as sort_rank
    from unnest(array(select private.my_team_ids())) as mine(team_id)
    cross join lateral (select * from tasks t where t.team_id = mine.team_id and not t.project_archived order by t.created_at desc, t.task_id desc limit 51) t)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description, t.status,
-       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id, t.created_at as sort_time, null::int as sort_rank
    from tasks t where t.created_by = (select app.current_user_id()) and not t.project_archived order by t.created_at desc, t.task_id desc limit 51)
   union
   (select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description, t.status,
-       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.created_at as sort_time, null::int as sort_rank
+       t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id, t.created_at as sort_time, null::int as sort_rank
    from tasks t where t.task_id = any (array(select private.tasks_shared_with_me())) and not t.project_archived order by t.created_at desc, t.task_id desc limit 51)
-) page order by sort_time desc, task_id desc limit 51;
+) page order by sort_time desc, task_id desc limit 51
+) page cross join lateral task_subtask_counts(page.task_id) s order by page.sort_time desc, page.task_id desc;
 
 \echo '== tasks.list: assignee_id=me, status=todo|in_progress: one arm, ids by tasks_assignee_ids_idx (private.my_assigned_task_ids), rows by primary key'
 explain (analyze, buffers, costs off)

@@ -41,10 +41,18 @@ pub async fn activity(
                   a.field, a.old_value, a.new_value, a.text, a.started_at, a.seconds
            from (
                (select 'changed' as kind, e.event_id as id, e.occurred_at as at, e.actor_id, e.field,
-                       e.old_value, e.new_value, null::text as text, null::timestamptz as started_at,
-                       null::bigint as seconds
+                       e.old_value,
+                       -- Of the blockers a forced move went past, those the reader can see.
+                       case when e.field = 'blockers_overridden'
+                            then (select coalesce(jsonb_agg(x), '[]'::jsonb) from jsonb_array_elements(e.new_value) x
+                                  where exists (select 1 from tasks o where o.task_id = (x #>> '{}')::uuid))
+                            else e.new_value end as new_value,
+                       null::text as text, null::timestamptz as started_at, null::bigint as seconds
                 from task_events e
                 where e.task_id = $1 and ($2::timestamptz is null or (e.occurred_at, e.event_id) < ($2, $3))
+                  -- A relation is news only to whoever can see the task at its other end.
+                  and (e.field <> 'relation' or exists (
+                      select 1 from tasks o where o.task_id = (coalesce(e.new_value, e.old_value) ->> 'task_id')::uuid))
                 order by e.occurred_at desc, e.event_id desc limit $4)
                union all
                (select 'comment', c.comment_id, c.created_at, c.author_id, null, null, null, c.body, null, null

@@ -13,6 +13,7 @@ pub mod mfa;
 pub mod privacy;
 pub mod projects;
 pub mod rates;
+pub mod relations;
 pub mod seed;
 pub mod sessions;
 pub mod tasks;

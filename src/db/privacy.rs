@@ -72,6 +72,9 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
              -- Projects they created (their names and descriptions are their words).
              'projects', coalesce((select jsonb_agg(to_jsonb(p) order by p.created_at)
                                    from projects p where p.created_by = $1), '[]'),
+             -- The relations between tasks they made (that they can still see).
+             'relations', coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at)
+                                    from task_relations r where r.created_by = $1), '[]'),
              -- The changes they made to tasks (what and when; the tasks stay the team's).
              'task_events', coalesce((select jsonb_agg(to_jsonb(e) order by e.occurred_at)
                                       from task_events e where e.actor_id = $1), '[]'),

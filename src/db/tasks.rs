@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{at, DbError, Tx};
 use crate::domain::task::{
-    Assignee, InProject, NewTask, Priority, SortField, TaskFilter, TaskPatch, TaskSort, TaskStatus,
+    Assignee, InProject, NewTask, Priority, SortField, TaskFilter, TaskPatch, TaskSort, TaskStatus, Under,
 };
 use crate::domain::user::UserId;
 
@@ -27,22 +27,27 @@ pub struct TaskRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub parent_task_id: Option<Uuid>,
+    /// Its subtasks the reader can read, cancelled ones left out.
+    pub subtasks_total: i64,
+    pub subtasks_done: i64,
 }
 
 const COLUMNS: &str =
     "t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description, t.status, \
-     t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at";
+     t.priority, t.due_at, t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id";
 
 pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId) -> Result<TaskRow, DbError> {
     let _timer = crate::metrics::db_timer("tasks.insert");
     let row = sqlx::query_as!(
         TaskRow,
         r#"insert into tasks (task_id, team_id, created_by, assignee_ids, title, description, status, priority, due_at,
-                              labels, project_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                              labels, project_id, parent_task_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            returning task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
                      priority as "priority: _", due_at,
-                     completed_at, labels, version, created_at, updated_at"#,
+                     completed_at, labels, version, created_at, updated_at, parent_task_id,
+                     0::bigint as "subtasks_total!", 0::bigint as "subtasks_done!""#,
         task_id,
         task.team_id,
         creator.0,
@@ -54,6 +59,7 @@ pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId)
         task.due_at,
         task.labels.as_slice(),
         task.project_id,
+        task.parent_task_id,
     )
     .fetch_one(&mut **tx)
     .await
@@ -65,10 +71,11 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
     let _timer = crate::metrics::db_timer("tasks.find");
     let row = sqlx::query_as!(
         TaskRow,
-        r#"select task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
-                  priority as "priority: _", due_at,
-                  completed_at, labels, version, created_at, updated_at
-           from tasks where task_id = $1"#,
+        r#"select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description,
+                  t.status as "status: _", t.priority as "priority: _", t.due_at,
+                  t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id,
+                  s.total as "subtasks_total!", s.done as "subtasks_done!"
+           from tasks t cross join lateral task_subtask_counts(t.task_id) s where t.task_id = $1"#,
         task_id,
     )
     .fetch_optional(&mut **tx)
@@ -97,11 +104,14 @@ pub async fn update(
                team_id = case when $9 then $10 else team_id end,
                assignee_ids = coalesce($11, assignee_ids),
                labels = coalesce($12, labels),
-               project_id = case when $14 then $15 else project_id end
+               project_id = case when $14 then $15 else project_id end,
+               parent_task_id = case when $16 then $17 else parent_task_id end
            where task_id = $1 and ($13::bigint is null or version = $13)
            returning task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
                      priority as "priority: _", due_at,
-                     completed_at, labels, version, created_at, updated_at"#,
+                     completed_at, labels, version, created_at, updated_at, parent_task_id,
+                     (select s.total from task_subtask_counts(tasks.task_id) s) as "subtasks_total!",
+                     (select s.done from task_subtask_counts(tasks.task_id) s) as "subtasks_done!""#,
         task_id,
         patch.title.as_ref().map(|t| t.as_str()),
         patch.description.is_some(),
@@ -117,6 +127,8 @@ pub async fn update(
         expected_version,
         patch.project_id.is_some(),
         patch.project_id.flatten(),
+        patch.parent_task_id.is_some(),
+        patch.parent_task_id.flatten(),
     )
     .fetch_optional(&mut **tx)
     .await
@@ -274,6 +286,22 @@ fn push_conditions(
             qb.push(" and t.assignee_ids = '{}'");
         }
     }
+    match filter.parent {
+        None => {}
+        Some(Under::Task(p)) => {
+            qb.push(" and t.parent_task_id = ").push_bind(p);
+        }
+        Some(Under::TopLevel) => {
+            qb.push(" and t.parent_task_id is null");
+        }
+    }
+    if let Some(blocked) = filter.blocked {
+        // Under RLS: a blocker the caller cannot see does not count.
+        qb.push(if blocked { " and " } else { " and not " }).push(
+            "exists (select 1 from task_relations r join tasks b on b.task_id = r.task_id \
+             where r.other_task_id = t.task_id and r.kind = 'blocks' and b.status not in ('done', 'cancelled'))",
+        );
+    }
     if let Some(label) = &filter.label {
         qb.push(" and t.labels @> array[").push_bind(label.clone()).push("]::text[]");
     }
@@ -317,12 +345,20 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>), DbError> {
     let _timer = crate::metrics::db_timer("tasks.list");
-    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("");
-    // One project's tasks are all team tasks: RLS alone decides, and the
-    // project's own index serves the page. The caller's own assigned tasks
-    // are one set of ids (every one of them visible), read by primary key:
-    // one arm, not three that each test every row they read.
-    let one_set = matches!(filter.project, Some(InProject::Project(_))) || filter.assignee == Some(Assignee::Me);
+    let dir = if sort.descending { "desc" } else { "asc" };
+    let key = if sort.field == SortField::Priority { "sort_rank" } else { "sort_time" };
+    // The page first, then the subtask counts of its rows only (one probe
+    // of tasks_parent_idx each), in the page's order again.
+    let mut qb: QueryBuilder<Postgres> =
+        QueryBuilder::new("select page.*, s.total as subtasks_total, s.done as subtasks_done from (");
+    // One project's tasks, or one task's subtasks, are all team tasks of
+    // one team: RLS alone decides, and their own index serves the page. The
+    // caller's own assigned tasks are one set of ids (every one of them
+    // visible), read by primary key: one arm, not three that each test
+    // every row they read.
+    let one_set = matches!(filter.project, Some(InProject::Project(_)))
+        || matches!(filter.parent, Some(Under::Task(_)))
+        || filter.assignee == Some(Assignee::Me);
     match (reach, one_set) {
         (Reach::Everything, _) | (_, true) => push_arm(&mut qb, Arm::All, filter, sort, after.as_ref(), limit + 1),
         (Reach::Member, false) => {
@@ -333,11 +369,12 @@ pub async fn list(
                 push_arm(&mut qb, arm, filter, sort, after.as_ref(), limit + 1);
                 qb.push(")");
             }
-            let dir = if sort.descending { "desc" } else { "asc" };
-            let key = if sort.field == SortField::Priority { "sort_rank" } else { "sort_time" };
             qb.push(format!(") page order by {key} {dir}, task_id {dir} limit ")).push_bind(limit + 1);
         }
     }
+    qb.push(format!(
+        ") page cross join lateral task_subtask_counts(page.task_id) s order by page.{key} {dir}, page.task_id {dir}"
+    ));
 
     let mut rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut **tx).await.map_err(at("tasks.list"))?;
     let more = rows.len() as i64 > limit;

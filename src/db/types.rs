@@ -10,6 +10,7 @@ use sqlx::{Decode, Encode, Postgres, Type};
 
 use crate::domain::budget::BudgetPeriod;
 use crate::domain::history::TaskField;
+use crate::domain::relation::RelationKind;
 use crate::domain::task::{Priority, TaskStatus};
 use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::timesheet::EntryState;
@@ -51,5 +52,6 @@ text_enum!(
     ConsentPurpose,
     EntryState,
     BudgetPeriod,
-    TaskField
+    TaskField,
+    RelationKind
 );

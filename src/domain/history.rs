@@ -21,10 +21,18 @@ pub enum TaskField {
     /// Someone started (`new_value`: their id) or stopped (`old_value`)
     /// watching the task themselves.
     Watcher,
+    /// Moved under another task, or (null) to the top level.
+    ParentTaskId,
+    /// A relation made (`new_value`) or removed (`old_value`), from this
+    /// task's side: `{"kind": "blocked_by", "task_id": ...}`.
+    Relation,
+    /// Moved to done while blocked (with `force=true`): `new_value` lists
+    /// the open blockers.
+    BlockersOverridden,
 }
 
 impl TaskField {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 14] = [
         Self::Title,
         Self::Description,
         Self::Status,
@@ -36,6 +44,9 @@ impl TaskField {
         Self::AssigneeIds,
         Self::Labels,
         Self::Watcher,
+        Self::ParentTaskId,
+        Self::Relation,
+        Self::BlockersOverridden,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +62,9 @@ impl TaskField {
             Self::AssigneeIds => "assignee_ids",
             Self::Labels => "labels",
             Self::Watcher => "watcher",
+            Self::ParentTaskId => "parent_task_id",
+            Self::Relation => "relation",
+            Self::BlockersOverridden => "blockers_overridden",
         }
     }
 }
@@ -80,10 +94,11 @@ mod tests {
     /// migration must name exactly these.
     #[test]
     fn the_migration_records_exactly_these_fields() {
-        let sql = include_str!("../../migrations/20261202000004_assignees_watchers.sql");
+        let sql = include_str!("../../migrations/20261202000006_task_relations.sql");
         for f in TaskField::ALL {
-            // The legacy field is in the check only: nothing writes it now.
-            let places = if f == TaskField::AssigneeId { 1 } else { 2 };
+            // The legacy field is in the check only: nothing writes it now;
+            // the watcher trigger (20261202000004) is not restated since.
+            let places = if matches!(f, TaskField::AssigneeId | TaskField::Watcher) { 1 } else { 2 };
             assert!(
                 sql.matches(&format!("'{}'", f.as_str())).count() >= places,
                 "{} in the check and the trigger",

@@ -8,6 +8,7 @@ pub mod comment;
 pub mod history;
 pub mod money;
 pub mod project;
+pub mod relation;
 pub mod report;
 pub mod task;
 pub mod team;

@@ -190,6 +190,8 @@ pub struct NewTask {
     pub project_id: Option<Uuid>,
     pub assignees: Assignees,
     pub labels: Labels,
+    /// The task it is a subtask of (same team: the database holds that).
+    pub parent_task_id: Option<Uuid>,
 }
 
 /// A partial update: `None` leaves a field alone; `Some(None)` clears a nullable one.
@@ -205,6 +207,8 @@ pub struct TaskPatch {
     /// The whole list (an empty one unassigns everyone).
     pub assignees: Option<Assignees>,
     pub labels: Option<Labels>,
+    /// `Some(None)`: up to the top level.
+    pub parent_task_id: Option<Option<Uuid>>,
 }
 
 impl TaskPatch {
@@ -218,6 +222,7 @@ impl TaskPatch {
             && self.project_id.is_none()
             && self.assignees.is_none()
             && self.labels.is_none()
+            && self.parent_task_id.is_none()
     }
 }
 
@@ -294,6 +299,27 @@ pub struct TaskFilter {
     pub due_before: Option<DateTime<Utc>>,
     pub due_after: Option<DateTime<Utc>>,
     pub q: Option<String>,
+    pub parent: Option<Under>,
+    /// With (true) or without (false) open blockers the caller can see.
+    pub blocked: Option<bool>,
+}
+
+/// `?parent_task_id=`: one task's subtasks, or (`none`) top-level tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Under {
+    TopLevel,
+    Task(Uuid),
+}
+
+impl std::str::FromStr for Under {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "none" => Ok(Under::TopLevel),
+            _ => raw.parse().map(Under::Task).map_err(|_| "must be a task id or `none`".to_owned()),
+        }
+    }
 }
 
 /// `?project_id=`: one project's tasks, or (`none`) those in no project.
@@ -403,6 +429,15 @@ mod tests {
         assert_eq!("none".parse::<InProject>(), Ok(InProject::None));
         assert!("None".parse::<InProject>().is_err());
         assert!("".parse::<InProject>().is_err());
+    }
+
+    #[test]
+    fn a_parent_is_a_task_id_or_none() {
+        let id = Uuid::now_v7();
+        assert_eq!(id.to_string().parse::<Under>(), Ok(Under::Task(id)));
+        assert_eq!("none".parse::<Under>(), Ok(Under::TopLevel));
+        assert!("me".parse::<Under>().is_err());
+        assert!("".parse::<Under>().is_err());
     }
 
     #[test]

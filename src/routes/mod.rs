@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod params;
 pub mod projects;
 pub mod rates;
+pub mod relations;
 pub mod site;
 pub mod tasks;
 pub mod teams;
@@ -103,6 +104,9 @@ route_table! {
     "/api/v1/tasks/{task_id}/checklist" => { get: checklists::get_checklist, post: checklists::add_item },
     "/api/v1/tasks/{task_id}/checklist/{item_id}" => { patch: checklists::update_item, delete: checklists::delete_item },
     "/api/v1/tasks/{task_id}/watchers" => { get: watchers::list_watchers },
+    "/api/v1/tasks/{task_id}/subtasks" => { get: tasks::list_subtasks },
+    "/api/v1/tasks/{task_id}/relations" => { get: relations::list_relations, post: relations::create_relation },
+    "/api/v1/tasks/{task_id}/relations/{relation_id}" => { delete: relations::delete_relation },
     "/api/v1/tasks/{task_id}/watchers/me" => { put: watchers::watch, delete: watchers::unwatch },
     "/api/v1/tasks/{task_id}/comments" => { get: comments::list_comments, post: comments::create_comment },
     "/api/v1/tasks/{task_id}/comments/{comment_id}" => { get: comments::get_comment, patch: comments::update_comment, delete: comments::delete_comment },

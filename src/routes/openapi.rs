@@ -13,8 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, oauth, projects, rates, tasks,
-    teams, time, time_locks, timesheets, watchers,
+    admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, oauth, projects, rates,
+    relations, tasks, teams, time, time_locks, timesheets, watchers,
 };
 use crate::error::Problem;
 
@@ -54,7 +54,8 @@ use crate::error::Problem;
         time_locks::create_lock, time_locks::list_locks, time_locks::get_lock, time_locks::delete_lock,
         invitations::create_invitation, invitations::list_invitations, invitations::revoke_invitation,
         invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
-        tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, history::task_activity,
+        tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_subtasks, history::task_activity,
+        relations::list_relations, relations::create_relation, relations::delete_relation,
         checklists::get_checklist, checklists::add_item, checklists::update_item, checklists::delete_item,
         watchers::list_watchers, watchers::watch, watchers::unwatch,
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,

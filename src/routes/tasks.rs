@@ -11,7 +11,7 @@ use super::params::{self, double_option, etag, non_null, Created, Idempotent};
 use crate::db::tasks::{SortKey, TaskRow};
 use crate::domain::task::{
     Assignee, Assignees, Description, InProject, Labels, Limit, NewTask, Priority, TaskFilter, TaskPatch, TaskSort,
-    TaskStatus, TaskTitle,
+    TaskStatus, TaskTitle, Under,
 };
 use crate::domain::user::Caller;
 use crate::domain::{field, AllFields};
@@ -21,7 +21,7 @@ use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "project_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_ids": ["0194f2a8-0000-7000-8000-000000000001"], "assignee_id": "0194f2a8-0000-7000-8000-000000000001", "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z"}))]
+#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "project_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_ids": ["0194f2a8-0000-7000-8000-000000000001"], "assignee_id": "0194f2a8-0000-7000-8000-000000000001", "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z", "parent_task_id": null, "subtasks": {"total": 3, "done": 1}}))]
 pub struct TaskResponse {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,
@@ -43,6 +43,17 @@ pub struct TaskResponse {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The task this is a subtask of, or null at the top level.
+    pub parent_task_id: Option<Uuid>,
+    pub subtasks: SubtaskCounts,
+}
+
+/// Progress over the direct subtasks you can read: a cancelled one counts
+/// in neither number.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SubtaskCounts {
+    pub total: i64,
+    pub done: i64,
 }
 
 impl From<TaskRow> for TaskResponse {
@@ -64,6 +75,8 @@ impl From<TaskRow> for TaskResponse {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            parent_task_id: r.parent_task_id,
+            subtasks: SubtaskCounts { total: r.subtasks_total, done: r.subtasks_done },
         }
     }
 }
@@ -100,6 +113,10 @@ pub struct CreateTaskRequest {
     assignee_id: Option<Uuid>,
     #[schema(max_items = 20, value_type = Option<Vec<Label>>)]
     labels: Option<Vec<String>>,
+    /// Makes this a subtask of a task you can see: of the same team (left
+    /// out, `team_id` and `project_id` are the parent's), or of your own
+    /// personal task; at most 5 levels below a top-level task.
+    parent_task_id: Option<Uuid>,
 }
 
 /// A label in the document: 1 to 50 characters, no control characters.
@@ -166,6 +183,7 @@ impl CreateTaskRequest {
             project_id: self.project_id,
             assignees: assignees.unwrap_or_default(),
             labels,
+            parent_task_id: self.parent_task_id,
         })
     }
 }
@@ -208,6 +226,11 @@ pub struct PatchTaskRequest {
     #[schema(nullable = false, max_items = 20, value_type = Option<Vec<Label>>)]
     #[serde(default, deserialize_with = "non_null")]
     labels: Option<Vec<String>>,
+    /// Moves it under another task of its team (`null`: to the top level).
+    /// Changing `team_id` without it takes the task from under its parent;
+    /// a task that has subtasks stays in its team.
+    #[serde(default, deserialize_with = "double_option")]
+    parent_task_id: Option<Option<Uuid>>,
 }
 
 impl PatchTaskRequest {
@@ -240,6 +263,7 @@ impl PatchTaskRequest {
             project_id: self.project_id,
             assignees,
             labels,
+            parent_task_id: self.parent_task_id,
         };
         if patch.is_empty() {
             return Err(ApiError::validation("body", "name at least one field to change"));
@@ -283,6 +307,15 @@ pub struct ListTasksQuery {
     /// Full-text search over title and description.
     #[param(max_length = 200, pattern = r"^[^\x00]*$")]
     q: Option<String>,
+    /// A task id (its direct subtasks), or `none`: top-level tasks only.
+    #[param(
+        pattern = r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+        max_length = 36
+    )]
+    parent_task_id: Option<String>,
+    /// `true`: only tasks with an open blocker (a task that blocks them
+    /// and is neither done nor cancelled); `false`: only tasks without.
+    blocked: Option<bool>,
     #[param(value_type = Option<TaskSort>)]
     sort: Option<String>,
     #[param(minimum = 1, maximum = 200)]
@@ -368,6 +401,40 @@ pub async fn list_tasks(state: web::Data<AppState>, user: Caller, req: HttpReque
     Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SubtasksQuery {
+    #[param(value_type = Option<TaskSort>)]
+    sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    #[param(pattern = r"^[A-Za-z0-9_-]+$", max_length = 1024)]
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/subtasks", tag = "tasks", summary = "A task's direct subtasks", description = "Those you can read, archived projects' included; newest first unless `sort` says otherwise. Each has its own `subtasks` counts.", params(("task_id" = Uuid, Path, description = "Task id"), SubtasksQuery), responses((status = 200, description = "A page of subtasks (`Link` to the next)", body = TaskPage), Errors))]
+#[tracing::instrument(name = "tasks.subtasks", skip_all)]
+pub async fn list_subtasks(
+    state: web::Data<AppState>,
+    user: Caller,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let q = params::query::<SubtasksQuery>(&req)?;
+    let ordering = q.sort.unwrap_or_else(|| "-created_at".into());
+    let (sort, limit) = (field("sort", TaskSort::parse(&ordering)), field("limit", Limit::parse(q.limit)))
+        .all()
+        .map_err(ApiError::Validation)?;
+    let after = q.cursor.as_deref().map(|c| cursor::decode_sort_key(c, &ordering)).transpose()?;
+    let (rows, next) = tasks::subtasks(state.store(), &user, path.into_inner(), sort, after, limit.0).await?;
+    let page = TaskPage {
+        items: rows.into_iter().map(TaskResponse::from).collect(),
+        next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&ordering, &key, id)),
+    };
+    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
+}
+
 /// A task list request, parsed: what to show, in which order, from where.
 struct TaskListing {
     filter: TaskFilter,
@@ -391,8 +458,9 @@ impl TryFrom<ListTasksQuery> for TaskListing {
 
     fn try_from(q: ListTasksQuery) -> Result<Self, ApiError> {
         let ordering = q.sort.unwrap_or_else(|| "-created_at".into());
-        let (project, statuses, priority, assignee, label, due_before, due_after, sort, limit) = (
+        let (project, parent, statuses, priority, assignee, label, due_before, due_after, sort, limit) = (
             field("project_id", q.project_id.as_deref().map(str::parse::<InProject>).transpose()),
+            field("parent_task_id", q.parent_task_id.as_deref().map(str::parse::<Under>).transpose()),
             field("status", statuses(&q.status)),
             field("priority", q.priority.as_deref().map(str::parse::<Priority>).transpose()),
             field("assignee_id", q.assignee_id.as_deref().map(str::parse::<Assignee>).transpose()),
@@ -420,6 +488,8 @@ impl TryFrom<ListTasksQuery> for TaskListing {
             due_before,
             due_after,
             q: text,
+            parent,
+            blocked: q.blocked,
         };
         Ok(TaskListing { filter, sort, ordering, after, limit })
     }
@@ -441,7 +511,16 @@ pub async fn get_task(
     Ok(with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version))
 }
 
-#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse, headers(("ETag" = String, description = "The task's version"), ("Deprecation" = String, description = "Only when the request used the deprecated `assignee_id` (RFC 9745)"), ("Sunset" = String, description = "Only when the request used the deprecated `assignee_id`: when it stops being accepted (RFC 8594)"))), Errors))]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTaskQuery {
+    /// Move the task to `done` even though open tasks block it (409
+    /// otherwise); the history records past which blockers.
+    force: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Change a task; `null` clears a field", params(("task_id" = Uuid, Path, description = "Task id"), PatchTaskQuery, ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), request_body = PatchTaskRequest, responses((status = 200, description = "The task", body = TaskResponse, headers(("ETag" = String, description = "The task's version"), ("Deprecation" = String, description = "Only when the request used the deprecated `assignee_id` (RFC 9745)"), ("Sunset" = String, description = "Only when the request used the deprecated `assignee_id`: when it stops being accepted (RFC 8594)"))), Errors))]
 #[tracing::instrument(name = "tasks.update", skip_all)]
 pub async fn update_task(
     state: web::Data<AppState>,
@@ -451,12 +530,14 @@ pub async fn update_task(
     body: web::Json<PatchTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let expected = params::if_match(req.headers())?;
+    let force = params::query::<PatchTaskQuery>(&req)?.force.unwrap_or(false);
     let body = body.into_inner();
     let alias = body.uses_alias();
     let named = alias_named(alias);
     let patch = body.parse().map_err(&named)?;
-    let task =
-        tasks::update(state.store(), &user, path.into_inner(), patch, expected).await.map_err(|e| named(e.into()))?;
+    let task = tasks::update(state.store(), &user, path.into_inner(), patch, expected, force)
+        .await
+        .map_err(|e| named(e.into()))?;
     let version = task.version;
     let resp = with_etag(HttpResponse::Ok().json(TaskResponse::from(task)), version);
     Ok(if alias { params::deprecated_field(resp) } else { resp })

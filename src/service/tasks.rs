@@ -7,7 +7,7 @@ use super::{begin, claim, commit, complete, team_role, Idempotency, Outcome, Res
 use crate::db::audit::Event;
 use crate::db::tasks::{Reach, SortKey, TaskRow};
 use crate::db::{self, Tx};
-use crate::domain::task::{assignee_changes, NewTask, TaskFilter, TaskPatch, TaskSort};
+use crate::domain::task::{assignee_changes, NewTask, TaskFilter, TaskPatch, TaskSort, TaskStatus, Under};
 use crate::domain::team::TeamRole;
 use crate::domain::user::Caller;
 use crate::domain::user::GlobalRole;
@@ -56,6 +56,14 @@ pub(crate) async fn readable(tx: &mut Tx, task_id: Uuid) -> Result<TaskRow> {
     db::tasks::find(tx, task_id).await?.ok_or(ServiceError::NotFound)
 }
 
+/// The task a subtask goes under: one the caller can see (else, as for an
+/// unknown one, the field is wrong).
+async fn parent(tx: &mut Tx, task_id: Uuid) -> Result<TaskRow> {
+    db::tasks::find(tx, task_id)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("parent_task_id", "no such task, or you cannot see it"))
+}
+
 /// A task the caller can see, with what they may do with it.
 pub(crate) async fn visible(tx: &mut Tx, user: &Caller, task_id: Uuid) -> Result<(TaskRow, Access)> {
     let task = readable(tx, task_id).await?;
@@ -76,7 +84,7 @@ async fn require_team_writer(tx: &mut Tx, user: &Caller, team_id: Uuid) -> Resul
 pub async fn create(
     store: Store<'_>,
     user: &Caller,
-    task: NewTask,
+    mut task: NewTask,
     idem: Option<&Idempotency>,
     render: impl FnOnce(&TaskRow) -> Stored,
 ) -> Result<Outcome<TaskRow>> {
@@ -84,6 +92,16 @@ pub async fn create(
     if let Some(stored) = claim(&mut tx, user, idem).await? {
         commit(tx).await?;
         return Ok(Outcome::Replayed(stored));
+    }
+    if let Some(parent_id) = task.parent_task_id {
+        // A subtask is in its parent's team, and by default its project:
+        // the client may leave both out (a different team is refused by
+        // the database's rule).
+        let parent = parent(&mut tx, parent_id).await?;
+        task.team_id = task.team_id.or(parent.team_id);
+        if task.team_id == parent.team_id {
+            task.project_id = task.project_id.or(parent.project_id);
+        }
     }
     if let Some(team_id) = task.team_id {
         require_team_writer(&mut tx, user, team_id).await?;
@@ -104,6 +122,27 @@ pub async fn get(store: Store<'_>, user: &Caller, task_id: Uuid) -> Result<TaskR
     let task = readable(&mut tx, task_id).await?;
     commit(tx).await?;
     Ok(task)
+}
+
+/// One page of a task's subtasks (those the caller can read).
+pub async fn subtasks(
+    store: Store<'_>,
+    user: &Caller,
+    task_id: Uuid,
+    sort: TaskSort,
+    after: Option<(SortKey, Uuid)>,
+    limit: i64,
+) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>)> {
+    let mut tx = begin(store.pool, user).await?;
+    readable(&mut tx, task_id).await?;
+    // Every subtask, whether or not its project is archived: the parent
+    // shows its whole progress.
+    let filter = TaskFilter { parent: Some(Under::Task(task_id)), include_archived: true, ..Default::default() };
+    // One parent's subtasks are one set (db::tasks::list reads them by the
+    // parent's index whatever the reach); RLS decides which are shown.
+    let page = db::tasks::list(&mut tx, Reach::Everything, &filter, sort, after, limit).await?;
+    commit(tx).await?;
+    Ok(page)
 }
 
 pub async fn list(
@@ -127,6 +166,7 @@ pub async fn update(
     task_id: Uuid,
     mut patch: TaskPatch,
     if_match: Option<i64>,
+    force: bool,
 ) -> Result<TaskRow> {
     let mut tx = begin(store.pool, user).await?;
     let (task, access) = visible(&mut tx, user, task_id).await?;
@@ -153,8 +193,29 @@ pub async fn update(
                 require_team_writer(&mut tx, user, new_team).await?;
             }
             // Projects belong to a team: a task that changes teams leaves
-            // its project unless the move names one of the new team's.
+            // its project unless the move names one of the new team's; and
+            // its parent, which stays behind, unless it names a new one.
             patch.project_id.get_or_insert(None);
+            patch.parent_task_id.get_or_insert(None);
+        }
+    }
+    if let Some(Some(parent_id)) = patch.parent_task_id {
+        parent(&mut tx, parent_id).await?;
+    }
+    if patch.status == Some(TaskStatus::Done) && task.status != TaskStatus::Done {
+        // Open blockers the caller can see hold it back, unless forced (and
+        // then the history says past which).
+        let blockers = db::relations::open_blockers(&mut tx, task_id).await?;
+        if !blockers.is_empty() {
+            if !force {
+                let ids: Vec<String> = blockers.iter().map(Uuid::to_string).collect();
+                return Err(ServiceError::Conflict(format!(
+                    "status: this task is blocked by {} open task(s) ({}); finish them first, or send force=true",
+                    blockers.len(),
+                    ids.join(", ")
+                )));
+            }
+            db::relations::override_blockers(&mut tx, &blockers).await?;
         }
     }
     // The version guard also catches a writer who committed after our read.

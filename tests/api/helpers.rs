@@ -400,6 +400,64 @@ pub async fn lock_task(app: &TestApp, user: &TestUser, task_id: &str) -> sqlx::T
 
 /// The `taskflow` binary as a child process on its own database, with its
 /// stdout lines collected.
+/// Two app-role transactions as `user`, each one statement whose `$n` are
+/// the given texts: the first runs and stays open while the second starts
+/// (and must wait for it, on a row or a lock); then the first commits.
+/// Returns the second's outcome: Ok once committed, or its SQLSTATE.
+pub async fn race(
+    app: &TestApp,
+    user: Uuid,
+    first: (&'static str, &[&str]),
+    second: (&'static str, &[&str]),
+) -> Result<(), String> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(app.settings.database.app_options())
+        .await
+        .unwrap();
+    let bound = |sql: &'static str, binds: Vec<String>| {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        q
+    };
+    let mut tx = pool.begin().await.unwrap();
+    act_as(&mut tx, Some(user), false).await;
+    bound(first.0, first.1.iter().map(|s| s.to_string()).collect()).execute(&mut *tx).await.unwrap();
+    let (sql, binds): (&'static str, Vec<String>) = (second.0, second.1.iter().map(|s| s.to_string()).collect());
+    let other = pool.clone();
+    let waiting = tokio::spawn(async move {
+        let mut tx = other.begin().await.unwrap();
+        act_as(&mut tx, Some(user), false).await;
+        match bound(sql, binds).execute(&mut *tx).await {
+            Ok(_) => tx.commit().await.map_err(|e| e.to_string()),
+            Err(e) => Err(sqlstate(&e).unwrap_or_default()),
+        }
+    });
+    // pg_locks: the wait columns of pg_stat_activity are hidden from roles
+    // that do not own the waiting session.
+    let mut watch = PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
+    loop {
+        let (n,): (i64,) = sqlx::query_as(
+            "select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid \
+             where not l.granted and a.datname = current_database()",
+        )
+        .fetch_one(&mut watch)
+        .await
+        .unwrap();
+        if n > 0 {
+            break;
+        }
+        if waiting.is_finished() {
+            panic!("the second statement must wait for the first: {:?}", waiting.await);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tx.commit().await.unwrap();
+    waiting.await.unwrap()
+}
+
 pub struct ServerProcess {
     pub child: std::process::Child,
     pub base: String,

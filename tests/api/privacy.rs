@@ -19,6 +19,16 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
         .create_task(&u, json!({ "title": "exported task", "team_id": team, "project_id": p.json["project_id"] }))
         .await;
     let id = t["task_id"].as_str().unwrap();
+    // A subtask of it, and a relation between the two.
+    let sub = app.create_task(&u, json!({ "title": "exported subtask", "parent_task_id": id })).await;
+    let r = app
+        .post(
+            &format!("/api/v1/tasks/{id}/relations"),
+            Some(&u.access_token),
+            &json!({ "kind": "relates_to", "task_id": sub["task_id"] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     let rate = json!({ "hourly_rate": 9_500, "currency": "EUR", "effective_from": "2000-01-01" });
     assert_eq!(app.post(&format!("/api/v1/teams/{team}/rates"), Some(&u.access_token), &rate).await.status, 201);
     app.post(&format!("/api/v1/tasks/{id}/comments"), Some(&u.access_token), &json!({ "body": "my words" })).await;
@@ -53,6 +63,9 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     assert_eq!(doc["tasks"][0]["title"], "exported task");
     assert_eq!(doc["tasks"][0]["project_id"], p.json["project_id"]);
     assert_eq!(doc["projects"][0]["name"], "Mine too", "the projects they created");
+    assert_eq!(doc["tasks"][1]["parent_task_id"], id, "a subtask says under which task");
+    assert_eq!(doc["relations"][0]["kind"], "relates_to", "the relations they made");
+    assert_eq!(doc["relations"][0]["other_task_id"], sub["task_id"]);
     assert_eq!(doc["comments"][0]["body"], "my words");
     assert_eq!(doc["time_entries"].as_array().unwrap().len(), 1);
     assert_eq!(doc["time_entries"][0]["state"], "draft");

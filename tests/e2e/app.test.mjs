@@ -301,6 +301,55 @@ await step("a checklist on the task page: add, tick, reorder with the keyboard, 
   await shot("task-checklist");
 });
 
+await step("subtasks on the task page: add from the keyboard, tick one off, follow the link up and back", async () => {
+  const parentUrl = page.url();
+  for (const title of ["Write alt texts", "Check links"]) {
+    await page.fill("#subtask-form input[name=title]", title);
+    await page.press("#subtask-form input[name=title]", "Enter");
+    await page.waitForSelector(`#subtasks li:has-text("${title}")`);
+  }
+  await page.waitForSelector("#subtasks-progress:has-text('0 of 2 done')");
+  await page.click('#subtasks a:has-text("Check links")');
+  await page.waitForSelector('#parent-link:has-text("Landing page")');
+  await page.selectOption("#task-form select[name=status]", "done");
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("/api/v1/tasks/") && r.ok()),
+    page.click("#task-form button[type=submit]"),
+  ]);
+  await page.click("#parent-link a");
+  await page.waitForSelector("#subtasks-progress:has-text('1 of 2 done')");
+  assert.equal(page.url(), parentUrl);
+  await shot("task-subtasks");
+  // The task list shows the parent's progress.
+  await page.goto(`${base}/#/tasks`);
+  await page.waitForSelector('#task-list .task:has-text("Landing page") .progress-badge:has-text("1/2")');
+  await page.goto(parentUrl);
+  await page.waitForSelector("#subtasks-progress");
+});
+
+await step("relations: block a subtask, see the badge, mark it done anyway after confirming", async () => {
+  await page.waitForSelector("#relation-form");
+  await page.selectOption("#relation-form select[name=kind]", "blocks");
+  await page.selectOption("#relation-form select[name=task_id]", { label: "Write alt texts" });
+  await page.click("#relation-form button[type=submit]");
+  await page.waitForSelector('#relations li[data-kind="blocks"]:has-text("Write alt texts")');
+  await page.click('#relations a:has-text("Write alt texts")');
+  await page.waitForSelector('#relations li[data-kind="blocked_by"]:has-text("Landing page")');
+  assert.match(await page.textContent("#blocked-badge:not([hidden])"), /Blocked by 1 open task/);
+  await page.selectOption("#task-form select[name=status]", "done");
+  page.once("dialog", (d) => d.accept());
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().includes("force=true") && r.ok()),
+    page.click("#task-form button[type=submit]"),
+  ]);
+  await page.waitForSelector('#activity li[data-field="blockers_overridden"]:has-text("Landing page")');
+  await page.waitForSelector('#activity li[data-field="relation"]:has-text("blocked by Landing page")');
+  await shot("task-relations");
+  await page.click('button[aria-label="Remove relation to \\"Landing page\\""]');
+  await page.waitForSelector('#relations li[data-kind="blocked_by"]', { state: "detached" });
+  await page.waitForSelector("#blocked-badge[hidden]", { state: "attached" });
+});
+
 await step("archiving a project takes its tasks off the task list until it is restored", async () => {
   await page.goto(`${base}/#/teams`);
   await page.click("text=E2E team");

@@ -332,6 +332,10 @@ async fn an_outsider_gets_404_from_every_endpoint_that_takes_an_id() {
         ("PATCH", format!("/api/v1/tasks/{task}"), json!({ "title": "mine" })),
         ("DELETE", format!("/api/v1/tasks/{task}"), body.clone()),
         ("GET", format!("/api/v1/tasks/{task}/comments"), body.clone()),
+        ("GET", format!("/api/v1/tasks/{task}/subtasks"), body.clone()),
+        ("GET", format!("/api/v1/tasks/{task}/relations"), body.clone()),
+        ("POST", format!("/api/v1/tasks/{task}/relations"), json!({ "kind": "blocks", "task_id": world.tasks[3].id })),
+        ("DELETE", format!("/api/v1/tasks/{task}/relations/{}", Uuid::new_v4()), body.clone()),
         ("POST", format!("/api/v1/tasks/{task}/comments"), json!({ "body": "hi" })),
         ("PATCH", format!("/api/v1/tasks/{task}/comments/{comment}"), json!({ "body": "x" })),
         ("DELETE", format!("/api/v1/tasks/{task}/comments/{comment}"), body.clone()),
@@ -366,4 +370,102 @@ async fn an_outsider_gets_404_from_every_endpoint_that_takes_an_id() {
     let owner = &world.users[0];
     assert_eq!(app.get(&format!("/api/v1/tasks/{task}"), Some(&owner.access_token)).await.json["title"], "task by o1");
     assert_eq!(app.get(&format!("/api/v1/teams/{team}"), Some(&owner.access_token)).await.json["name"], "one");
+}
+
+/// Relations among the world's tasks, made by the global admin (who may
+/// change every task): (from, kind, to).
+const RELATIONS: [(usize, &str, usize); 6] = [
+    (0, "blocks", 2),
+    (1, "relates_to", 0),
+    (2, "duplicates", 3),
+    (5, "blocks", 1),
+    (4, "relates_to", 6),
+    (6, "blocks", 5),
+];
+
+#[tokio::test]
+async fn every_relation_is_seen_exactly_by_whoever_sees_both_its_tasks() {
+    let app = spawn_app().await;
+    let world = build_world(&app).await;
+    let admin = &world.users[world.global_admin];
+    let mut made = Vec::new();
+    for (from, kind, to) in RELATIONS {
+        let r = app
+            .post(
+                &format!("/api/v1/tasks/{}/relations", world.tasks[from].id),
+                Some(&admin.access_token),
+                &json!({ "kind": kind, "task_id": world.tasks[to].id }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{from} {kind} {to}: {}", r.text);
+        let item =
+            r.json["items"].as_array().unwrap().iter().find(|i| i["task"]["task_id"] == world.tasks[to].id.to_string());
+        made.push((from, to, id(item.unwrap(), "relation_id")));
+    }
+    let mut conn = PgConnection::connect_with(&app.db.app_options()).await.unwrap();
+    for (i, user) in world.users.iter().enumerate() {
+        let name = world.names[i];
+        let both = |(a, b): (usize, usize)| world.sees_task(i, &world.tasks[a]) && world.sees_task(i, &world.tasks[b]);
+        let expected: BTreeSet<Uuid> = made.iter().filter(|(a, b, _)| both((*a, *b))).map(|(_, _, r)| *r).collect();
+        let db = db_ids(&mut conn, user, i == world.global_admin, "select relation_id from task_relations").await;
+        assert_eq!(db, expected, "DB relations for {name}");
+        // Through the API: each task's relations, for the tasks they see.
+        let mut api = BTreeSet::new();
+        for t in world.tasks.iter().filter(|t| world.sees_task(i, t)) {
+            let r = app.get(&format!("/api/v1/tasks/{}/relations", t.id), Some(&user.access_token)).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            api.extend(r.json["items"].as_array().unwrap().iter().map(|x| id(x, "relation_id")));
+        }
+        assert_eq!(api, expected, "API relations for {name}");
+
+        // Writes, in Postgres itself: from a task one may change to one
+        // one can see, in one's own name.
+        if i == world.global_admin {
+            continue;
+        }
+        for (a, ta) in world.tasks.iter().enumerate() {
+            for (b, tb) in world.tasks.iter().enumerate() {
+                if a == b {
+                    continue;
+                }
+                let allowed = world.can_edit_task(i, ta) && world.sees_task(i, tb);
+                let mut tx = conn.begin().await.unwrap();
+                helpers::act_as(&mut tx, Some(user.user_id), false).await;
+                // A kind not in RELATIONS for this pair: no unique clash.
+                let r = sqlx::query(
+                    "insert into task_relations (kind, task_id, other_task_id, created_by) values ('relates_to', $1, $2, $3) \
+                     on conflict do nothing",
+                )
+                .bind(ta.id)
+                .bind(tb.id)
+                .bind(user.user_id)
+                .execute(&mut *tx)
+                .await;
+                let outcome = r.map_err(|e| helpers::sqlstate(&e).unwrap_or_default());
+                assert_eq!(outcome.is_ok(), allowed, "{name}: relate task {a} to {b}: {outcome:?}");
+                if let Err(code) = outcome {
+                    assert_eq!(code, "42501");
+                }
+                tx.rollback().await.unwrap();
+            }
+        }
+        // And never in someone else's name.
+        let mut tx = conn.begin().await.unwrap();
+        helpers::act_as(&mut tx, Some(user.user_id), false).await;
+        let mine = world.tasks.iter().find(|t| world.can_edit_task(i, t));
+        let seen = world.tasks.iter().find(|t| world.sees_task(i, t) && Some(t.id) != mine.map(|m| m.id));
+        if let (Some(t), Some(other)) = (mine, seen) {
+            let err = sqlx::query(
+                "insert into task_relations (kind, task_id, other_task_id, created_by) values ('duplicates', $1, $2, $3)",
+            )
+            .bind(t.id)
+            .bind(other.id)
+            .bind(admin.user_id)
+            .execute(&mut *tx)
+            .await
+            .expect_err("another's name");
+            assert_eq!(helpers::sqlstate(&err).as_deref(), Some("42501"), "{name}");
+        }
+        tx.rollback().await.unwrap();
+    }
 }

@@ -171,7 +171,18 @@ function taskRow(t, people) {
     h("span", { class: `prio ${t.priority}` }, t.priority),
     t.due_at ? h("span", { class: "muted" }, `due ${new Date(t.due_at).toLocaleDateString()}`) : null,
     ...t.labels.map((l) => h("span", { class: "label" }, l)),
+    progressBadge(t.subtasks),
     avatars(t.assignee_ids, people),
+  );
+}
+
+// "2/5 subtasks done", only on tasks that have some.
+function progressBadge(subtasks) {
+  if (!subtasks?.total) return null;
+  return h(
+    "span",
+    { class: "progress-badge", title: `${subtasks.done} of ${subtasks.total} subtasks done` },
+    `${subtasks.done}/${subtasks.total}`,
   );
 }
 
@@ -193,6 +204,7 @@ function board(items, people) {
       "div",
       { class: "card", draggable: "true", "data-task-id": t.task_id },
       h("a", { href: `#/tasks/${t.task_id}` }, t.title),
+      progressBadge(t.subtasks),
       avatars(t.assignee_ids, people),
       h(
         "div",
@@ -369,7 +381,14 @@ export async function taskPage(id) {
       };
       if (chosen) body.assignee_ids = chosen();
       if (project && (project.value || null) !== task.project_id) body.project_id = project.value || null;
-      await api("PATCH", `/tasks/${id}`, body);
+      try {
+        await api("PATCH", `/tasks/${id}`, body);
+      } catch (e) {
+        // Open blockers hold it back from done: the person decides.
+        const blocked = e instanceof ApiError && e.status === 409 && body.status === "done" && task.status !== "done";
+        if (!blocked || !confirm(`${e.message}\n\nMark it done anyway?`)) throw e;
+        await api("PATCH", `/tasks/${id}?force=true`, body);
+      }
       rerender();
     });
   });
@@ -460,6 +479,8 @@ export async function taskPage(id) {
 
   for (const t of await myTeams()) names[t.team_id] = t.name;
   const watch = await watchToggle(id);
+  const subtasks = await subtasksSection(task, names);
+  const related = await relationsSection(task, names);
   const checklist = await checklistSection(id);
   const activity = await activitySection(id, names);
 
@@ -470,7 +491,10 @@ export async function taskPage(id) {
       h("p", {}, h("a", { href: "#/tasks" }, "← Tasks")),
       h("h1", { id: "task-title" }, task.title),
       h("div", { class: "row" }, timerButton, watch, del),
+      related.badge,
       edit,
+      subtasks,
+      related.section,
       checklist,
       h("h2", {}, "Comments"),
       comments,
@@ -503,6 +527,143 @@ async function watchToggle(id) {
     }
   });
   return button;
+}
+
+// Where the task sits (a link up to its parent) and the tasks under it,
+// with progress, and a form that adds one (in this task's team and project).
+async function subtasksSection(task, names) {
+  const section = h("section", { id: "subtasks-section" });
+  let up = null;
+  if (task.parent_task_id) {
+    try {
+      const parent = await api("GET", `/tasks/${task.parent_task_id}`);
+      names[parent.task_id] = parent.title;
+      up = h("p", { id: "parent-link" }, "Subtask of ", h("a", { href: `#/tasks/${parent.task_id}` }, parent.title));
+    } catch {
+      up = null;
+    }
+  }
+  const text = h("input", { name: "title", placeholder: "Add a subtask" });
+  const add = form(
+    { id: "subtask-form", class: "inline-form" },
+    field("New subtask", text),
+    h("button", { type: "submit" }, "Add subtask"),
+  );
+  add.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(add, async () => {
+      await api("POST", "/tasks", { title: text.value, parent_task_id: task.task_id });
+      text.value = "";
+      await paint();
+    });
+  });
+  async function paint() {
+    const items = await apiAll(`/tasks/${task.task_id}/subtasks?sort=created_at`);
+    for (const t of items) names[t.task_id] = t.title;
+    const counted = items.filter((t) => t.status !== "cancelled");
+    const done = counted.filter((t) => t.status === "done").length;
+    section.replaceChildren(
+      ...(up ? [up] : []),
+      h("h2", {}, "Subtasks"),
+      counted.length
+        ? h(
+            "p",
+            { id: "subtasks-progress" },
+            h("progress", { max: counted.length, value: done }),
+            ` ${done} of ${counted.length} done`,
+          )
+        : null,
+      h(
+        "ul",
+        { class: "subtasks", id: "subtasks" },
+        items.map((t) =>
+          h(
+            "li",
+            { "data-task-id": t.task_id },
+            h("span", { class: `badge ${t.status}` }, STATUS_LABEL[t.status]),
+            " ",
+            h("a", { href: `#/tasks/${t.task_id}` }, t.title),
+            " ",
+            progressBadge(t.subtasks),
+          ),
+        ),
+      ),
+      add,
+    );
+  }
+  await paint();
+  return section;
+}
+
+const RELATION_LABEL = {
+  blocks: "Blocks",
+  blocked_by: "Blocked by",
+  relates_to: "Relates to",
+  duplicates: "Duplicates",
+  duplicated_by: "Duplicated by",
+};
+
+// Blocks / relates to / duplicates, with links to the other tasks, a badge
+// while open blockers remain, and a form to relate one of the caller's
+// recent tasks.
+async function relationsSection(task, names) {
+  const section = h("section", { id: "relations-section" });
+  const badge = h("p", { id: "blocked-badge", class: "badge blocked", hidden: true });
+  const kind = h(
+    "select",
+    { name: "kind" },
+    ["blocks", "relates_to", "duplicates"].map((k) => h("option", { value: k }, RELATION_LABEL[k].toLowerCase())),
+  );
+  const other = h("select", { name: "task_id" });
+  const candidates = (await api("GET", "/tasks?limit=200")).items.filter((t) => t.task_id !== task.task_id);
+  other.replaceChildren(...candidates.map((t) => h("option", { value: t.task_id }, t.title)));
+  const add = form(
+    { id: "relation-form", class: "inline-form" },
+    field("This task", kind),
+    field("Task", other),
+    h("button", { type: "submit" }, "Relate"),
+  );
+  add.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submitting(add, async () => {
+      await api("POST", `/tasks/${task.task_id}/relations`, { kind: kind.value, task_id: other.value });
+      await paint();
+    });
+  });
+  async function paint() {
+    const list = await api("GET", `/tasks/${task.task_id}/relations`);
+    for (const r of list.items) names[r.task.task_id] = r.task.title;
+    badge.hidden = !list.open_blockers;
+    badge.textContent = `Blocked by ${list.open_blockers} open task${list.open_blockers === 1 ? "" : "s"}`;
+    const rows = list.items.map((r) => {
+      const remove = h(
+        "button",
+        { type: "button", class: "secondary", "aria-label": `Remove relation to "${r.task.title}"` },
+        "×",
+      );
+      remove.addEventListener("click", async () => {
+        try {
+          await api("DELETE", `/tasks/${task.task_id}/relations/${r.relation_id}`);
+        } catch (e) {
+          alert(e.message);
+        }
+        await paint();
+      });
+      return h(
+        "li",
+        { "data-relation-id": r.relation_id, "data-kind": r.kind },
+        `${RELATION_LABEL[r.kind]} `,
+        h("a", { href: `#/tasks/${r.task.task_id}` }, r.task.title),
+        " ",
+        h("span", { class: `badge ${r.task.status}` }, STATUS_LABEL[r.task.status]),
+        " ",
+        remove,
+      );
+    });
+    section.replaceChildren(h("h2", {}, "Related tasks"), h("ul", { class: "subtasks", id: "relations" }, rows), add);
+  }
+  await paint();
+  return { section, badge };
 }
 
 // The small steps inside the task: tick, reorder (buttons, so the keyboard
@@ -617,7 +778,13 @@ const FIELD_LABEL = {
   assignee_id: "assignee",
   assignee_ids: "assignees",
   labels: "labels",
+  parent_task_id: "parent task",
 };
+
+// A relation event from this task's side: "blocked_by <task>".
+function relationText(v, names) {
+  return `${(RELATION_LABEL[v.kind] || v.kind).toLowerCase()} ${names[v.task_id] || v.task_id}`;
+}
 
 // A recorded value as a person reads it: ids by the names the page knows
 // (a project or person it does not know stays an id).
@@ -638,6 +805,24 @@ function activityLine(a, names) {
     case "created":
       return h("li", { "data-kind": a.kind }, who, " created the task", when);
     case "changed":
+      if (a.field === "relation")
+        return h(
+          "li",
+          { "data-kind": a.kind, "data-field": a.field },
+          who,
+          a.new ? " added the relation " : " removed the relation ",
+          h("em", {}, relationText(a.new || a.old, names)),
+          when,
+        );
+      if (a.field === "blockers_overridden")
+        return h(
+          "li",
+          { "data-kind": a.kind, "data-field": a.field },
+          who,
+          " marked it done despite open blockers",
+          a.new.length ? h("em", {}, ` ${a.new.map((x) => names[x] || x).join(", ")}`) : null,
+          when,
+        );
       if (a.field === "watcher")
         return h(
           "li",
