@@ -351,8 +351,9 @@ pub async fn list(
     // of tasks_parent_idx each), in the page's order again.
     let mut qb: QueryBuilder<Postgres> =
         QueryBuilder::new("select page.*, s.total as subtasks_total, s.done as subtasks_done from (");
-    // One project's tasks, or one task's subtasks, are all team tasks of
-    // one team: RLS alone decides, and their own index serves the page. The
+    // One project's tasks, or one task's subtasks, are one team's (or, for
+    // a personal parent, one person's): RLS alone decides, and their own
+    // index (tasks_project_idx, tasks_parent_idx) serves the page. The
     // caller's own assigned tasks are one set of ids (every one of them
     // visible), read by primary key: one arm, not three that each test
     // every row they read.
