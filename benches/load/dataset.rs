@@ -224,7 +224,7 @@ pub async fn seed(app: &PgPool, owner: &PgPool, sizes: Sizes) -> anyhow::Result<
             last_row: Some(("task", "task_id")),
             rows: sizes.tasks,
             // Each task runs the assignee, watcher, project and (since
-            // subtasks) tree triggers: 10,000 a statement came within the
+            // subtasks) tree triggers: 10,000 a statement ran past the
             // app's 5 s statement timeout on a slower machine.
             chunk: 4_000,
             sql: TASKS_SQL,

@@ -62,6 +62,20 @@ pub async fn list(tx: &mut Tx, task_id: Uuid) -> Result<Vec<RelationRow>, DbErro
     .map_err(at("relations.list"))
 }
 
+/// Whether the task has this relation, as far as the caller can see.
+pub async fn seen(tx: &mut Tx, task_id: Uuid, relation_id: Uuid) -> Result<bool, DbError> {
+    let _timer = crate::metrics::db_timer("relations.seen");
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from task_relations
+                          where relation_id = $1 and (task_id = $2 or other_task_id = $2)) as "seen!""#,
+        relation_id,
+        task_id,
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(at("relations.seen"))
+}
+
 /// Removes one of the task's relations; false when it has no such one (or
 /// the caller may not see or remove it).
 pub async fn delete(tx: &mut Tx, task_id: Uuid, relation_id: Uuid) -> Result<bool, DbError> {

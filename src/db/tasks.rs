@@ -95,23 +95,25 @@ pub async fn update(
     let _timer = crate::metrics::db_timer("tasks.update");
     let row = sqlx::query_as!(
         TaskRow,
-        r#"update tasks set
-               title = coalesce($2, title),
-               description = case when $3 then $4 else description end,
-               status = coalesce($5, status),
-               priority = coalesce($6, priority),
-               due_at = case when $7 then $8 else due_at end,
-               team_id = case when $9 then $10 else team_id end,
-               assignee_ids = coalesce($11, assignee_ids),
-               labels = coalesce($12, labels),
-               project_id = case when $14 then $15 else project_id end,
-               parent_task_id = case when $16 then $17 else parent_task_id end
-           where task_id = $1 and ($13::bigint is null or version = $13)
-           returning task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
-                     priority as "priority: _", due_at,
-                     completed_at, labels, version, created_at, updated_at, parent_task_id,
-                     (select s.total from task_subtask_counts(tasks.task_id) s) as "subtasks_total!",
-                     (select s.done from task_subtask_counts(tasks.task_id) s) as "subtasks_done!""#,
+        r#"with u as (
+               update tasks set
+                   title = coalesce($2, title),
+                   description = case when $3 then $4 else description end,
+                   status = coalesce($5, status),
+                   priority = coalesce($6, priority),
+                   due_at = case when $7 then $8 else due_at end,
+                   team_id = case when $9 then $10 else team_id end,
+                   assignee_ids = coalesce($11, assignee_ids),
+                   labels = coalesce($12, labels),
+                   project_id = case when $14 then $15 else project_id end,
+                   parent_task_id = case when $16 then $17 else parent_task_id end
+               where task_id = $1 and ($13::bigint is null or version = $13)
+               returning *)
+           select u.task_id, u.team_id, u.project_id, u.created_by, u.assignee_ids, u.title, u.description,
+                  u.status as "status: _", u.priority as "priority: _", u.due_at,
+                  u.completed_at, u.labels, u.version, u.created_at, u.updated_at, u.parent_task_id,
+                  s.total as "subtasks_total!", s.done as "subtasks_done!"
+           from u cross join lateral task_subtask_counts(u.task_id) s"#,
         task_id,
         patch.title.as_ref().map(|t| t.as_str()),
         patch.description.is_some(),

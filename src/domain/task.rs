@@ -45,6 +45,11 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Still to be finished: neither done nor cancelled (an open blocker).
+    pub fn is_open(self) -> bool {
+        !matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Todo => "todo",
@@ -429,6 +434,12 @@ mod tests {
         assert_eq!("none".parse::<InProject>(), Ok(InProject::None));
         assert!("None".parse::<InProject>().is_err());
         assert!("".parse::<InProject>().is_err());
+    }
+
+    #[test]
+    fn only_todo_and_in_progress_are_open() {
+        assert!(TaskStatus::Todo.is_open() && TaskStatus::InProgress.is_open());
+        assert!(!TaskStatus::Done.is_open() && !TaskStatus::Cancelled.is_open());
     }
 
     #[test]

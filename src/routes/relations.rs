@@ -53,10 +53,7 @@ impl From<Vec<RelationRow>> for Relations {
                 created_at: r.created_at,
             })
             .collect();
-        let open_blockers = items
-            .iter()
-            .filter(|i| i.kind.is_blocked_by() && !matches!(i.task.status, TaskStatus::Done | TaskStatus::Cancelled))
-            .count() as i64;
+        let open_blockers = items.iter().filter(|i| i.kind.is_blocked_by() && i.task.status.is_open()).count() as i64;
         Self { open_blockers, items }
     }
 }

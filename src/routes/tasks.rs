@@ -394,11 +394,16 @@ pub async fn create_task(
 pub async fn list_tasks(state: web::Data<AppState>, user: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let l = TaskListing::try_from(params::query::<ListTasksQuery>(&req)?)?;
     let (rows, next) = tasks::list(state.store(), &user, &l.filter, l.sort, l.after, l.limit.0).await?;
+    Ok(respond_page(&req, &l.ordering, rows, next))
+}
+
+/// A page of tasks with its cursor (made for `ordering`) and `Link`.
+fn respond_page(req: &HttpRequest, ordering: &str, rows: Vec<TaskRow>, next: Option<(SortKey, Uuid)>) -> HttpResponse {
     let page = TaskPage {
         items: rows.into_iter().map(TaskResponse::from).collect(),
-        next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&l.ordering, &key, id)),
+        next_cursor: next.map(|(key, id)| cursor::encode_sort_key(ordering, &key, id)),
     };
-    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
+    cursor::respond(req, page.next_cursor.as_deref(), &page)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -428,11 +433,7 @@ pub async fn list_subtasks(
         .map_err(ApiError::Validation)?;
     let after = q.cursor.as_deref().map(|c| cursor::decode_sort_key(c, &ordering)).transpose()?;
     let (rows, next) = tasks::subtasks(state.store(), &user, path.into_inner(), sort, after, limit.0).await?;
-    let page = TaskPage {
-        items: rows.into_iter().map(TaskResponse::from).collect(),
-        next_cursor: next.map(|(key, id)| cursor::encode_sort_key(&ordering, &key, id)),
-    };
-    Ok(cursor::respond(&req, page.next_cursor.as_deref(), &page))
+    Ok(respond_page(&req, &ordering, rows, next))
 }
 
 /// A task list request, parsed: what to show, in which order, from where.

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::tasks::{readable, visible};
+use super::tasks::{readable, referenced, visible};
 use super::{begin, commit, Result, ServiceError, Store};
 use crate::db;
 use crate::db::relations::RelationRow;
@@ -27,10 +27,7 @@ pub async fn create(
     if other == task_id {
         return Err(ServiceError::invalid("task_id", "a task is not related to itself"));
     }
-    // A task the caller cannot see is as unknown as one that does not exist.
-    db::tasks::find(&mut tx, other)
-        .await?
-        .ok_or_else(|| ServiceError::invalid("task_id", "no such task, or you cannot see it"))?;
+    referenced(&mut tx, other, "task_id").await?;
     if kind == RelationKind::Blocks {
         // `task_id` blocks `other` closes a cycle if `other` already leads
         // back to it. (The database holds the same rule against concurrent
@@ -66,8 +63,7 @@ pub async fn list(store: Store<'_>, user: &Caller, task_id: Uuid) -> Result<Vec<
 pub async fn delete(store: Store<'_>, user: &Caller, task_id: Uuid, relation_id: Uuid) -> Result<()> {
     let mut tx = begin(store.pool, user).await?;
     readable(&mut tx, task_id).await?;
-    let seen = db::relations::list(&mut tx, task_id).await?.into_iter().any(|r| r.relation_id == relation_id);
-    if !seen {
+    if !db::relations::seen(&mut tx, task_id, relation_id).await? {
         return Err(ServiceError::NotFound);
     }
     if !db::relations::delete(&mut tx, task_id, relation_id).await? {

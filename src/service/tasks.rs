@@ -56,12 +56,22 @@ pub(crate) async fn readable(tx: &mut Tx, task_id: Uuid) -> Result<TaskRow> {
     db::tasks::find(tx, task_id).await?.ok_or(ServiceError::NotFound)
 }
 
-/// The task a subtask goes under: one the caller can see (else, as for an
-/// unknown one, the field is wrong).
-async fn parent(tx: &mut Tx, task_id: Uuid) -> Result<TaskRow> {
+/// A task a request names in `field` (a parent, the other end of a
+/// relation): one the caller can see, else (as for an unknown one) the
+/// field is wrong.
+pub(crate) async fn referenced(tx: &mut Tx, task_id: Uuid, field: &'static str) -> Result<TaskRow> {
     db::tasks::find(tx, task_id)
         .await?
-        .ok_or_else(|| ServiceError::invalid("parent_task_id", "no such task, or you cannot see it"))
+        .ok_or_else(|| ServiceError::invalid(field, "no such task, or you cannot see it"))
+}
+
+/// Which list the caller's tasks come from (RLS decides either way).
+fn reach(user: &Caller) -> Reach {
+    if user.role == GlobalRole::Admin {
+        Reach::Everything
+    } else {
+        Reach::Member
+    }
 }
 
 /// A task the caller can see, with what they may do with it.
@@ -97,7 +107,7 @@ pub async fn create(
         // A subtask is in its parent's team, and by default its project:
         // the client may leave both out (a different team is refused by
         // the database's rule).
-        let parent = parent(&mut tx, parent_id).await?;
+        let parent = referenced(&mut tx, parent_id, "parent_task_id").await?;
         task.team_id = task.team_id.or(parent.team_id);
         if task.team_id == parent.team_id {
             task.project_id = task.project_id.or(parent.project_id);
@@ -138,9 +148,7 @@ pub async fn subtasks(
     // Every subtask, whether or not its project is archived: the parent
     // shows its whole progress.
     let filter = TaskFilter { parent: Some(Under::Task(task_id)), include_archived: true, ..Default::default() };
-    // One parent's subtasks are one set (db::tasks::list reads them by the
-    // parent's index whatever the reach); RLS decides which are shown.
-    let page = db::tasks::list(&mut tx, Reach::Everything, &filter, sort, after, limit).await?;
+    let page = db::tasks::list(&mut tx, reach(user), &filter, sort, after, limit).await?;
     commit(tx).await?;
     Ok(page)
 }
@@ -154,8 +162,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<TaskRow>, Option<(SortKey, Uuid)>)> {
     let mut tx = begin(store.pool, user).await?;
-    let reach = if user.role == GlobalRole::Admin { Reach::Everything } else { Reach::Member };
-    let page = db::tasks::list(&mut tx, reach, filter, sort, after, limit).await?;
+    let page = db::tasks::list(&mut tx, reach(user), filter, sort, after, limit).await?;
     commit(tx).await?;
     Ok(page)
 }
@@ -200,7 +207,7 @@ pub async fn update(
         }
     }
     if let Some(Some(parent_id)) = patch.parent_task_id {
-        parent(&mut tx, parent_id).await?;
+        referenced(&mut tx, parent_id, "parent_task_id").await?;
     }
     if patch.status == Some(TaskStatus::Done) && task.status != TaskStatus::Done {
         // Open blockers the caller can see hold it back, unless forced (and

@@ -558,19 +558,20 @@ async function subtasksSection(task, names) {
     });
   });
   async function paint() {
-    const items = await apiAll(`/tasks/${task.task_id}/subtasks?sort=created_at`);
+    const [items, { subtasks: progress }] = await Promise.all([
+      apiAll(`/tasks/${task.task_id}/subtasks?sort=created_at`),
+      api("GET", `/tasks/${task.task_id}`),
+    ]);
     for (const t of items) names[t.task_id] = t.title;
-    const counted = items.filter((t) => t.status !== "cancelled");
-    const done = counted.filter((t) => t.status === "done").length;
     section.replaceChildren(
       ...(up ? [up] : []),
       h("h2", {}, "Subtasks"),
-      counted.length
+      progress.total
         ? h(
             "p",
             { id: "subtasks-progress" },
-            h("progress", { max: counted.length, value: done }),
-            ` ${done} of ${counted.length} done`,
+            h("progress", { max: progress.total, value: progress.done }),
+            ` ${progress.done} of ${progress.total} done`,
           )
         : null,
       h(
