@@ -73,6 +73,8 @@ fn serialization(c: &mut Criterion) {
             updated_at: now,
             parent_task_id: None,
             subtasks: SubtaskCounts { total: 3, done: 1 },
+            // A list carries no mentions.
+            mentions: None,
         })
         .collect();
     let page = TaskPage { items, next_cursor: Some("eyJzIjoiLWNyZWF0ZWRfYXQifQ".into()) };

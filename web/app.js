@@ -6,6 +6,7 @@ import { ApiError, api } from "./api.js";
 import { h, onRerender, painter } from "./dom.js";
 import { accountPage } from "./pages/account.js";
 import { loginPage, oauthPage, signupPage } from "./pages/auth.js";
+import { mentionsPage } from "./pages/mentions.js";
 import { reportPage } from "./pages/report.js";
 import { taskPage, tasksPage } from "./pages/tasks.js";
 import { teamPage, teamsPage } from "./pages/teams.js";
@@ -38,6 +39,7 @@ async function route() {
     if (parts[0] === "teams" && parts[1]) return await teamPage(parts[1]);
     if (parts[0] === "teams") return await teamsPage();
     if (parts[0] === "account") return await accountPage();
+    if (parts[0] === "mentions") return await mentionsPage();
     return await tasksPage(params);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {

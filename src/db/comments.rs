@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use sqlx::types::Json;
+
+use super::mentions::MentionRow;
 use super::{at, DbError, Tx};
 use crate::domain::comment::CommentBody;
 use crate::domain::user::UserId;
@@ -17,6 +20,8 @@ pub struct CommentRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// Who the body names (written beside it by the service).
+    pub mentions: Json<Vec<MentionRow>>,
 }
 
 pub async fn insert(
@@ -33,7 +38,8 @@ pub async fn insert(
                insert into comments (comment_id, task_id, author_id, body) values ($1, $2, $3, $4)
                returning comment_id, task_id, author_id, body, created_at, updated_at, edited_at)
            select c.comment_id as "comment_id!", c.task_id as "task_id!", c.author_id, u.display_name as "author_name?",
-                  c.body as "body!", c.created_at as "created_at!", c.updated_at as "updated_at!", c.edited_at
+                  c.body as "body!", c.created_at as "created_at!", c.updated_at as "updated_at!", c.edited_at,
+                  '[]'::jsonb as "mentions!: Json<Vec<MentionRow>>"
            from c left join users u on u.user_id = c.author_id"#,
         comment_id,
         task_id,
@@ -51,7 +57,8 @@ pub async fn find(tx: &mut Tx, task_id: Uuid, comment_id: Uuid) -> Result<Option
     let row = sqlx::query_as!(
         CommentRow,
         r#"select c.comment_id, c.task_id, c.author_id, u.display_name as "author_name?", c.body,
-                  c.created_at, c.updated_at, c.edited_at
+                  c.created_at, c.updated_at, c.edited_at,
+                  comment_mentions(c.comment_id) as "mentions!: Json<Vec<MentionRow>>"
            from comments c left join users u on u.user_id = c.author_id
            where c.comment_id = $1 and c.task_id = $2"#,
         comment_id,
@@ -75,7 +82,8 @@ pub async fn list(
     let rows = sqlx::query_as!(
         CommentRow,
         r#"select c.comment_id, c.task_id, c.author_id, u.display_name as "author_name?", c.body,
-                  c.created_at, c.updated_at, c.edited_at
+                  c.created_at, c.updated_at, c.edited_at,
+                  comment_mentions(c.comment_id) as "mentions!: Json<Vec<MentionRow>>"
            from comments c left join users u on u.user_id = c.author_id
            where c.task_id = $1
              and ($2::timestamptz is null or (c.created_at, c.comment_id) > ($2, $3))
@@ -106,7 +114,8 @@ pub async fn update_body(
                where comment_id = $1 and task_id = $2
                returning comment_id, task_id, author_id, body, created_at, updated_at, edited_at)
            select c.comment_id as "comment_id!", c.task_id as "task_id!", c.author_id, u.display_name as "author_name?",
-                  c.body as "body!", c.created_at as "created_at!", c.updated_at as "updated_at!", c.edited_at
+                  c.body as "body!", c.created_at as "created_at!", c.updated_at as "updated_at!", c.edited_at,
+                  '[]'::jsonb as "mentions!: Json<Vec<MentionRow>>"
            from c left join users u on u.user_id = c.author_id"#,
         comment_id,
         task_id,

@@ -9,6 +9,7 @@ pub mod history;
 pub mod idempotency;
 pub mod identities;
 pub mod invitations;
+pub mod mentions;
 pub mod mfa;
 pub mod privacy;
 pub mod projects;

@@ -75,6 +75,9 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
              -- The relations between tasks they made (that they can still see).
              'relations', coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at)
                                     from task_relations r where r.created_by = $1), '[]'),
+             -- Where they were named, and whom they named (in tasks they can still read).
+             'mentions', coalesce((select jsonb_agg(to_jsonb(m) order by m.created_at)
+                                   from mentions m where m.user_id = $1 or m.mentioned_by = $1), '[]'),
              -- The changes they made to tasks (what and when; the tasks stay the team's).
              'task_events', coalesce((select jsonb_agg(to_jsonb(e) order by e.occurred_at)
                                       from task_events e where e.actor_id = $1), '[]'),

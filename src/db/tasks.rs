@@ -1,9 +1,11 @@
 //! The `tasks` table: writes, reads, and the keyset-paginated list.
 
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::mentions::MentionRow;
 use super::{at, DbError, Tx};
 use crate::domain::task::{
     Assignee, InProject, NewTask, Priority, SortField, TaskFilter, TaskPatch, TaskSort, TaskStatus, Under,
@@ -31,6 +33,8 @@ pub struct TaskRow {
     /// Its subtasks the reader can read, cancelled ones left out.
     pub subtasks_total: i64,
     pub subtasks_done: i64,
+    /// Who the description names: read with one task, not with a list.
+    pub mentions: Option<Json<Vec<MentionRow>>>,
 }
 
 const COLUMNS: &str =
@@ -47,7 +51,8 @@ pub async fn insert(tx: &mut Tx, task_id: Uuid, task: &NewTask, creator: UserId)
            returning task_id, team_id, project_id, created_by, assignee_ids, title, description, status as "status: _",
                      priority as "priority: _", due_at,
                      completed_at, labels, version, created_at, updated_at, parent_task_id,
-                     0::bigint as "subtasks_total!", 0::bigint as "subtasks_done!""#,
+                     0::bigint as "subtasks_total!", 0::bigint as "subtasks_done!",
+                     null::jsonb as "mentions: Json<Vec<MentionRow>>""#,
         task_id,
         task.team_id,
         creator.0,
@@ -74,7 +79,8 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
         r#"select t.task_id, t.team_id, t.project_id, t.created_by, t.assignee_ids, t.title, t.description,
                   t.status as "status: _", t.priority as "priority: _", t.due_at,
                   t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id,
-                  s.total as "subtasks_total!", s.done as "subtasks_done!"
+                  s.total as "subtasks_total!", s.done as "subtasks_done!",
+                  description_mentions(t.task_id) as "mentions: Json<Vec<MentionRow>>"
            from tasks t cross join lateral task_subtask_counts(t.task_id) s where t.task_id = $1"#,
         task_id,
     )
@@ -112,7 +118,8 @@ pub async fn update(
            select u.task_id, u.team_id, u.project_id, u.created_by, u.assignee_ids, u.title, u.description,
                   u.status as "status: _", u.priority as "priority: _", u.due_at,
                   u.completed_at, u.labels, u.version, u.created_at, u.updated_at, u.parent_task_id,
-                  s.total as "subtasks_total!", s.done as "subtasks_done!"
+                  s.total as "subtasks_total!", s.done as "subtasks_done!",
+                  description_mentions(u.task_id) as "mentions: Json<Vec<MentionRow>>"
            from u cross join lateral task_subtask_counts(u.task_id) s"#,
         task_id,
         patch.title.as_ref().map(|t| t.as_str()),
@@ -351,8 +358,9 @@ pub async fn list(
     let key = if sort.field == SortField::Priority { "sort_rank" } else { "sort_time" };
     // The page first, then the subtask counts of its rows only (one probe
     // of tasks_parent_idx each), in the page's order again.
-    let mut qb: QueryBuilder<Postgres> =
-        QueryBuilder::new("select page.*, s.total as subtasks_total, s.done as subtasks_done from (");
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+        "select page.*, s.total as subtasks_total, s.done as subtasks_done, null::jsonb as mentions from (",
+    );
     // One project's tasks, or one task's subtasks, are one team's (or, for
     // a personal parent, one person's): RLS alone decides, and their own
     // index (tasks_project_idx, tasks_parent_idx) serves the page. The

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor::{self, PageQuery};
+use super::mentions::MentionResponse;
 use super::params::{self, Created, Idempotent};
 use crate::db::comments::CommentRow;
 use crate::domain::comment::CommentBody;
@@ -18,7 +19,7 @@ use crate::state::AppState;
 const ORDERING: &str = "comments";
 
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"comment_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f61", "task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "author_id": "0194f2a8-0000-7000-8000-000000000001", "author_name": "Ada Lovelace", "body": "Looks good to me", "created_at": "2026-11-28T09:05:00Z", "updated_at": "2026-11-28T09:05:00Z", "edited_at": null}))]
+#[schema(example = json!({"comment_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f61", "task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "author_id": "0194f2a8-0000-7000-8000-000000000001", "author_name": "Ada Lovelace", "body": "Looks good to me, @Grace Hopper", "created_at": "2026-11-28T09:05:00Z", "updated_at": "2026-11-28T09:05:00Z", "edited_at": null, "mentions": [{"user_id": "0194f2a8-0000-7000-8000-000000000002", "display_name": "Grace Hopper", "texts": ["Grace Hopper"]}]}))]
 pub struct CommentResponse {
     pub comment_id: Uuid,
     pub task_id: Uuid,
@@ -29,6 +30,8 @@ pub struct CommentResponse {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// Who the body names (members of the task's team when it was saved).
+    pub mentions: Vec<MentionResponse>,
 }
 
 impl From<CommentRow> for CommentResponse {
@@ -43,6 +46,7 @@ impl From<CommentRow> for CommentResponse {
             created_at: r.created_at,
             updated_at: r.updated_at,
             edited_at: r.edited_at,
+            mentions: super::mentions::responses(r.mentions.0),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod history;
 pub mod invitations;
 pub mod me;
+pub mod mentions;
 pub mod negotiate;
 pub mod oauth;
 pub mod openapi;
@@ -72,6 +73,7 @@ route_table! {
     "/api/v1/me/consents" => { get: me::get_consents, put: me::put_consents },
     "/api/v1/me/password" => { post: me::change_password },
     "/api/v1/me/audit-events" => { get: audit::my_events },
+    "/api/v1/me/mentions" => { get: mentions::my_mentions },
     "/api/v1/me/invitations" => { get: invitations::my_invitations },
     "/api/v1/me/invitations/{invitation_id}/accept" => { post: invitations::accept_invitation },
     "/api/v1/me/invitations/{invitation_id}/decline" => { post: invitations::decline_invitation },

@@ -13,8 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, oauth, projects, rates,
-    relations, tasks, teams, time, time_locks, timesheets, watchers,
+    admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, mentions, oauth, projects,
+    rates, relations, tasks, teams, time, time_locks, timesheets, watchers,
 };
 use crate::error::Problem;
 
@@ -45,7 +45,7 @@ use crate::error::Problem;
         oauth::providers, oauth::authorize, oauth::callback, oauth::link, oauth::identities, oauth::unlink,
         me::get_me, me::patch_me, me::erase, me::erase_with_delete, me::export, me::get_consents, me::put_consents, me::change_password,
         me::enroll_totp, me::disable_totp, me::disable_totp_with_delete, me::confirm_totp, me::regenerate_recovery_codes,
-        audit::my_events, audit::all_events,
+        audit::my_events, audit::all_events, mentions::my_mentions,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::get_member, teams::add_member, teams::update_member, teams::remove_member,
         rates::create_rate, rates::list_rates, rates::get_rate, rates::delete_rate, rates::reprice,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
+use super::mentions::MentionResponse;
 use super::params::{self, double_option, etag, non_null, Created, Idempotent};
 use crate::db::tasks::{SortKey, TaskRow};
 use crate::domain::task::{
@@ -21,7 +22,7 @@ use crate::service::{tasks, Outcome, Stored};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "project_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_ids": ["0194f2a8-0000-7000-8000-000000000001"], "assignee_id": "0194f2a8-0000-7000-8000-000000000001", "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z", "parent_task_id": null, "subtasks": {"total": 3, "done": 1}}))]
+#[schema(example = json!({"task_id": "0194f2a8-7d1e-7c3a-9b1f-2a6c0e4d5f60", "team_id": null, "project_id": null, "title": "Ship v1", "description": "Cut the release branch", "status": "todo", "priority": "high", "due_at": "2026-12-01T17:00:00Z", "completed_at": null, "labels": ["release"], "assignee_ids": ["0194f2a8-0000-7000-8000-000000000001"], "assignee_id": "0194f2a8-0000-7000-8000-000000000001", "created_by": "0194f2a8-0000-7000-8000-000000000001", "version": 1, "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z", "parent_task_id": null, "subtasks": {"total": 3, "done": 1}, "mentions": []}))]
 pub struct TaskResponse {
     pub task_id: Uuid,
     pub team_id: Option<Uuid>,
@@ -46,6 +47,10 @@ pub struct TaskResponse {
     /// The task this is a subtask of, or null at the top level.
     pub parent_task_id: Option<Uuid>,
     pub subtasks: SubtaskCounts,
+    /// Who the description names: in the answers about this one task
+    /// (create, read, change), not in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<Vec<MentionResponse>>,
 }
 
 /// Progress over the direct subtasks you can read: a cancelled one counts
@@ -77,6 +82,7 @@ impl From<TaskRow> for TaskResponse {
             updated_at: r.updated_at,
             parent_task_id: r.parent_task_id,
             subtasks: SubtaskCounts { total: r.subtasks_total, done: r.subtasks_done },
+            mentions: r.mentions.map(|m| super::mentions::responses(m.0)),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Comments: visible exactly when their task is.
 
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::mentions::{record, Text};
 use super::tasks::visible;
 use super::Store;
 use super::{begin, claim, commit, complete, Idempotency, Outcome, Result, ServiceError, Stored};
@@ -48,7 +50,8 @@ pub async fn create(
         return Ok(Outcome::Replayed(stored));
     }
     super::tasks::readable(&mut tx, task_id).await?;
-    let row = db::comments::insert(&mut tx, Uuid::now_v7(), task_id, user.user_id, &body).await?;
+    let mut row = db::comments::insert(&mut tx, Uuid::now_v7(), task_id, user.user_id, &body).await?;
+    row.mentions = Json(record(&mut tx, user, task_id, Text::Comment(row.comment_id, body.as_str()), true).await?);
     complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;
     crate::metrics::comment_created();
@@ -68,7 +71,9 @@ pub async fn edit(
     if comment.author_id != Some(user.user_id.0) {
         return Err(ServiceError::Forbidden("only the author edits a comment"));
     }
-    let row = db::comments::update_body(&mut tx, task_id, comment_id, &body).await?.ok_or(ServiceError::NotFound)?;
+    let mut row =
+        db::comments::update_body(&mut tx, task_id, comment_id, &body).await?.ok_or(ServiceError::NotFound)?;
+    row.mentions = Json(record(&mut tx, user, task_id, Text::Comment(comment_id, body.as_str()), false).await?);
     commit(tx).await?;
     Ok(row)
 }

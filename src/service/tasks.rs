@@ -1,7 +1,9 @@
 //! Tasks: who may create, see, change and delete them.
 
+use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::mentions::{record, Text};
 use super::Store;
 use super::{begin, claim, commit, complete, team_role, Idempotency, Outcome, Result, ServiceError, Stored};
 use crate::db::audit::Event;
@@ -116,7 +118,9 @@ pub async fn create(
     if let Some(team_id) = task.team_id {
         require_team_writer(&mut tx, user, team_id).await?;
     }
-    let row = db::tasks::insert(&mut tx, Uuid::now_v7(), &task, user.user_id).await?;
+    let mut row = db::tasks::insert(&mut tx, Uuid::now_v7(), &task, user.user_id).await?;
+    let mentions = record(&mut tx, user, row.task_id, Text::Description(row.description.as_deref()), true).await?;
+    row.mentions = Some(Json(mentions));
     audit_sharing(&mut tx, user, &row, &[]).await?;
     complete(&mut tx, user, idem, || render(&row)).await?;
     commit(tx).await?;
@@ -226,9 +230,15 @@ pub async fn update(
         }
     }
     // The version guard also catches a writer who committed after our read.
-    let row = db::tasks::update(&mut tx, task_id, &patch, Some(task.version))
+    let mut row = db::tasks::update(&mut tx, task_id, &patch, Some(task.version))
         .await?
         .ok_or(ServiceError::PreconditionFailed)?;
+    // A new description names people anew; a new team is a new set of
+    // people it may name.
+    if patch.description.is_some() || row.team_id != task.team_id {
+        let text = Text::Description(row.description.as_deref());
+        row.mentions = Some(Json(record(&mut tx, user, task_id, text, false).await?));
+    }
     let before = if task.team_id.is_none() { task.assignee_ids.as_slice() } else { &[] };
     audit_sharing(&mut tx, user, &row, before).await?;
     commit(tx).await?;

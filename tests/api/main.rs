@@ -20,6 +20,7 @@ mod invitations;
 mod locks;
 mod logs;
 mod me;
+mod mentions;
 mod metrics;
 mod mfa;
 mod oidc;

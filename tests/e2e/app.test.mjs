@@ -465,6 +465,53 @@ await step("stop watching a task and watch it again, with the keyboard", async (
   await page.waitForSelector("#invite-form");
 });
 
+await step("mention a teammate from the keyboard: the picker offers them, the comment highlights them", async () => {
+  const teamId = page.url().split("/").pop();
+  await page.goto(`${base}/#/tasks?team_id=${teamId}&q=Landing`);
+  await page.click('#task-list .task:has-text("Landing page")');
+  const box = await page.waitForSelector("#comment-form textarea[name=body]");
+  await box.focus();
+  await page.keyboard.type("Over to @e2e i");
+  const offer = await page.waitForSelector('#comment-form [role=option][aria-selected="true"]');
+  assert.match(await offer.textContent(), /^E2E Invitee/);
+  assert.equal(await box.getAttribute("aria-expanded"), "true");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("please review");
+  assert.equal(await box.inputValue(), "Over to @E2E Invitee please review");
+  await page.click("#comment-form button[type=submit]");
+  const mark = await page.waitForSelector('#comments mark.mention:has-text("@E2E Invitee")');
+  assert.equal(await mark.getAttribute("title"), "Mentions E2E Invitee");
+  // An address in the text is no mention.
+  await page.fill("#comment-form textarea[name=body]", "or mail e2e@example.test");
+  await page.click("#comment-form button[type=submit]");
+  await page.waitForSelector('#comments li:has-text("or mail e2e@example.test")');
+  assert.equal(await page.$$eval("#comments mark.mention", (l) => l.length), 1);
+  await shot("mention-comment");
+  await page.goto(`${base}/#/teams/${teamId}`);
+  await page.waitForSelector("#invite-form");
+});
+
+await step("the invitee's Mentions page lists where they were named and links to the task", async () => {
+  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const theirs = await other.newPage();
+  theirs.setDefaultTimeout(15000);
+  theirs.on("pageerror", (e) => problems.push(`invitee page error: ${e}`));
+  await theirs.goto(`${base}/`);
+  await theirs.fill("#login-form input[name=email]", invitee.email);
+  await theirs.fill("#login-form input[name=password]", invitee.password);
+  await theirs.click("#login-form button[type=submit]");
+  await theirs.waitForSelector("#new-task");
+  await theirs.click('nav a[href="#/mentions"]');
+  const item = await theirs.waitForSelector('#mentions li:has-text("Landing page")');
+  assert.match(await item.textContent(), /E2E Tester mentioned you in a comment on Landing page/);
+  assert.match(await item.textContent(), /Over to @E2E Invitee please review/);
+  await theirs.screenshot({ path: `${out}/mentions.png`, fullPage: true });
+  await theirs.click('#mentions a:has-text("Landing page")');
+  await theirs.waitForSelector('#task-title:has-text("Landing page")');
+  await theirs.waitForSelector('#comments mark.mention:has-text("@E2E Invitee")');
+  await other.close();
+});
+
 /** The ISO week (2026-W48) of a YYYY-MM-DD day, computed here independently of the app. */
 function isoWeekOf(day) {
   const d = new Date(`${day}T00:00:00Z`);

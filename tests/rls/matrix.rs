@@ -469,3 +469,130 @@ async fn every_relation_is_seen_exactly_by_whoever_sees_both_its_tasks() {
         tx.rollback().await.unwrap();
     }
 }
+
+/// Each task's creator names everyone by handle in its description; only
+/// those who can read the task (members of its team, a personal task's
+/// creator and assignees; never the instance admin as such) are mentioned.
+#[tokio::test]
+async fn every_mention_names_only_readers_and_is_seen_by_whoever_reads_its_task() {
+    let app = spawn_app().await;
+    let world = build_world(&app).await;
+    let everyone: Vec<String> =
+        world.users.iter().map(|u| format!("@{}", u.email.split('@').next().unwrap())).collect();
+    let text = everyone.join(" ");
+    let reads = |user: usize, t: &Task| user != world.global_admin && world.sees_task(user, t);
+    let mut made: Vec<(Uuid, usize)> = Vec::new(); // (task, mentioned user)
+    for t in &world.tasks {
+        let creator = &world.users[t.creator];
+        let r = app
+            .patch(&format!("/api/v1/tasks/{}", t.id), Some(&creator.access_token), &json!({ "description": text }))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let named: BTreeSet<Uuid> = r.json["mentions"].as_array().unwrap().iter().map(|m| id(m, "user_id")).collect();
+        let expected: BTreeSet<Uuid> =
+            (0..world.users.len()).filter(|u| reads(*u, t)).map(|u| world.users[u].user_id).collect();
+        assert_eq!(named, expected, "mentions on the task by {}", world.names[t.creator]);
+        made.extend((0..world.users.len()).filter(|u| reads(*u, t)).map(|u| (t.id, u)));
+    }
+    let mut conn = PgConnection::connect_with(&app.db.app_options()).await.unwrap();
+    for (i, user) in world.users.iter().enumerate() {
+        let name = world.names[i];
+        let admin = i == world.global_admin;
+        // Postgres: every mention on a task they read.
+        let seen = world.expected_tasks(i);
+        let expected: BTreeSet<(Uuid, Uuid)> =
+            made.iter().filter(|(t, _)| seen.contains(t)).map(|(t, u)| (*t, world.users[*u].user_id)).collect();
+        let mut tx = conn.begin().await.unwrap();
+        helpers::act_as(&mut tx, Some(user.user_id), admin).await;
+        let db: BTreeSet<(Uuid, Uuid)> = sqlx::query_as("select task_id, user_id from mentions")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        tx.rollback().await.unwrap();
+        assert_eq!(db, expected, "DB mentions for {name}");
+        // The API: where they themselves were named.
+        let r = app.get("/api/v1/me/mentions?limit=100", Some(&user.access_token)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let mine: BTreeSet<Uuid> = r.json["items"].as_array().unwrap().iter().map(|m| id(m, "task_id")).collect();
+        let expected: BTreeSet<Uuid> = made.iter().filter(|(_, u)| *u == i).map(|(t, _)| *t).collect();
+        assert_eq!(mine, expected, "API mentions of {name}");
+
+        // Writes, in Postgres itself: a description's mentions by whoever may
+        // change the task, in their own name, of someone who reads it.
+        if admin {
+            continue;
+        }
+        for t in &world.tasks {
+            for (u, other) in world.users.iter().enumerate() {
+                let allowed = world.can_edit_task(i, t) && reads(u, t);
+                let mut tx = conn.begin().await.unwrap();
+                helpers::act_as(&mut tx, Some(user.user_id), false).await;
+                sqlx::query("delete from mentions where task_id = $1 and comment_id is null and user_id = $2")
+                    .bind(t.id)
+                    .bind(other.user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                let r = sqlx::query(
+                    "insert into mentions (task_id, user_id, mentioned_by, texts) values ($1, $2, $3, '{x}')",
+                )
+                .bind(t.id)
+                .bind(other.user_id)
+                .bind(user.user_id)
+                .execute(&mut *tx)
+                .await;
+                let outcome = r.map_err(|e| helpers::sqlstate(&e).unwrap_or_default());
+                assert_eq!(
+                    outcome.is_ok(),
+                    allowed,
+                    "{name}: mention {} on a task by {}: {outcome:?}",
+                    world.names[u],
+                    world.names[t.creator]
+                );
+                if let Err(code) = outcome {
+                    assert_eq!(code, "42501");
+                }
+                tx.rollback().await.unwrap();
+            }
+        }
+        // Never in someone else's name, nor on a comment of someone else's.
+        let mut tx = conn.begin().await.unwrap();
+        helpers::act_as(&mut tx, Some(user.user_id), false).await;
+        let t = world.tasks.iter().find(|t| world.can_edit_task(i, t));
+        if let Some(t) = t {
+            let err =
+                sqlx::query("insert into mentions (task_id, user_id, mentioned_by, texts) values ($1, $2, $2, '{x}')")
+                    .bind(t.id)
+                    .bind(world.users[t.creator].user_id)
+                    .execute(&mut *tx)
+                    .await;
+            if world.users[t.creator].user_id != user.user_id {
+                assert_eq!(helpers::sqlstate(&err.expect_err("another's name")).as_deref(), Some("42501"), "{name}");
+            }
+        }
+        tx.rollback().await.unwrap();
+        for c in world.comments.iter().filter(|c| world.sees_task(i, &world.tasks[c.task])) {
+            let mut tx = conn.begin().await.unwrap();
+            helpers::act_as(&mut tx, Some(user.user_id), false).await;
+            let author: Option<Uuid> = sqlx::query_scalar("select author_id from comments where comment_id = $1")
+                .bind(c.id)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            let r = sqlx::query(
+                "insert into mentions (task_id, comment_id, user_id, mentioned_by, texts) values ($1, $2, $3, $3, '{x}')",
+            )
+            .bind(world.tasks[c.task].id)
+            .bind(c.id)
+            .bind(user.user_id)
+            .execute(&mut *tx)
+            .await;
+            if author != Some(user.user_id) {
+                assert_eq!(helpers::sqlstate(&r.expect_err("another's comment")).as_deref(), Some("42501"), "{name}");
+            }
+            tx.rollback().await.unwrap();
+        }
+    }
+}

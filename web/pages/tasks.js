@@ -3,6 +3,7 @@
 import { ApiError, api, apiAll, myTeams } from "../api.js";
 import { field, fmtDate, fmtDuration, form, h, options, painter, rerender, submitting } from "../dom.js";
 import { refreshTimer } from "../timer.js";
+import { highlight, withMentionPicker } from "./mentions.js";
 import { projectOptions, projectsOf, teamProjects } from "./projects.js";
 
 export const STATUSES = ["todo", "in_progress", "done", "cancelled"];
@@ -327,6 +328,8 @@ export async function taskPage(id) {
   let project = null;
   // Names for the ids the activity stream records (projects, people, teams).
   const names = {};
+  // Whom a comment or the description may @mention: the team's members.
+  let people = [];
   if (task.team_id) {
     // Archived projects are listed so the current one shows, but cannot be chosen.
     const projects = await teamProjects(task.team_id, "all");
@@ -335,6 +338,7 @@ export async function taskPage(id) {
     try {
       const members = await apiAll(`/teams/${task.team_id}/members`);
       for (const m of members) names[m.user_id] = m.display_name;
+      people = members;
       // Viewers read along and are not assigned work; whoever is assigned
       // already stays listed.
       const offered = members.filter((m) => m.role !== "viewer" || task.assignee_ids.includes(m.user_id));
@@ -362,7 +366,7 @@ export async function taskPage(id) {
     field("Labels", labels),
     assigneeField,
     project ? field("Project", project) : null,
-    field("Description", description),
+    field("Description", withMentionPicker(description, people), "description"),
     h("button", { type: "submit" }, "Save"),
   );
   edit.addEventListener("submit", (ev) => {
@@ -411,7 +415,11 @@ export async function taskPage(id) {
 
   const comments = h("ol", { class: "comments", id: "comments" });
   const body = h("textarea", { name: "body", rows: 3, placeholder: "Write a comment" });
-  const addComment = form({ id: "comment-form" }, field("Comment", body), h("button", { type: "submit" }, "Comment"));
+  const addComment = form(
+    { id: "comment-form" },
+    field("Comment", withMentionPicker(body, people), "body"),
+    h("button", { type: "submit" }, "Comment"),
+  );
   addComment.addEventListener("submit", (ev) => {
     ev.preventDefault();
     submitting(addComment, async () => {
@@ -431,7 +439,7 @@ export async function taskPage(id) {
               {},
               h("strong", {}, c.author_name || "someone"),
               h("span", { class: "muted" }, ` ${fmtDate(c.created_at)}`),
-              h("p", {}, c.body),
+              h("p", {}, highlight(c.body, c.mentions)),
             ),
           )
         : [h("li", { class: "empty" }, "No comments yet.")]),
@@ -490,6 +498,9 @@ export async function taskPage(id) {
       {},
       h("p", {}, h("a", { href: "#/tasks" }, "← Tasks")),
       h("h1", { id: "task-title" }, task.title),
+      task.description
+        ? h("p", { class: "description", id: "description-view" }, highlight(task.description, task.mentions))
+        : null,
       h("div", { class: "row" }, timerButton, watch, del),
       related.badge,
       edit,
