@@ -48,8 +48,9 @@ pub enum Command {
         #[arg(long, default_value = "Administrator")]
         display_name: String,
     },
-    /// Delete expired short-lived data (idempotency keys older than 24 h).
-    /// Safe to run any time; schedule it hourly (see docs/operations.md).
+    /// Delete expired short-lived data (idempotency keys older than 24 h) and
+    /// tasks in the trash longer than `tasks.trash_days`. Safe to run any
+    /// time; schedule it hourly (see docs/operations.md).
     Prune,
     /// Delete audit events older than the retention period (e.g. `90d`).
     /// Schedule daily; see docs/security.md for the retention policy.
@@ -128,6 +129,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = db::app_pool(&settings.database);
             let n = db::idempotency::prune(&pool).await?;
             println!("pruned {n} expired idempotency key(s)");
+            let days = settings.tasks.trash_days;
+            let n = db::trash::prune(&pool, i32::try_from(days)?).await?;
+            println!("pruned {n} task(s) in the trash longer than {days} days");
             Ok(())
         }
         Command::PruneAudit { older_than } => {

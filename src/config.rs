@@ -64,6 +64,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     #[serde(default)]
     pub time: TimeSettings,
+    #[serde(default)]
+    pub tasks: TaskSettings,
 }
 
 /// Time tracking.
@@ -77,6 +79,20 @@ pub struct TimeSettings {
 impl Default for TimeSettings {
     fn default() -> Self {
         Self { max_timer_hours: 12 }
+    }
+}
+
+/// Tasks.
+#[derive(Clone, Deserialize)]
+pub struct TaskSettings {
+    /// `taskflow prune` deletes for good what has been in the trash longer
+    /// than this many days; 1 to 3650.
+    pub trash_days: u32,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        Self { trash_days: 30 }
     }
 }
 
@@ -276,6 +292,9 @@ impl Settings {
         if !(1..=24).contains(&self.time.max_timer_hours) {
             return Err(ConfigError::Invalid("time.max_timer_hours must be 1 to 24 (a timer stops at 24 h)".into()));
         }
+        if !(1..=3650).contains(&self.tasks.trash_days) {
+            return Err(ConfigError::Invalid("tasks.trash_days must be 1 to 3650".into()));
+        }
         let secret = self.auth.jwt_secret.as_ref().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
         if self.environment == Environment::Production {
             if secret.is_empty() {
@@ -451,6 +470,11 @@ mod tests {
             let mut s = base()?;
             s.time.max_timer_hours = hours;
             assert_eq!(refusal(&s).contains("max_timer_hours"), refused, "{hours}");
+        }
+        for (days, refused) in [(0, true), (1, false), (3650, false), (3651, true)] {
+            let mut s = base()?;
+            s.tasks.trash_days = days;
+            assert_eq!(refusal(&s).contains("trash_days"), refused, "{days}");
         }
 
         let mut s = base()?;

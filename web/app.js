@@ -11,6 +11,7 @@ import { reportPage } from "./pages/report.js";
 import { taskPage, tasksPage } from "./pages/tasks.js";
 import { teamPage, teamsPage } from "./pages/teams.js";
 import { approvalsPage, timesheetPage } from "./pages/timesheet.js";
+import { trashPage } from "./pages/trash.js";
 import { clearTokens, hasSession } from "./session.js";
 import { hideTimer, refreshTimer } from "./timer.js";
 
@@ -40,6 +41,7 @@ async function route() {
     if (parts[0] === "teams") return await teamsPage();
     if (parts[0] === "account") return await accountPage();
     if (parts[0] === "mentions") return await mentionsPage();
+    if (parts[0] === "trash") return await trashPage();
     return await tasksPage(params);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {

@@ -139,7 +139,7 @@ pub async fn mine(
            left join comments c on c.comment_id = m.comment_id
            left join users u on u.user_id = m.mentioned_by
            cross join lateral (select coalesce(c.body, t.description, '') as text) x
-           where m.user_id = $1
+           where m.user_id = $1 and t.trashed_at is null
              and ($2::timestamptz is null or (m.created_at, m.mention_id) < ($2, $3))
            order by m.created_at desc, m.mention_id desc
            limit $4"#,

@@ -21,6 +21,7 @@ pub mod tasks;
 pub mod teams;
 pub mod time_entries;
 pub mod time_locks;
+pub mod trash;
 pub mod types;
 pub mod users;
 pub mod watchers;

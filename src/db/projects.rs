@@ -58,7 +58,7 @@ pub async fn list(
            from projects p
            cross join lateral (select count(*) as total,
                                       count(*) filter (where t.status in ('todo', 'in_progress')) as open
-                               from tasks t where t.project_id = p.project_id) c
+                               from tasks t where t.project_id = p.project_id and t.trashed_at is null) c
            where p.team_id = $1
              and ($2::boolean is null or (p.archived_at is not null) = $2)
              and ($3::text is null or (lower(p.name), p.project_id) > (lower($3), $4))
@@ -84,7 +84,7 @@ pub async fn find(tx: &mut Tx, team_id: Uuid, project_id: Uuid) -> Result<Option
            from projects p
            cross join lateral (select count(*) as total,
                                       count(*) filter (where t.status in ('todo', 'in_progress')) as open
-                               from tasks t where t.project_id = p.project_id) c
+                               from tasks t where t.project_id = p.project_id and t.trashed_at is null) c
            where p.team_id = $1 and p.project_id = $2"#,
         team_id,
         project_id,

@@ -53,7 +53,7 @@ pub async fn list(tx: &mut Tx, task_id: Uuid) -> Result<Vec<RelationRow>, DbErro
                   o.task_id, o.title, o.status as "status: TaskStatus", r.created_by, r.created_at
            from task_relations r
            join tasks o on o.task_id = case when r.task_id = $1 then r.other_task_id else r.task_id end
-           where r.task_id = $1 or r.other_task_id = $1
+           where (r.task_id = $1 or r.other_task_id = $1) and o.trashed_at is null
            order by r.created_at, r.relation_id"#,
         task_id,
     )
@@ -116,6 +116,7 @@ pub async fn open_blockers(tx: &mut Tx, task_id: Uuid) -> Result<Vec<Uuid>, DbEr
     sqlx::query_scalar!(
         "select b.task_id from task_relations r join tasks b on b.task_id = r.task_id
          where r.other_task_id = $1 and r.kind = 'blocks' and b.status not in ('done', 'cancelled')
+           and b.trashed_at is null
          order by b.task_id",
         task_id,
     )

@@ -81,7 +81,8 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
                   t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id,
                   s.total as "subtasks_total!", s.done as "subtasks_done!",
                   description_mentions(t.task_id) as "mentions: Json<Vec<MentionRow>>"
-           from tasks t cross join lateral task_subtask_counts(t.task_id) s where t.task_id = $1"#,
+           from tasks t cross join lateral task_subtask_counts(t.task_id) s
+           where t.task_id = $1 and t.trashed_at is null"#,
         task_id,
     )
     .fetch_optional(&mut **tx)
@@ -143,15 +144,6 @@ pub async fn update(
     .await
     .map_err(at("tasks.update"))?;
     Ok(row)
-}
-
-pub async fn delete(tx: &mut Tx, task_id: Uuid) -> Result<bool, DbError> {
-    let _timer = crate::metrics::db_timer("tasks.delete");
-    let r = sqlx::query!("delete from tasks where task_id = $1", task_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(at("tasks.delete"))?;
-    Ok(r.rows_affected() == 1)
 }
 
 /// Where a page ends: the sort key of its last row and that row's id.
@@ -256,6 +248,8 @@ fn push_conditions(
     limit: i64,
 ) {
     let expr = sort_expr(sort.field, sort.descending);
+    // The trash is listed on its own (GET /trash).
+    qb.push(" and t.trashed_at is null");
     if let Some(team_id) = filter.team_id {
         qb.push(" and t.team_id = ").push_bind(team_id);
     }
@@ -308,7 +302,8 @@ fn push_conditions(
         // Under RLS: a blocker the caller cannot see does not count.
         qb.push(if blocked { " and " } else { " and not " }).push(
             "exists (select 1 from task_relations r join tasks b on b.task_id = r.task_id \
-             where r.other_task_id = t.task_id and r.kind = 'blocks' and b.status not in ('done', 'cancelled'))",
+             where r.other_task_id = t.task_id and r.kind = 'blocks' and b.status not in ('done', 'cancelled') \
+             and b.trashed_at is null)",
         );
     }
     if let Some(label) = &filter.label {

@@ -260,7 +260,7 @@ pub async fn summary(tx: &mut Tx, team_id: Uuid) -> Result<Summary, DbError> {
                 where tt.team_id = $1 and te.ended_at is not null
                   and te.started_at > now() - interval '7 days') as "tracked_seconds_7d!"
            from tasks t
-           where t.team_id = $1"#,
+           where t.team_id = $1 and t.trashed_at is null"#,
         team_id,
     )
     .fetch_one(&mut **tx)

@@ -353,6 +353,24 @@ pub async fn report(
     Ok(sums)
 }
 
+/// Of a report's time, the seconds on tasks in the trash (RLS limits which
+/// entries count, as in the report).
+pub async fn trashed_seconds(tx: &mut Tx, team_id: Option<Uuid>, range: &ReportRange) -> Result<i64, DbError> {
+    let _timer = crate::metrics::db_timer("time_entries.trashed_seconds");
+    sqlx::query_scalar!(
+        r#"select coalesce(sum(extract(epoch from te.ended_at - te.started_at)), 0)::bigint as "seconds!"
+           from tasks t join time_entries te on te.task_id = t.task_id
+           where t.trashed_with is not null and ($1::uuid is null or t.team_id = $1)
+             and te.ended_at is not null and te.started_at >= $2 and te.started_at < $3"#,
+        team_id,
+        range.from,
+        range.to,
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(at("time_entries.trashed_seconds"))
+}
+
 /// An entry of a timesheet, with its task.
 pub struct WeekRow {
     pub entry_id: Uuid,

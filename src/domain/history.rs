@@ -29,10 +29,12 @@ pub enum TaskField {
     /// Moved to done while blocked (with `force=true`): `new_value` lists
     /// the open blockers.
     BlockersOverridden,
+    /// Moved to the trash (`new_value`: when) or brought back (`old_value`).
+    TrashedAt,
 }
 
 impl TaskField {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Title,
         Self::Description,
         Self::Status,
@@ -47,6 +49,7 @@ impl TaskField {
         Self::ParentTaskId,
         Self::Relation,
         Self::BlockersOverridden,
+        Self::TrashedAt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +68,7 @@ impl TaskField {
             Self::ParentTaskId => "parent_task_id",
             Self::Relation => "relation",
             Self::BlockersOverridden => "blockers_overridden",
+            Self::TrashedAt => "trashed_at",
         }
     }
 }
@@ -94,11 +98,13 @@ mod tests {
     /// migration must name exactly these.
     #[test]
     fn the_migration_records_exactly_these_fields() {
-        let sql = include_str!("../../migrations/20261202000006_task_relations.sql");
+        let sql = include_str!("../../migrations/20261203000002_trash.sql");
         for f in TaskField::ALL {
             // The legacy field is in the check only: nothing writes it now;
-            // the watcher trigger (20261202000004) is not restated since.
-            let places = if matches!(f, TaskField::AssigneeId | TaskField::Watcher) { 1 } else { 2 };
+            // the watcher (20261202000004) and relation (20261202000006)
+            // triggers are not restated since.
+            let places =
+                if matches!(f, TaskField::AssigneeId | TaskField::Watcher | TaskField::Relation) { 1 } else { 2 };
             assert!(
                 sql.matches(&format!("'{}'", f.as_str())).count() >= places,
                 "{} in the check and the trigger",

@@ -270,6 +270,9 @@ pub struct Report {
     /// The team's name on a team report (for the file name of an export).
     #[serde(default)]
     pub team: Option<String>,
+    /// Of `totals.seconds`, the time on tasks now in the trash.
+    #[serde(default)]
+    pub trashed_seconds: i64,
 }
 
 /// What the database summed, before it is put in order.
@@ -299,7 +302,7 @@ impl Report {
                 group.groups = level(then, inner.remove(&group.key).unwrap_or_default(), &buckets);
             }
         }
-        Self { totals, groups, currency: None, team: None }
+        Self { totals, groups, currency: None, team: None, trashed_seconds: 0 }
     }
 }
 

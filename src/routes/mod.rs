@@ -26,6 +26,7 @@ pub mod teams;
 pub mod time;
 pub mod time_locks;
 pub mod timesheets;
+pub mod trash;
 pub mod watchers;
 pub mod xlsx;
 
@@ -74,6 +75,9 @@ route_table! {
     "/api/v1/me/password" => { post: me::change_password },
     "/api/v1/me/audit-events" => { get: audit::my_events },
     "/api/v1/me/mentions" => { get: mentions::my_mentions },
+    "/api/v1/trash" => { get: trash::list_trash },
+    "/api/v1/trash/{task_id}/restore" => { post: trash::restore_task },
+    "/api/v1/trash/{task_id}" => { delete: trash::purge_task },
     "/api/v1/me/invitations" => { get: invitations::my_invitations },
     "/api/v1/me/invitations/{invitation_id}/accept" => { post: invitations::accept_invitation },
     "/api/v1/me/invitations/{invitation_id}/decline" => { post: invitations::decline_invitation },

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, mentions, oauth, projects,
-    rates, relations, tasks, teams, time, time_locks, timesheets, watchers,
+    rates, relations, tasks, teams, time, time_locks, timesheets, trash, watchers,
 };
 use crate::error::Problem;
 
@@ -56,6 +56,7 @@ use crate::error::Problem;
         invitations::my_invitations, invitations::accept_invitation, invitations::decline_invitation,
         tasks::list_tasks, tasks::create_task, tasks::get_task, tasks::update_task, tasks::delete_task, tasks::list_subtasks, history::task_activity,
         relations::list_relations, relations::create_relation, relations::delete_relation,
+        trash::list_trash, trash::restore_task, trash::purge_task,
         checklists::get_checklist, checklists::add_item, checklists::update_item, checklists::delete_item,
         watchers::list_watchers, watchers::watch, watchers::unwatch,
         comments::list_comments, comments::get_comment, comments::create_comment, comments::update_comment, comments::delete_comment,

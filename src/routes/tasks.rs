@@ -357,7 +357,7 @@ fn member_name(param: &str) -> String {
 
 impl utoipa::ToSchema for TaskSort {}
 
-fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
+pub(super) fn with_etag(mut resp: HttpResponse, version: i64) -> HttpResponse {
     if let Ok(v) = etag(version).parse() {
         resp.headers_mut().insert(ETAG, v);
     }
@@ -550,7 +550,7 @@ pub async fn update_task(
     Ok(if alias { params::deprecated_field(resp) } else { resp })
 }
 
-#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Delete a task", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "Deleted"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/tasks/{task_id}", tag = "tasks", summary = "Move a task (and its subtasks) to the trash", params(("task_id" = Uuid, Path, description = "Task id"), ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"v[0-9]{1,18}"( *, *(W/)?"v[0-9]{1,18}")*)$"#, description = "Only if the task still has this version, e.g. \"v3\"")), responses((status = 204, description = "In the trash: `GET /api/v1/trash` lists it, `POST /api/v1/trash/{task_id}/restore` brings it back"), Errors))]
 #[tracing::instrument(name = "tasks.delete", skip_all)]
 pub async fn delete_task(
     state: web::Data<AppState>,

@@ -277,6 +277,9 @@ struct ReportResponse {
     then_by: Option<ReportGrouping>,
     total_seconds: i64,
     billable_seconds: i64,
+    /// Of `total_seconds`, the time on tasks now in the trash: it still
+    /// counts (it was real work) until the task is deleted for good.
+    trashed_seconds: i64,
     /// On a team report, for its members and above once the team has rates:
     /// the ISO 4217 currency of every `billable_amount` (owners and admins
     /// see everyone's amounts, members their own, viewers none).
@@ -553,6 +556,7 @@ pub async fn time_report(state: web::Data<AppState>, user: Caller, req: HttpRequ
         then_by: grouping.then(),
         total_seconds: report.totals.seconds,
         billable_seconds: report.totals.billable_seconds,
+        trashed_seconds: report.trashed_seconds,
         currency: report.currency.clone(),
         billable_amount: money.then_some(report.totals.billable_amount),
         groups: report
@@ -696,7 +700,7 @@ mod tests {
     }
 
     fn report(groups: Vec<Group>) -> Report {
-        Report { totals: Totals::default(), groups, currency: None, team: None }
+        Report { totals: Totals::default(), groups, currency: None, team: None, trashed_seconds: 0 }
     }
 
     #[rstest::rstest]

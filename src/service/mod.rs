@@ -27,6 +27,7 @@ pub mod teams;
 pub mod time;
 pub mod time_locks;
 pub mod timesheets;
+pub mod trash;
 pub mod watchers;
 
 use crate::db::Pool;

@@ -97,7 +97,9 @@ pub async fn delete(store: Store<'_>, user: &Caller, team_id: Uuid, project_id: 
         // The foreign key's own answer, so a task added meanwhile counts too.
         Err(DbError::ForeignKeyViolation(c)) if c == "tasks_project_fkey" => {
             return Err(ServiceError::Conflict(
-                "the project still has tasks: move or delete them first, or archive the project".into(),
+                "the project still has tasks (those in the trash count until deleted for good): move or delete them first, \
+                 or archive the project"
+                    .into(),
             ));
         }
         Err(e) => return Err(e.into()),

@@ -277,7 +277,8 @@ pub async fn delete(store: Store<'_>, user: &Caller, task_id: Uuid, if_match: Op
     if if_match.is_some_and(|v| v != task.version) {
         return Err(ServiceError::PreconditionFailed);
     }
-    db::tasks::delete(&mut tx, task_id).await?;
+    // To the trash, with its subtasks: restored, or purged, from there.
+    db::trash::trash(&mut tx, task_id, user.user_id).await?;
     commit(tx).await?;
     if let Some(team) = task.team_id {
         store.cache.team_changed(team).await;

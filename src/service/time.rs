@@ -292,8 +292,11 @@ pub async fn report(store: Store<'_>, user: &Caller, ask: ReportRequest) -> Resu
     }
     let rollups = if ask.grouping.rolls_up() { range.rollup_span(now) } else { None };
     let sums = db::time_entries::report(&mut tx, ask.team_id, &range, ask.grouping, rollups).await?;
+    // Time on tasks in the trash still counts (it was real work); the
+    // report says how much of it there is.
+    let trashed_seconds = db::time_entries::trashed_seconds(&mut tx, ask.team_id, &range).await?;
     commit(tx).await?;
-    let report = Report { currency, team: team_name, ..Report::assemble(ask.grouping, sums) };
+    let report = Report { currency, team: team_name, trashed_seconds, ..Report::assemble(ask.grouping, sums) };
     if let (Some(lookup), Ok(json)) = (lookup, serde_json::to_string(&report)) {
         store.cache.put(&lookup, &json).await;
     }

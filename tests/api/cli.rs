@@ -6,7 +6,10 @@ use std::process::{Command, Output, Stdio};
 
 use secrecy::ExposeSecret;
 
-use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use serde_json::json;
+use sqlx::{Connection, PgConnection};
+
+use crate::helpers::{act_as, spawn_app, TestApp, PASSWORD};
 
 /// Runs `taskflow ARGS` against the app's database, with `stdin` fed in.
 fn taskflow(app: &TestApp, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
@@ -90,6 +93,7 @@ async fn maintenance_commands_report_what_they_did() {
     let app = spawn_app().await;
     let prune = taskflow(&app, &["prune"], &[], "");
     assert!(text(&prune).contains("pruned 0 expired idempotency key(s)"), "{}", text(&prune));
+    assert!(text(&prune).contains("pruned 0 task(s) in the trash longer than 30 days"), "{}", text(&prune));
     let audit = taskflow(&app, &["prune-audit", "--older-than", "120d"], &[], "");
     assert!(text(&audit).contains("older than 120 days"), "{}", text(&audit));
     let short = taskflow(&app, &["prune-audit", "--older-than", "30d"], &[], "");
@@ -98,6 +102,40 @@ async fn maintenance_commands_report_what_they_did() {
     let nonsense = taskflow(&app, &["prune-audit", "--older-than", "soon"], &[], "");
     assert_eq!(nonsense.status.code(), Some(2), "a usage error: {}", text(&nonsense));
     assert!(text(&nonsense).contains("not a number of days like 90d"), "{}", text(&nonsense));
+}
+
+#[tokio::test]
+async fn prune_deletes_for_good_what_has_been_in_the_trash_longer_than_trash_days() {
+    let app = spawn_app().await;
+    let owner = app.create_user().await;
+    let tok = Some(owner.access_token.as_str());
+    let mut ids = Vec::new();
+    for title in ["old", "recent"] {
+        let t = app.create_task(&owner, json!({ "title": title })).await;
+        let id = t["task_id"].as_str().unwrap().to_owned();
+        assert_eq!(app.delete(&format!("/api/v1/tasks/{id}"), tok).await.status, 204);
+        ids.push(id);
+    }
+    // The first went to the trash 8 days ago.
+    let mut conn = PgConnection::connect_with(&app.db.app_options()).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    act_as(&mut tx, None, true).await;
+    sqlx::query("update tasks set trashed_at = now() - interval '8 days' where task_id = $1::uuid")
+        .bind(&ids[0])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let kept = taskflow(&app, &["prune"], &[("TASKFLOW_TASKS__TRASH_DAYS", "10")], "");
+    assert!(text(&kept).contains("pruned 0 task(s) in the trash longer than 10 days"), "{}", text(&kept));
+    let pruned = taskflow(&app, &["prune"], &[("TASKFLOW_TASKS__TRASH_DAYS", "7")], "");
+    assert!(pruned.status.success(), "{}", text(&pruned));
+    assert!(text(&pruned).contains("pruned 1 task(s) in the trash longer than 7 days"), "{}", text(&pruned));
+    let r = app.get("/api/v1/trash", tok).await;
+    let left: Vec<&str> = r.json["items"].as_array().unwrap().iter().map(|t| t["task_id"].as_str().unwrap()).collect();
+    assert_eq!(left, vec![ids[1].as_str()]);
+    let refused = taskflow(&app, &["prune"], &[("TASKFLOW_TASKS__TRASH_DAYS", "0")], "");
+    assert!(!refused.status.success() && text(&refused).contains("trash_days"), "{}", text(&refused));
 }
 
 #[tokio::test]

@@ -152,9 +152,11 @@ async fn history_is_written_by_postgres_alone_and_never_edited() {
         (Some("priority"), Some("medium"), Some("high"))
     );
 
-    // Deleting the task takes its history along; erasing the person keeps
-    // the history of tasks others still have, without them.
+    // Deleting the task for good (from the trash) takes its history along;
+    // erasing the person keeps the history of tasks others still have,
+    // without them.
     assert_eq!(app.delete(&format!("/api/v1/tasks/{id}"), Some(&owner.access_token)).await.status, 204);
+    assert_eq!(app.delete(&format!("/api/v1/trash/{id}"), Some(&owner.access_token)).await.status, 204);
     let mut tx = conn.begin().await.unwrap();
     act_as(&mut tx, None, true).await;
     let left: i64 = sqlx::query_scalar("select count(*) from task_events where task_id = $1")

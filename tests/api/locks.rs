@@ -126,9 +126,14 @@ async fn a_running_timer_can_still_stop_and_deleting_the_task_takes_locked_entri
         )
         .await;
     conflict_names_the_lock(&again, &today);
-    // The lock guards entries, not the task they hang on.
-    let r =
-        app.delete(&format!("/api/v1/tasks/{}", task["task_id"].as_str().unwrap()), Some(&owner.access_token)).await;
+    // The lock guards entries, not the task they hang on: deleted (to the
+    // trash, where its time still counts) and then for good, it takes them.
+    let task_id = task["task_id"].as_str().unwrap();
+    let r = app.delete(&format!("/api/v1/tasks/{task_id}"), Some(&owner.access_token)).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let kept = app.get("/api/v1/time-entries", Some(&owner.access_token)).await;
+    assert_eq!(kept.json["items"].as_array().map(Vec::len), Some(2), "{}", kept.text);
+    let r = app.delete(&format!("/api/v1/trash/{task_id}"), Some(&owner.access_token)).await;
     assert_eq!(r.status, 204, "{}", r.text);
     let left = app.get("/api/v1/time-entries", Some(&owner.access_token)).await;
     assert_eq!(left.json["items"], json!([]));

@@ -43,3 +43,4 @@ mod teams;
 mod time;
 mod timesheets;
 mod tokens;
+mod trash;

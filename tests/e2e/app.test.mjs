@@ -512,6 +512,43 @@ await step("the invitee's Mentions page lists where they were named and links to
   await other.close();
 });
 
+await step("move a task with a subtask to the trash, find it on the Trash page, restore it", async () => {
+  const teamId = page.url().split("/").pop();
+  await page.goto(`${base}/#/tasks`);
+  await page.fill("#new-task input[name=title]", "Old draft");
+  await page.click("#new-task button[type=submit]");
+  await page.click('#task-list .task:has-text("Old draft")');
+  await page.fill("#subtask-form input[name=title]", "Old step");
+  await page.press("#subtask-form input[name=title]", "Enter");
+  await page.waitForSelector('#subtasks a:has-text("Old step")');
+  let question = "";
+  page.once("dialog", (d) => {
+    question = d.message();
+    d.accept();
+  });
+  await page.click("#delete-task");
+  const row = await page.waitForSelector('#trash li:has-text("Old draft")');
+  assert.match(question, /Move this task and its 1 subtask\(s\) to the trash/);
+  assert.match(await page.textContent("#flash"), /"Old draft" is in the trash/);
+  assert.match(await row.textContent(), /with 1 subtask\(s\) deleted by E2E Tester/);
+  await page.goto(`${base}/#/tasks?q=Old`);
+  await page.waitForSelector("#task-list");
+  assert.equal(await page.$('#task-list .task:has-text("Old draft")'), null, "a trashed task is not listed");
+  await page.click('nav a[href="#/trash"]');
+  const restore = await page.waitForSelector('button[aria-label="Restore \\"Old draft\\""]');
+  await shot("trash");
+  await restore.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('#trash li.empty:has-text("The trash is empty")');
+  await page.goto(`${base}/#/tasks?q=Old`);
+  await page.click('#task-list .task:has-text("Old draft")');
+  await page.waitForSelector('#subtasks a:has-text("Old step")');
+  const restored = await page.waitForSelector('#activity li[data-field="trashed_at"]');
+  assert.match(await restored.textContent(), /restored the task from the trash/);
+  await page.goto(`${base}/#/teams/${teamId}`);
+  await page.waitForSelector("#invite-form");
+});
+
 /** The ISO week (2026-W48) of a YYYY-MM-DD day, computed here independently of the app. */
 function isoWeekOf(day) {
   const d = new Date(`${day}T00:00:00Z`);

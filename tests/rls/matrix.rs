@@ -336,6 +336,8 @@ async fn an_outsider_gets_404_from_every_endpoint_that_takes_an_id() {
         ("GET", format!("/api/v1/tasks/{task}/relations"), body.clone()),
         ("POST", format!("/api/v1/tasks/{task}/relations"), json!({ "kind": "blocks", "task_id": world.tasks[3].id })),
         ("DELETE", format!("/api/v1/tasks/{task}/relations/{}", Uuid::new_v4()), body.clone()),
+        ("POST", format!("/api/v1/trash/{task}/restore"), body.clone()),
+        ("DELETE", format!("/api/v1/trash/{task}"), body.clone()),
         ("POST", format!("/api/v1/tasks/{task}/comments"), json!({ "body": "hi" })),
         ("PATCH", format!("/api/v1/tasks/{task}/comments/{comment}"), json!({ "body": "x" })),
         ("DELETE", format!("/api/v1/tasks/{task}/comments/{comment}"), body.clone()),
@@ -593,6 +595,58 @@ async fn every_mention_names_only_readers_and_is_seen_by_whoever_reads_its_task(
                 assert_eq!(helpers::sqlstate(&r.expect_err("another's comment")).as_deref(), Some("42501"), "{name}");
             }
             tx.rollback().await.unwrap();
+        }
+    }
+}
+
+/// The instance admin deletes every task of the world: each user's trash
+/// holds the ones they can read and look after (those they created, and
+/// their teams' where they are an owner or admin), and only those.
+#[tokio::test]
+async fn every_trash_holds_exactly_what_its_reader_looks_after() {
+    let app = spawn_app().await;
+    let world = build_world(&app).await;
+    let admin = &world.users[world.global_admin];
+    for t in &world.tasks {
+        let r = app.delete(&format!("/api/v1/tasks/{}", t.id), Some(&admin.access_token)).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+    }
+    for (i, user) in world.users.iter().enumerate() {
+        let name = world.names[i];
+        let looks_after = |t: &Task| match t.team {
+            Some(team) => {
+                world.role(i, team).is_some_and(|r| r >= Role::Admin || (r >= Role::Member && t.creator == i))
+            }
+            None => i == world.global_admin || t.creator == i,
+        };
+        let expected: BTreeSet<Uuid> = world.tasks.iter().filter(|t| looks_after(t)).map(|t| t.id).collect();
+        let r = app.get("/api/v1/trash?limit=100", Some(&user.access_token)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let got: BTreeSet<Uuid> = r.json["items"].as_array().unwrap().iter().map(|t| id(t, "task_id")).collect();
+        assert_eq!(got, expected, "trash of {name}");
+        assert!(api_tasks(&app, user).await.is_empty(), "no task of the trash is listed for {name}");
+        // Restoring is for whoever could delete it (here: whoever looks
+        // after it); the rest get 403, or 404 for what they cannot read.
+        for t in &world.tasks {
+            let r = app.post(&format!("/api/v1/trash/{}/restore", t.id), Some(&user.access_token), &json!({})).await;
+            let expected = if !world.sees_task(i, t) {
+                404
+            } else if looks_after(t) {
+                200
+            } else {
+                403
+            };
+            assert_eq!(
+                r.status.as_u16(),
+                expected,
+                "{name} restoring the task by {}: {}",
+                world.names[t.creator],
+                r.text
+            );
+            if expected == 200 {
+                let again = app.delete(&format!("/api/v1/tasks/{}", t.id), Some(&user.access_token)).await;
+                assert_eq!(again.status, 204, "{}", again.text);
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 // Tasks: the list and board, a task with its comments and time.
 
 import { ApiError, api, apiAll, myTeams } from "../api.js";
-import { field, fmtDate, fmtDuration, form, h, options, painter, rerender, submitting } from "../dom.js";
+import { field, fmtDate, fmtDuration, form, h, options, painter, rerender, setFlash, submitting } from "../dom.js";
 import { refreshTimer } from "../timer.js";
 import { highlight, withMentionPicker } from "./mentions.js";
 import { projectOptions, projectsOf, teamProjects } from "./projects.js";
@@ -406,11 +406,15 @@ export async function taskPage(id) {
     }
     await refreshTimer();
   });
-  const del = h("button", { type: "button", class: "danger" }, "Delete task");
+  const del = h("button", { type: "button", class: "danger", id: "delete-task" }, "Move to trash");
   del.addEventListener("click", async () => {
-    if (!confirm("Delete this task?")) return;
+    // Counted now: subtasks may have been added since the page loaded.
+    const { subtasks } = await api("GET", `/tasks/${id}`);
+    const subs = subtasks.total ? ` and its ${subtasks.total} subtask(s)` : "";
+    if (!confirm(`Move this task${subs} to the trash? You can restore it from the Trash page.`)) return;
     await api("DELETE", `/tasks/${id}`);
-    location.hash = "#/tasks";
+    setFlash({ kind: "good", text: `"${task.title}" is in the trash.` });
+    location.hash = "#/trash";
   });
 
   const comments = h("ol", { class: "comments", id: "comments" });
@@ -833,6 +837,14 @@ function activityLine(a, names) {
           who,
           " marked it done despite open blockers",
           a.new.length ? h("em", {}, ` ${a.new.map((x) => names[x] || x).join(", ")}`) : null,
+          when,
+        );
+      if (a.field === "trashed_at")
+        return h(
+          "li",
+          { "data-kind": a.kind, "data-field": a.field },
+          who,
+          a.new ? " moved the task to the trash" : " restored the task from the trash",
           when,
         );
       if (a.field === "watcher")
