@@ -6,7 +6,7 @@
 #
 #   benches/list-filter.sh            # the assigned-to-me arm and filter, by which index (issue 17)
 #   benches/list-filter.sh subtasks   # the default page without and with its subtask counts (issue 17)
-#   benches/list-filter.sh find       # one task (tasks.find) without and with its description's mentions (issue 17)
+#   benches/list-filter.sh find       # one task (tasks.find) and the default page, before and with mentions and the trash (issue 17)
 #   CLIENTS=64 SECONDS_EACH=15 benches/list-filter.sh
 #
 # Writes target/load/list-filter.txt (list-filter-subtasks.txt). Run after `make load` has seeded
@@ -56,15 +56,15 @@ counted() {
   echo ") page cross join lateral task_subtask_counts(page.task_id) s order by page.sort_time desc, page.task_id desc;"
 }
 
-# One task as db::tasks::find reads it, without and with the mentions of
-# its description (a task of one of the user's teams, picked first in the
+# One task as db::tasks::find reads it: `$1` the columns added to it, `$2`
+# the condition (a task of one of the user's teams, picked first in the
 # same transaction either way).
 found() {
   cat <<SQL
 select t.task_id as tid from tasks t where t.team_id = (select private.my_team_ids() limit 1)
   order by t.created_at desc offset :k limit 1 \\gset
 select t.*, s.total as subtasks_total, s.done as subtasks_done$1
-  from tasks t cross join lateral task_subtask_counts(t.task_id) s where t.task_id = :tid;
+  from tasks t cross join lateral task_subtask_counts(t.task_id) s where t.task_id = :tid$2;
 SQL
 }
 
@@ -74,7 +74,7 @@ script() {
 \\set k random(0, 49)
 begin;
 select set_config('app.user_id', md5('load-user-' || :u)::uuid::text, true), set_config('app.role', 'member', true);
-$(case "$1" in single) single | tr '\n' ' ' ;; counted) counted "$2" | tr '\n' ' ' ;; find) found "$2" ;; *) list "$1" "$2" | tr '\n' ' ' ;; esac)
+$(case "$1" in single) single | tr '\n' ' ' ;; counted) counted "$2" | tr '\n' ' ' ;; find) found "$2" "$3" ;; *) list "$1" "$2" | tr '\n' ' ' ;; esac)
 commit;
 SQL
 }
@@ -93,8 +93,12 @@ script " and t.task_id = any (array(select private.my_assigned_task_ids()))" "$k
 script single "" >"$work/me-single.sql"
 script "" "$kept_arm" >"$work/page-plain.sql"
 script counted "$kept_arm" >"$work/page-counted.sql"
-script find "" >"$work/find-plain.sql"
-script find ", description_mentions(t.task_id) as mentions" >"$work/find-mentions.sql"
+script find "" "" >"$work/find-plain.sql"
+script find ", description_mentions(t.task_id) as mentions" " and t.trashed_at is null" >"$work/find-always.sql"
+script find ", case when strpos(t.description, '@') > 0 then description_mentions(t.task_id) end as mentions" \
+  " and t.trashed_at is null" >"$work/find-kept.sql"
+script "" "$kept_arm" >"$work/page-before-trash.sql"
+script " and t.trashed_at is null" "$kept_arm" >"$work/page-trash.sql"
 mode=${1:-assignees}
 
 export PGPASSWORD=$TASKFLOW_DATABASE__APP_PASSWORD
@@ -109,8 +113,11 @@ run() {
   # Alternated, twice each, so a drift of the machine shows as a spread.
   for round in 1 2; do
     if [ "$mode" = find ]; then
-      echo "one task without its description's mentions, round $round: $(run "$work/find-plain.sql")"
-      echo "one task with its description's mentions (kept), round $round: $(run "$work/find-mentions.sql")"
+      echo "one task as before mentions and the trash, round $round: $(run "$work/find-plain.sql")"
+      echo "one task with its description's mentions always, not in the trash, round $round: $(run "$work/find-always.sql")"
+      echo "one task with its description's mentions when it has an @, not in the trash (kept), round $round: $(run "$work/find-kept.sql")"
+      echo "default page as before the trash, round $round: $(run "$work/page-before-trash.sql")"
+      echo "default page leaving out the trash (kept), round $round: $(run "$work/page-trash.sql")"
       continue
     fi
     if [ "$mode" = subtasks ]; then

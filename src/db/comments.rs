@@ -58,7 +58,8 @@ pub async fn find(tx: &mut Tx, task_id: Uuid, comment_id: Uuid) -> Result<Option
         CommentRow,
         r#"select c.comment_id, c.task_id, c.author_id, u.display_name as "author_name?", c.body,
                   c.created_at, c.updated_at, c.edited_at,
-                  comment_mentions(c.comment_id) as "mentions!: Json<Vec<MentionRow>>"
+                  case when strpos(c.body, '@') > 0 then comment_mentions(c.comment_id) else '[]' end
+                      as "mentions!: Json<Vec<MentionRow>>"
            from comments c left join users u on u.user_id = c.author_id
            where c.comment_id = $1 and c.task_id = $2"#,
         comment_id,
@@ -83,7 +84,8 @@ pub async fn list(
         CommentRow,
         r#"select c.comment_id, c.task_id, c.author_id, u.display_name as "author_name?", c.body,
                   c.created_at, c.updated_at, c.edited_at,
-                  comment_mentions(c.comment_id) as "mentions!: Json<Vec<MentionRow>>"
+                  case when strpos(c.body, '@') > 0 then comment_mentions(c.comment_id) else '[]' end
+                      as "mentions!: Json<Vec<MentionRow>>"
            from comments c left join users u on u.user_id = c.author_id
            where c.task_id = $1
              and ($2::timestamptz is null or (c.created_at, c.comment_id) > ($2, $3))

@@ -80,7 +80,10 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TaskRow>, DbError
                   t.status as "status: _", t.priority as "priority: _", t.due_at,
                   t.completed_at, t.labels, t.version, t.created_at, t.updated_at, t.parent_task_id,
                   s.total as "subtasks_total!", s.done as "subtasks_done!",
-                  description_mentions(t.task_id) as "mentions: Json<Vec<MentionRow>>"
+                  -- A description names someone only if it has an `@`: the
+                  -- lookup costs nothing for the rest.
+                  case when strpos(t.description, '@') > 0 then description_mentions(t.task_id) else '[]' end
+                      as "mentions: Json<Vec<MentionRow>>"
            from tasks t cross join lateral task_subtask_counts(t.task_id) s
            where t.task_id = $1 and t.trashed_at is null"#,
         task_id,
@@ -120,7 +123,8 @@ pub async fn update(
                   u.status as "status: _", u.priority as "priority: _", u.due_at,
                   u.completed_at, u.labels, u.version, u.created_at, u.updated_at, u.parent_task_id,
                   s.total as "subtasks_total!", s.done as "subtasks_done!",
-                  description_mentions(u.task_id) as "mentions: Json<Vec<MentionRow>>"
+                  case when strpos(u.description, '@') > 0 then description_mentions(u.task_id) else '[]' end
+                      as "mentions: Json<Vec<MentionRow>>"
            from u cross join lateral task_subtask_counts(u.task_id) s"#,
         task_id,
         patch.title.as_ref().map(|t| t.as_str()),
