@@ -24,6 +24,19 @@ create index tasks_trashed_with_idx on tasks (trashed_with) where trashed_with i
 -- Erasure's set null.
 create index tasks_trashed_by_idx on tasks (trashed_by) where trashed_by is not null;
 
+-- The tasks someone deleted (not those that went along), with what the
+-- trash page shows of them. The reader's rights (RLS applies).
+create view trash_roots with (security_invoker = true) as
+    select t.task_id, t.team_id, t.project_id, t.parent_task_id, t.title, t.status, t.created_by,
+           t.trashed_at, t.trashed_by, u.display_name as trashed_by_name,
+           (select count(*) from tasks s where s.trashed_with = t.task_id and s.task_id <> t.task_id) as subtasks,
+           exists (select 1 from tasks p where p.task_id = t.parent_task_id and p.trashed_at is not null)
+               as parent_trashed
+    from tasks t left join users u on u.user_id = t.trashed_by
+    where t.trashed_at is not null and t.trashed_with = t.task_id;
+revoke all on trash_roots from taskflow_app;
+grant select on trash_roots to taskflow_app;
+
 -- Progress counts the subtasks that are not in the trash.
 create or replace function task_subtask_counts(p_task uuid) returns table (total bigint, done bigint)
     language sql stable

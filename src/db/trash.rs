@@ -28,10 +28,10 @@ pub struct TrashRow {
 }
 
 /// Moves the task and its subtasks at any depth (those not in the trash
-/// already) to the trash; how many tasks went.
-pub async fn trash(tx: &mut Tx, task_id: Uuid, by: UserId) -> Result<u64, DbError> {
+/// already) to the trash.
+pub async fn trash(tx: &mut Tx, task_id: Uuid, by: UserId) -> Result<(), DbError> {
     let _timer = crate::metrics::db_timer("trash.trash");
-    let r = sqlx::query!(
+    sqlx::query!(
         r#"with recursive tree (task_id) as (
                select $1::uuid
                union all
@@ -45,7 +45,7 @@ pub async fn trash(tx: &mut Tx, task_id: Uuid, by: UserId) -> Result<u64, DbErro
     .execute(&mut **tx)
     .await
     .map_err(at("trash.trash"))?;
-    Ok(r.rows_affected())
+    Ok(())
 }
 
 /// One task someone deleted, if the caller can read it (RLS).
@@ -53,14 +53,11 @@ pub async fn find(tx: &mut Tx, task_id: Uuid) -> Result<Option<TrashRow>, DbErro
     let _timer = crate::metrics::db_timer("trash.find");
     sqlx::query_as!(
         TrashRow,
-        r#"select t.task_id, t.team_id, t.project_id, t.parent_task_id, t.title, t.status as "status: TaskStatus",
-                  t.created_by, t.trashed_at as "trashed_at!", t.trashed_by, u.display_name as "trashed_by_name?",
-                  (select count(*) from tasks s where s.trashed_with = t.task_id and s.task_id <> t.task_id)
-                      as "subtasks!",
-                  exists (select 1 from tasks p where p.task_id = t.parent_task_id and p.trashed_at is not null)
-                      as "parent_trashed!"
-           from tasks t left join users u on u.user_id = t.trashed_by
-           where t.task_id = $1 and t.trashed_with = t.task_id"#,
+        r#"select task_id as "task_id!", team_id, project_id, parent_task_id, title as "title!",
+                  status as "status!: TaskStatus", created_by, trashed_at as "trashed_at!", trashed_by,
+                  trashed_by_name, subtasks as "subtasks!", parent_trashed as "parent_trashed!"
+           from trash_roots
+           where task_id = $1"#,
         task_id,
     )
     .fetch_optional(&mut **tx)
@@ -82,18 +79,14 @@ pub async fn list(
     let (before_time, before_id) = before.unzip();
     sqlx::query_as!(
         TrashRow,
-        r#"select t.task_id, t.team_id, t.project_id, t.parent_task_id, t.title, t.status as "status: TaskStatus",
-                  t.created_by, t.trashed_at as "trashed_at!", t.trashed_by, u.display_name as "trashed_by_name?",
-                  (select count(*) from tasks s where s.trashed_with = t.task_id and s.task_id <> t.task_id)
-                      as "subtasks!",
-                  exists (select 1 from tasks p where p.task_id = t.parent_task_id and p.trashed_at is not null)
-                      as "parent_trashed!"
-           from tasks t left join users u on u.user_id = t.trashed_by
-           where t.trashed_at is not null and t.trashed_with = t.task_id
-             and (t.trashed_by = $1 or t.created_by = $1
-                  or t.team_id = any (array(select private.my_team_ids_at_least('admin'))) or $2)
-             and ($3::timestamptz is null or (t.trashed_at, t.task_id) < ($3, $4))
-           order by t.trashed_at desc, t.task_id desc
+        r#"select task_id as "task_id!", team_id, project_id, parent_task_id, title as "title!",
+                  status as "status!: TaskStatus", created_by, trashed_at as "trashed_at!", trashed_by,
+                  trashed_by_name, subtasks as "subtasks!", parent_trashed as "parent_trashed!"
+           from trash_roots
+           where (trashed_by = $1 or created_by = $1
+                  or team_id = any (array(select private.my_team_ids_at_least('admin'))) or $2)
+             and ($3::timestamptz is null or (trashed_at, task_id) < ($3, $4))
+           order by trashed_at desc, task_id desc
            limit $5"#,
         me.0,
         everything,
@@ -106,17 +99,17 @@ pub async fn list(
     .map_err(at("trash.list"))
 }
 
-/// Brings back the task and what went to the trash with it; how many.
-pub async fn restore(tx: &mut Tx, task_id: Uuid) -> Result<u64, DbError> {
+/// Brings back the task and what went to the trash with it.
+pub async fn restore(tx: &mut Tx, task_id: Uuid) -> Result<(), DbError> {
     let _timer = crate::metrics::db_timer("trash.restore");
-    let r = sqlx::query!(
+    sqlx::query!(
         "update tasks set trashed_at = null, trashed_by = null, trashed_with = null where trashed_with = $1",
         task_id,
     )
     .execute(&mut **tx)
     .await
     .map_err(at("trash.restore"))?;
-    Ok(r.rows_affected())
+    Ok(())
 }
 
 /// Deletes a task in the trash for good (its subtasks, comments, time and

@@ -371,6 +371,20 @@ await step("archiving a project takes its tasks off the task list until it is re
 
 const invitee = { email: `e2e-invitee-${Date.now()}@example.test`, password: `e2e-invitee-${Math.random().toString(36).slice(2)}` };
 
+/** The invitee signed in, in a browser of their own. */
+async function inviteeBrowser() {
+  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const theirs = await other.newPage();
+  theirs.setDefaultTimeout(15000);
+  theirs.on("pageerror", (e) => problems.push(`invitee page error: ${e}`));
+  await theirs.goto(`${base}/`);
+  await theirs.fill("#login-form input[name=email]", invitee.email);
+  await theirs.fill("#login-form input[name=password]", invitee.password);
+  await theirs.click("#login-form button[type=submit]");
+  await theirs.waitForSelector("#new-task");
+  return { other, theirs };
+}
+
 await step("invite by email, and revoke another invitation", async () => {
   for (const address of [invitee.email, "e2e-changed-my-mind@example.test"]) {
     await page.fill("#invite-form input[name=email]", address);
@@ -392,15 +406,7 @@ await step("the invitee signs up, sees the invitation and accepts it", async () 
     body: JSON.stringify({ email: invitee.email, password: invitee.password, display_name: "E2E Invitee" }),
   });
   assert.equal(r.status, 201, await r.text());
-  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const theirs = await other.newPage();
-  theirs.setDefaultTimeout(15000);
-  theirs.on("pageerror", (e) => problems.push(`invitee page error: ${e}`));
-  await theirs.goto(`${base}/`);
-  await theirs.fill("#login-form input[name=email]", invitee.email);
-  await theirs.fill("#login-form input[name=password]", invitee.password);
-  await theirs.click("#login-form button[type=submit]");
-  await theirs.waitForSelector("#new-task");
+  const { other, theirs } = await inviteeBrowser();
   await theirs.goto(`${base}/#/teams`);
   const offer = await theirs.waitForSelector('#my-invitations li:has-text("E2E team")');
   assert.match(await offer.textContent(), /as member, from E2E Tester/);
@@ -492,15 +498,7 @@ await step("mention a teammate from the keyboard: the picker offers them, the co
 });
 
 await step("the invitee's Mentions page lists where they were named and links to the task", async () => {
-  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const theirs = await other.newPage();
-  theirs.setDefaultTimeout(15000);
-  theirs.on("pageerror", (e) => problems.push(`invitee page error: ${e}`));
-  await theirs.goto(`${base}/`);
-  await theirs.fill("#login-form input[name=email]", invitee.email);
-  await theirs.fill("#login-form input[name=password]", invitee.password);
-  await theirs.click("#login-form button[type=submit]");
-  await theirs.waitForSelector("#new-task");
+  const { other, theirs } = await inviteeBrowser();
   await theirs.click('nav a[href="#/mentions"]');
   const item = await theirs.waitForSelector('#mentions li:has-text("Landing page")');
   assert.match(await item.textContent(), /E2E Tester mentioned you in a comment on Landing page/);
