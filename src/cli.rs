@@ -1,4 +1,4 @@
-//! `taskflow serve | migrate | seed | create-admin | check-config`.
+//! `taskflow serve | worker | migrate | seed | create-admin | prune | check-config | ...`.
 
 use std::io::Read;
 
@@ -31,6 +31,11 @@ pub struct Cli {
 pub enum Command {
     /// Start the HTTP API (port 3000 by default) until SIGTERM or Ctrl-C.
     Serve,
+    /// Run background job workers only (no API): `jobs.workers` of them,
+    /// with /health/live, /health/ready and /metrics on application.port,
+    /// until SIGTERM (then: claim nothing more, let running jobs finish
+    /// within the shutdown timeout or give them back, exit).
+    Worker,
     /// Apply pending database migrations as the schema owner role.
     Migrate,
     /// Load seed data from seeds/ (idempotent: a second run adds nothing).
@@ -48,8 +53,9 @@ pub enum Command {
         #[arg(long, default_value = "Administrator")]
         display_name: String,
     },
-    /// Delete expired short-lived data (idempotency keys older than 24 h) and
-    /// tasks in the trash longer than `tasks.trash_days`. Safe to run any
+    /// Delete expired short-lived data (idempotency keys older than 24 h),
+    /// tasks in the trash longer than `tasks.trash_days` and jobs finished
+    /// more than `jobs.keep_days` ago. Safe to run any
     /// time; schedule it hourly (see docs/operations.md).
     Prune,
     /// Delete audit events older than the retention period (e.g. `90d`).
@@ -114,6 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Smoke { .. } | Command::Healthcheck { .. } | Command::Openapi => Ok(()),
         Command::Serve => serve(settings).await,
+        Command::Worker => worker(settings).await,
         Command::Migrate => migrate(&settings).await,
         Command::Seed { profile } => {
             if settings.environment == Environment::Production {
@@ -132,6 +139,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let days = settings.tasks.trash_days;
             let n = db::trash::prune(&pool, i32::try_from(days)?).await?;
             println!("pruned {n} task(s) in the trash longer than {days} days");
+            let days = settings.jobs.keep_days;
+            let n = db::jobs::prune(&pool, i32::try_from(days)?).await?;
+            println!("pruned {n} job(s) finished more than {days} days ago");
             Ok(())
         }
         Command::PruneAudit { older_than } => {
@@ -159,6 +169,21 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tokio::spawn(stop_on_signal(app.handle()));
     app.run_until_stopped().await?;
     tracing::info!("taskflow stopped");
+    Ok(())
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let app = crate::startup::WorkerApp::build(settings.clone()).await?;
+    tracing::info!(
+        port = app.port(),
+        workers = settings.jobs.workers,
+        environment = settings.environment.as_str(),
+        version = env!("CARGO_PKG_VERSION"),
+        "taskflow listening"
+    );
+    tokio::spawn(stop_on_signal(app.handle()));
+    app.run_until_stopped().await?;
+    tracing::info!("taskflow worker stopped");
     Ok(())
 }
 

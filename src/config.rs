@@ -66,6 +66,43 @@ pub struct Settings {
     pub time: TimeSettings,
     #[serde(default)]
     pub tasks: TaskSettings,
+    #[serde(default)]
+    pub jobs: JobSettings,
+}
+
+/// The background job workers (src/worker.rs).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct JobSettings {
+    /// Workers inside `taskflow serve`; 0 leaves the jobs to `taskflow
+    /// worker` processes. 0 to 64.
+    pub workers: usize,
+    /// How long a claim holds a job without renewal (the worker renews it
+    /// every third of this while the job runs); a worker killed mid-job
+    /// lets another take the job after this. 1 to 3600.
+    pub lease_seconds: u32,
+    /// How often an idle worker looks for due jobs (retries coming due; new
+    /// jobs wake it at once through NOTIFY). 10 to 60000.
+    pub poll_ms: u64,
+    /// The first retry waits half to all of this; each next one twice as
+    /// long, up to `backoff_cap_ms`.
+    pub backoff_base_ms: u64,
+    pub backoff_cap_ms: u64,
+    /// `taskflow prune` deletes done and dead jobs finished longer ago. 1 to 3650.
+    pub keep_days: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            lease_seconds: 60,
+            poll_ms: 1_000,
+            backoff_base_ms: 10_000,
+            backoff_cap_ms: 3_600_000,
+            keep_days: 14,
+        }
+    }
 }
 
 /// Time tracking.
@@ -295,6 +332,24 @@ impl Settings {
         if !(1..=3650).contains(&self.tasks.trash_days) {
             return Err(ConfigError::Invalid("tasks.trash_days must be 1 to 3650".into()));
         }
+        let jobs = &self.jobs;
+        if jobs.workers > 64 {
+            return Err(ConfigError::Invalid("jobs.workers must be 0 to 64".into()));
+        }
+        if !(1..=3600).contains(&jobs.lease_seconds) {
+            return Err(ConfigError::Invalid("jobs.lease_seconds must be 1 to 3600".into()));
+        }
+        if !(10..=60_000).contains(&jobs.poll_ms) {
+            return Err(ConfigError::Invalid("jobs.poll_ms must be 10 to 60000".into()));
+        }
+        if jobs.backoff_base_ms == 0 || jobs.backoff_base_ms > jobs.backoff_cap_ms || jobs.backoff_cap_ms > 86_400_000 {
+            return Err(ConfigError::Invalid(
+                "jobs.backoff_base_ms must be at least 1 and at most jobs.backoff_cap_ms, itself at most 86400000 (a day)".into(),
+            ));
+        }
+        if !(1..=3650).contains(&jobs.keep_days) {
+            return Err(ConfigError::Invalid("jobs.keep_days must be 1 to 3650".into()));
+        }
         let secret = self.auth.jwt_secret.as_ref().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
         if self.environment == Environment::Production {
             if secret.is_empty() {
@@ -391,7 +446,8 @@ impl std::fmt::Debug for Settings {
             .field("auth", &self.auth)
             .field("mfa", &self.mfa)
             .field("oidc", &self.oidc)
-            .finish()
+            .field("jobs", &self.jobs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -475,6 +531,34 @@ mod tests {
             let mut s = base()?;
             s.tasks.trash_days = days;
             assert_eq!(refusal(&s).contains("trash_days"), refused, "{days}");
+        }
+        for (workers, refused) in [(0, false), (64, false), (65, true)] {
+            let mut s = base()?;
+            s.jobs.workers = workers;
+            assert_eq!(refusal(&s).contains("jobs.workers"), refused, "{workers}");
+        }
+        for (lease, refused) in [(0, true), (1, false), (3600, false), (3601, true)] {
+            let mut s = base()?;
+            s.jobs.lease_seconds = lease;
+            assert_eq!(refusal(&s).contains("lease_seconds"), refused, "{lease}");
+        }
+        for (poll, refused) in [(9, true), (10, false), (60_000, false), (60_001, true)] {
+            let mut s = base()?;
+            s.jobs.poll_ms = poll;
+            assert_eq!(refusal(&s).contains("poll_ms"), refused, "{poll}");
+        }
+        for (base_ms, cap_ms, refused) in
+            [(0, 10, true), (10, 10, false), (11, 10, true), (1, 86_400_000, false), (1, 86_400_001, true)]
+        {
+            let mut s = base()?;
+            s.jobs.backoff_base_ms = base_ms;
+            s.jobs.backoff_cap_ms = cap_ms;
+            assert_eq!(refusal(&s).contains("backoff_base_ms"), refused, "{base_ms} {cap_ms}");
+        }
+        for (days, refused) in [(0, true), (1, false), (3650, false), (3651, true)] {
+            let mut s = base()?;
+            s.jobs.keep_days = days;
+            assert_eq!(refusal(&s).contains("keep_days"), refused, "{days}");
         }
 
         let mut s = base()?;

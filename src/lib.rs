@@ -34,3 +34,5 @@ pub mod startup;
 pub mod state;
 /// Bunyan logging and redaction helpers.
 pub mod telemetry;
+/// The background job workers (in `serve` and `taskflow worker`).
+pub mod worker;

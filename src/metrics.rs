@@ -12,6 +12,9 @@ const HTTP_BUCKETS: &[f64] =
     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0];
 const DB_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
+/// Jobs run from milliseconds (a ping) to minutes (an import).
+const JOB_BUCKETS: &[f64] = &[0.005, 0.025, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// Installs the process-wide recorder once (tests build many apps in one
@@ -21,7 +24,10 @@ pub fn install() -> Option<PrometheusHandle> {
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full("http_request_duration_seconds".into()), HTTP_BUCKETS)
-                .and_then(|b| b.set_buckets_for_metric(Matcher::Full("db_query_duration_seconds".into()), DB_BUCKETS));
+                .and_then(|b| b.set_buckets_for_metric(Matcher::Full("db_query_duration_seconds".into()), DB_BUCKETS))
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Full("taskflow_job_duration_seconds".into()), JOB_BUCKETS)
+                });
             let recorder = match builder {
                 Ok(b) => b.build_recorder(),
                 Err(e) => {
@@ -57,6 +63,18 @@ fn describe() {
     describe_gauge!("taskflow_active_users", "Distinct users seen in the window (5m, 24h)");
     describe_gauge!("taskflow_running_timers", "Timers running now, across all users");
     describe_counter!("taskflow_auth_failures_total", "Failed authentications by reason");
+    describe_counter!(
+        "taskflow_jobs_total",
+        "Job attempts by kind and outcome (ok, error, panic, timeout, lease_lost, released)"
+    );
+    describe_counter!("taskflow_jobs_dead_total", "Jobs that failed their last attempt, by kind");
+    describe_gauge!("taskflow_job_queue_depth", "Queued jobs by kind, due now or later (retries)");
+    describe_gauge!(
+        "taskflow_job_oldest_age_seconds",
+        Unit::Seconds,
+        "How long the oldest due job of each kind has waited for a worker"
+    );
+    describe_histogram!("taskflow_job_duration_seconds", Unit::Seconds, "Job attempt duration by kind");
     describe_gauge!("taskflow_build_info", "Always 1; the labels carry the version and git commit");
     describe_gauge!("process_resident_memory_bytes", Unit::Bytes, "Resident memory of the TaskFlow process");
     describe_gauge!("process_resident_memory_max_bytes", Unit::Bytes, "Peak resident memory since start");
@@ -68,6 +86,10 @@ fn describe() {
         "db_pool_acquire_timeouts_total",
     ] {
         counter!(name).increment(0);
+    }
+    for kind in crate::domain::job::JobKind::ALL {
+        counter!("taskflow_jobs_dead_total", "kind" => kind.as_str()).increment(0);
+        counter!("taskflow_jobs_total", "kind" => kind.as_str(), "outcome" => "ok").increment(0);
     }
     gauge!("taskflow_build_info", "version" => env!("CARGO_PKG_VERSION"), "git_sha" => option_env!("TASKFLOW_GIT_SHA").unwrap_or("unknown"))
         .set(1.0);
@@ -148,6 +170,23 @@ pub fn active_users(last_5m: u64, last_24h: u64) {
 
 pub fn running_timers(n: i64) {
     gauge!("taskflow_running_timers").set(n as f64);
+}
+
+/// One attempt of a job ended: `outcome` is one of ok, error, panic,
+/// timeout, lease_lost, released.
+pub fn job_attempt(kind: crate::domain::job::JobKind, outcome: &'static str, seconds: f64) {
+    counter!("taskflow_jobs_total", "kind" => kind.as_str(), "outcome" => outcome).increment(1);
+    histogram!("taskflow_job_duration_seconds", "kind" => kind.as_str()).record(seconds);
+}
+
+pub fn job_dead(kind: crate::domain::job::JobKind) {
+    counter!("taskflow_jobs_dead_total", "kind" => kind.as_str()).increment(1);
+}
+
+/// The queue at scrape time; a kind with nothing queued reads 0.
+pub fn job_queue(kind: &str, depth: i64, oldest_seconds: f64) {
+    gauge!("taskflow_job_queue_depth", "kind" => kind.to_owned()).set(depth as f64);
+    gauge!("taskflow_job_oldest_age_seconds", "kind" => kind.to_owned()).set(oldest_seconds);
 }
 
 /// Resident and peak resident memory from /proc (Linux); absent elsewhere.

@@ -18,6 +18,7 @@ use crate::kv::Kv;
 use crate::middleware::request_context;
 use crate::routes;
 use crate::state::AppState;
+use crate::worker::{Tally, Workers};
 
 pub struct Application {
     port: u16,
@@ -28,6 +29,7 @@ pub struct Application {
     /// The `/metrics`-only listener, when `application.metrics_port` is set.
     metrics_server: Option<Server>,
     shutting_down: Arc<AtomicBool>,
+    workers: Workers,
 }
 
 /// Marks the metrics listener's app: `/metrics` answers there, and only
@@ -163,7 +165,10 @@ impl Application {
         if settings.application.workers > 0 {
             server = server.workers(settings.application.workers);
         }
+        let grace = std::time::Duration::from_secs(settings.application.shutdown_timeout_seconds);
+        let workers = Workers::start(db::worker_pool(&settings.database, settings.jobs.workers), &settings.jobs, grace);
         Ok(Self {
+            workers,
             port,
             metrics_port,
             metrics_server,
@@ -188,8 +193,14 @@ impl Application {
         &self.pool
     }
 
+    /// What this process's job workers did (tests count executions).
+    pub fn job_tally(&self) -> Arc<Tally> {
+        self.workers.tally()
+    }
+
     pub fn handle(&self) -> ShutdownHandle {
         ShutdownHandle {
+            stop_workers: self.workers.stopper(),
             server: self.server.handle(),
             metrics: self.metrics_server.as_ref().map(Server::handle),
             shutting_down: self.shutting_down.clone(),
@@ -197,14 +208,95 @@ impl Application {
         }
     }
 
+    /// Serves until stopped; then waits for the job workers (each running
+    /// job finishes within the shutdown timeout or is released).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        match self.metrics_server {
+        let served = match self.metrics_server {
             None => self.server.await,
             Some(metrics) => {
                 let (main, metrics) = tokio::join!(self.server, metrics);
                 main.and(metrics)
             }
+        };
+        self.workers.stop().await;
+        served
+    }
+}
+
+/// What `taskflow worker`'s probes and `/metrics` read.
+pub struct WorkerProbe {
+    pub pool: crate::db::Pool,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub shutting_down: Arc<AtomicBool>,
+}
+
+/// `taskflow worker`: job workers only (a Deployment of its own), with the
+/// probes and metrics Kubernetes and Prometheus need on
+/// `application.port`; no API.
+pub struct WorkerApp {
+    port: u16,
+    server: Server,
+    workers: Workers,
+    shutting_down: Arc<AtomicBool>,
+    drain: std::time::Duration,
+}
+
+impl WorkerApp {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        anyhow::ensure!(settings.jobs.workers > 0, "jobs.workers is 0: a worker process would run nothing");
+        let listener = TcpListener::bind((settings.application.host.as_str(), settings.application.port))?;
+        let port = listener.local_addr()?.port();
+        let pool = db::worker_pool(&settings.database, settings.jobs.workers);
+        let shutting_down = Arc::new(AtomicBool::new(false));
+        let probe = web::Data::new(WorkerProbe {
+            pool: pool.clone(),
+            metrics: crate::metrics::install(),
+            shutting_down: shutting_down.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(security_headers())
+                .app_data(probe.clone())
+                .service(web::resource("/health/live").get(routes::health::live))
+                .service(web::resource("/health/ready").get(routes::health::worker_ready))
+                .service(web::resource("/metrics").get(routes::health::worker_metrics))
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?
+        .workers(1)
+        .shutdown_timeout(settings.application.shutdown_timeout_seconds)
+        .disable_signals()
+        .run();
+        let grace = std::time::Duration::from_secs(settings.application.shutdown_timeout_seconds);
+        let workers = Workers::start(pool, &settings.jobs, grace);
+        Ok(Self {
+            port,
+            server,
+            workers,
+            shutting_down,
+            drain: std::time::Duration::from_secs(settings.application.drain_seconds),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            stop_workers: self.workers.stopper(),
+            server: self.server.handle(),
+            metrics: None,
+            shutting_down: self.shutting_down.clone(),
+            drain: self.drain,
         }
+    }
+
+    /// Until stopped; then until every running job finished or was released.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let served = self.server.await;
+        self.workers.stop().await;
+        served
     }
 }
 
@@ -212,6 +304,7 @@ impl Application {
 /// requests finish within the shutdown timeout, then `run_until_stopped` returns.
 #[derive(Clone)]
 pub struct ShutdownHandle {
+    stop_workers: tokio::sync::watch::Sender<bool>,
     server: ServerHandle,
     metrics: Option<ServerHandle>,
     shutting_down: Arc<AtomicBool>,
@@ -220,8 +313,10 @@ pub struct ShutdownHandle {
 
 impl ShutdownHandle {
     /// Readiness answers 503 from now on, so load balancers stop sending work.
+    /// The job workers claim nothing more from now on either.
     pub fn begin_drain(&self) {
         self.shutting_down.store(true, Ordering::Relaxed);
+        let _ = self.stop_workers.send(true);
     }
 
     pub async fn stop(&self) {

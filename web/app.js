@@ -6,13 +6,14 @@ import { ApiError, api } from "./api.js";
 import { h, onRerender, painter } from "./dom.js";
 import { accountPage } from "./pages/account.js";
 import { loginPage, oauthPage, signupPage } from "./pages/auth.js";
+import { jobsPage } from "./pages/jobs.js";
 import { mentionsPage } from "./pages/mentions.js";
 import { reportPage } from "./pages/report.js";
 import { taskPage, tasksPage } from "./pages/tasks.js";
 import { teamPage, teamsPage } from "./pages/teams.js";
 import { approvalsPage, timesheetPage } from "./pages/timesheet.js";
 import { trashPage } from "./pages/trash.js";
-import { clearTokens, hasSession } from "./session.js";
+import { clearTokens, hasSession, isGlobalAdmin } from "./session.js";
 import { hideTimer, refreshTimer } from "./timer.js";
 
 const nav = document.getElementById("nav");
@@ -42,6 +43,7 @@ async function route() {
     if (parts[0] === "account") return await accountPage();
     if (parts[0] === "mentions") return await mentionsPage();
     if (parts[0] === "trash") return await trashPage();
+    if (parts[0] === "jobs") return await jobsPage(params);
     return await tasksPage(params);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
@@ -50,6 +52,9 @@ async function route() {
       return;
     }
     painter()(h("section", {}, h("h1", {}, "Something went wrong"), h("p", { class: "form-error" }, e.message)));
+  } finally {
+    // Known once a page has fetched with a token.
+    document.getElementById("nav-jobs").hidden = !isGlobalAdmin();
   }
 }
 

@@ -50,3 +50,18 @@ export function refresh() {
   });
   return refreshing;
 }
+
+/**
+ * Whether the current access token says global admin: only which links to
+ * show (the server decides what an admin may do).
+ */
+export function isGlobalAdmin() {
+  try {
+    const part = accessToken?.split(".")[1];
+    if (!part) return false;
+    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+    return JSON.parse(json).role === "admin";
+  } catch {
+    return false;
+  }
+}

@@ -9,6 +9,7 @@ pub mod history;
 pub mod idempotency;
 pub mod identities;
 pub mod invitations;
+pub mod jobs;
 pub mod mentions;
 pub mod mfa;
 pub mod privacy;
@@ -199,6 +200,17 @@ pub enum MigrateError {
 pub fn app_pool(settings: &DatabaseSettings) -> Pool {
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
+        .min_connections(0)
+        .acquire_timeout(settings.acquire_timeout())
+        .connect_lazy_with(settings.app_options())
+}
+
+/// The job workers' own pool (as the app role): a burst of jobs never takes
+/// a connection a request needs, nor the other way round. Two per worker:
+/// its lease renewals run while its handler may hold one.
+pub fn worker_pool(settings: &DatabaseSettings, workers: usize) -> Pool {
+    PgPoolOptions::new()
+        .max_connections(u32::try_from(workers * 2).unwrap_or(128).max(2))
         .min_connections(0)
         .acquire_timeout(settings.acquire_timeout())
         .connect_lazy_with(settings.app_options())

@@ -10,6 +10,7 @@ use sqlx::{Decode, Encode, Postgres, Type};
 
 use crate::domain::budget::BudgetPeriod;
 use crate::domain::history::TaskField;
+use crate::domain::job::{JobKind, JobState};
 use crate::domain::relation::RelationKind;
 use crate::domain::task::{Priority, TaskStatus};
 use crate::domain::team::{InvitationStatus, TeamRole};
@@ -53,5 +54,7 @@ text_enum!(
     EntryState,
     BudgetPeriod,
     TaskField,
-    RelationKind
+    RelationKind,
+    JobState,
+    JobKind
 );

@@ -6,6 +6,7 @@ mod cases;
 pub mod checklist;
 pub mod comment;
 pub mod history;
+pub mod job;
 pub mod mention;
 pub mod money;
 pub mod project;

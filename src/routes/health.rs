@@ -93,7 +93,34 @@ pub async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) ->
         crate::metrics::running_timers(n);
     }
     crate::metrics::process_memory();
+    crate::worker::sample_queue(&state.pool).await;
     let (recent, day) = state.activity.counts().await;
     crate::metrics::active_users(recent, day);
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(handle.render())
+}
+
+/// `taskflow worker`'s readiness: Postgres answers with every migration
+/// this binary knows, and it is not shutting down (not in the OpenAPI
+/// document: the worker serves no API).
+pub async fn worker_ready(probe: web::Data<crate::startup::WorkerProbe>) -> HttpResponse {
+    let current = matches!(db::migrations_current(&probe.pool).await, Ok(true));
+    if current && !probe.shutting_down.load(Ordering::Relaxed) {
+        HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "5"))
+            .json(serde_json::json!({ "status": "not_ready" }))
+    }
+}
+
+/// `taskflow worker`'s `/metrics`: the job counters and the queue gauges.
+pub async fn worker_metrics(probe: web::Data<crate::startup::WorkerProbe>) -> HttpResponse {
+    let Some(handle) = probe.metrics.as_ref() else {
+        return HttpResponse::ServiceUnavailable().body("metrics recorder unavailable");
+    };
+    let idle = probe.pool.num_idle();
+    crate::metrics::pool_connections(idle, (probe.pool.size() as usize).saturating_sub(idle));
+    crate::worker::sample_queue(&probe.pool).await;
+    crate::metrics::process_memory();
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(handle.render())
 }

@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod health;
 pub mod history;
 pub mod invitations;
+pub mod jobs;
 pub mod me;
 pub mod mentions;
 pub mod negotiate;
@@ -134,6 +135,11 @@ route_table! {
     "/api/v1/reports/time.xlsx" => { get: time::time_report_xlsx },
     "/api/v1/admin/users" => { get: admin::list_users },
     "/api/v1/admin/users/{user_id}" => { patch: admin::update_user },
+    "/api/v1/admin/jobs" => { get: jobs::list_jobs },
+    // Before `{job_id}`, which would take "ping" for an id.
+    "/api/v1/admin/jobs/ping" => { post: jobs::ping },
+    "/api/v1/admin/jobs/{job_id}" => { get: jobs::get_job },
+    "/api/v1/admin/jobs/{job_id}/retry" => { post: jobs::retry_job },
     // The web frontend and the interactive API docs (pages, not API operations).
     "/" => { get: site::index },
     "/assets/{digest}/{path:.*}" => { get: site::asset },

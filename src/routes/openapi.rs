@@ -13,8 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, audit, auth, budgets, checklists, comments, health, history, invitations, me, mentions, oauth, projects,
-    rates, relations, tasks, teams, time, time_locks, timesheets, trash, watchers,
+    admin, audit, auth, budgets, checklists, comments, health, history, invitations, jobs, me, mentions, oauth,
+    projects, rates, relations, tasks, teams, time, time_locks, timesheets, trash, watchers,
 };
 use crate::error::Problem;
 
@@ -65,6 +65,7 @@ use crate::error::Problem;
         timesheets::get_timesheet, timesheets::submit_week, timesheets::approve_week, timesheets::reject_week,
         timesheets::approve_entry, timesheets::reject_entry, timesheets::reopen_entry, timesheets::list_approvals,
         admin::list_users, admin::update_user,
+        jobs::list_jobs, jobs::get_job, jobs::retry_job, jobs::ping,
         openapi_json,
     ),
     components(schemas(Problem, crate::domain::task::TaskSort, crate::domain::report::ReportGrouping))

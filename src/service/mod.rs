@@ -14,6 +14,7 @@ pub mod comments;
 pub mod history;
 pub mod identities;
 pub mod invitations;
+pub mod jobs;
 pub mod mentions;
 pub mod mfa;
 pub mod privacy;

@@ -139,6 +139,53 @@ async fn prune_deletes_for_good_what_has_been_in_the_trash_longer_than_trash_day
 }
 
 #[tokio::test]
+async fn prune_deletes_jobs_finished_longer_ago_than_keep_days_and_nothing_unfinished() {
+    let app = crate::helpers::spawn_app_with(|s| s.jobs.workers = 0).await;
+    // Enqueued fresh (the policy admits nothing else), then finished as the
+    // workers' definer role would (the owner alone sees no job: FORCE RLS).
+    let mut conn = PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
+    for (state, finished) in
+        [("done", Some("20 days")), ("dead", Some("20 days")), ("done", Some("2 days")), ("queued", None)]
+    {
+        let id = uuid::Uuid::now_v7();
+        sqlx::query(
+            "insert into jobs (job_id, kind, max_attempts, timeout_ms) values ($1, 'diagnostic.ping', 1, 1000)",
+        )
+        .bind(id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query("set role taskflow_definer").execute(&mut conn).await.unwrap();
+        sqlx::query("update jobs set state = $2, attempts = $3, finished_at = now() - $4::interval where job_id = $1")
+            .bind(id)
+            .bind(state)
+            .bind(i32::from(finished.is_some()))
+            .bind(finished)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("reset role").execute(&mut conn).await.unwrap();
+    }
+    sqlx::query("set role taskflow_definer").execute(&mut conn).await.unwrap();
+    let pruned = taskflow(&app, &["prune"], &[], "");
+    assert!(pruned.status.success(), "{}", text(&pruned));
+    assert!(text(&pruned).contains("pruned 2 job(s) finished more than 14 days ago"), "{}", text(&pruned));
+    let left: Vec<String> =
+        sqlx::query_scalar("select state from jobs order by state").fetch_all(&mut conn).await.unwrap();
+    assert_eq!(left, ["done", "queued"]);
+    let again = taskflow(&app, &["prune"], &[("TASKFLOW_JOBS__KEEP_DAYS", "1")], "");
+    assert!(text(&again).contains("pruned 1 job(s) finished more than 1 days ago"), "{}", text(&again));
+}
+
+#[tokio::test]
+async fn a_worker_process_refuses_to_start_with_no_workers() {
+    let app = spawn_app().await;
+    let out = taskflow(&app, &["worker"], &[("TASKFLOW_JOBS__WORKERS", "0")], "");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("jobs.workers is 0"), "{}", text(&out));
+}
+
+#[tokio::test]
 async fn check_config_prints_the_settings_without_their_secrets() {
     let app = spawn_app().await;
     let secret = "a-jwt-secret-that-must-never-be-printed-0123456789";

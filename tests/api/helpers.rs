@@ -163,6 +163,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub pool: PgPool,
     pub handle: ShutdownHandle,
+    /// What this server's job workers did.
+    pub jobs: std::sync::Arc<taskflow::worker::Tally>,
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
     // Last, so the server's connections are gone before the database drops.
     pub db: TestDatabase,
@@ -183,8 +185,10 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let metrics_port = app.metrics_port();
     let pool = app.pool().clone();
     let handle = app.handle();
+    let jobs = app.job_tally();
     let server = tokio::spawn(app.run_until_stopped());
     TestApp {
+        jobs,
         address: format!("http://127.0.0.1:{port}"),
         port,
         metrics_port,
@@ -468,10 +472,15 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(db: &TestDatabase, settings: &Settings, extra_env: &[(&str, &str)]) -> Self {
+        Self::start_command("serve", db, settings, extra_env)
+    }
+
+    /// `taskflow <command>` (serve or worker) on the test database.
+    pub fn start_command(command: &str, db: &TestDatabase, settings: &Settings, extra_env: &[(&str, &str)]) -> Self {
         use secrecy::ExposeSecret;
         use std::io::BufRead;
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_taskflow"));
-        cmd.arg("serve")
+        cmd.arg(command)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("TASKFLOW_ENV", "test")
             .env("TASKFLOW_APPLICATION__PORT", "0")

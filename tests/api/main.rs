@@ -17,6 +17,7 @@ mod helpers;
 mod history;
 mod injection;
 mod invitations;
+mod jobs;
 mod locks;
 mod logs;
 mod me;

@@ -22,6 +22,10 @@ const REQUIRED: &[&str] = &[
     "taskflow_build_info",
     "process_resident_memory_bytes",
     "process_resident_memory_max_bytes",
+    "taskflow_jobs_total",
+    "taskflow_jobs_dead_total",
+    "taskflow_job_queue_depth",
+    "taskflow_job_oldest_age_seconds",
 ];
 
 #[tokio::test]

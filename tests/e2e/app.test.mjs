@@ -635,6 +635,54 @@ await step("a member enters a week and submits it, an admin approves it, then ed
   await other.close();
 });
 
+await step("a global admin sends pings from the Jobs page, sees them done and a dead one, and retries it", async () => {
+  const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = await other.newPage();
+  admin.setDefaultTimeout(15000);
+  admin.on("pageerror", (e) => problems.push(`admin page error: ${e}`));
+  await admin.goto(`${base}/`);
+  await admin.fill("#login-form input[name=email]", process.env.ADMIN_EMAIL);
+  await admin.fill("#login-form input[name=password]", process.env.ADMIN_PASSWORD);
+  await admin.click("#login-form button[type=submit]");
+  await admin.waitForSelector("#new-task");
+  // The link is for global admins only.
+  assert.equal(await page.isVisible('nav a[href="#/jobs"]'), false, "a member sees no Jobs link");
+  await admin.click('nav a[href="#/jobs"]');
+  await admin.fill("#ping-form input[name=count]", "2");
+  await admin.click("#ping-form button[type=submit]");
+  assert.match(await admin.textContent("#flash"), /2 ping\(s\) enqueued/);
+  // The workers inside the server run them; refresh until both are done.
+  for (let i = 0; i < 100 && (await admin.$$('#jobs tr[data-state="done"]')).length < 2; i++) {
+    await admin.waitForTimeout(100);
+    await admin.click("#refresh-jobs");
+    await admin.waitForSelector("#jobs");
+  }
+  const done = await admin.$$('#jobs tr[data-state="done"]');
+  assert.equal(done.length, 2);
+  assert.match(await done[0].textContent(), /diagnostic\.ping.*1 \/ 5.*"worker"/);
+  // Five failing attempts: dead (the e2e server retries within milliseconds).
+  await admin.fill("#ping-form input[name=count]", "1");
+  await admin.fill("#ping-form input[name=fail_attempts]", "5");
+  await admin.click("#ping-form button[type=submit]");
+  await admin.waitForSelector("#flash");
+  await admin.selectOption("#job-state", "dead");
+  let dead = null;
+  for (let i = 0; i < 100 && !dead; i++) {
+    await admin.waitForTimeout(100);
+    await admin.click("#refresh-jobs");
+    await admin.waitForSelector("#jobs");
+    dead = await admin.$('#jobs tr[data-state="dead"]');
+  }
+  assert.ok(dead, "the failing ping went dead");
+  assert.match(await dead.textContent(), /5 \/ 5.*failed on purpose/);
+  await admin.screenshot({ path: `${out}/jobs.png`, fullPage: true });
+  const retry = await admin.waitForSelector('#jobs tr[data-state="dead"] button:has-text("Retry")');
+  await retry.focus();
+  await admin.keyboard.press("Enter");
+  assert.match(await (await admin.waitForSelector("#flash")).textContent(), /queued again/);
+  await other.close();
+});
+
 await step("page load of the task list with 200 tasks", async () => {
   const token = await page.evaluate(async () => {
     const r = await fetch("/api/v1/auth/refresh", {

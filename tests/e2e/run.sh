@@ -21,7 +21,13 @@ issuer=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["issuer"])' 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cors_origin="http://127.0.0.1:$(free_port)"
 other_origin="http://127.0.0.2:$(free_port)"
-start_server e2e TASKFLOW_APPLICATION__CORS_ALLOWED_ORIGINS="$cors_origin" TASKFLOW_OIDC__PROVIDERS__MOCK__ISSUER="$issuer" TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_ID=taskflow-e2e \
+# Job retries within milliseconds, so the Jobs step sees a job go dead.
+start_server e2e TASKFLOW_JOBS__BACKOFF_BASE_MS=20 TASKFLOW_JOBS__BACKOFF_CAP_MS=100 TASKFLOW_APPLICATION__CORS_ALLOWED_ORIGINS="$cors_origin" TASKFLOW_OIDC__PROVIDERS__MOCK__ISSUER="$issuer" TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_ID=taskflow-e2e \
   TASKFLOW_OIDC__PROVIDERS__MOCK__CLIENT_SECRET="e2e-$RANDOM$RANDOM" TASKFLOW_OIDC__PROVIDERS__MOCK__DISPLAY_NAME="Mock ID"
-BASE_URL="$base" OUT_DIR="$out" CORS_ORIGIN="$cors_origin" OTHER_ORIGIN="$other_origin" node tests/e2e/app.test.mjs
+# A global admin for the Jobs page step.
+admin_email=e2e-admin@example.test
+admin_password="e2e-admin-$RANDOM$RANDOM$RANDOM"
+TASKFLOW_DATABASE__NAME=$db TASKFLOW_ADMIN_PASSWORD=$admin_password "$bin" create-admin --email "$admin_email" \
+  --display-name "E2E Admin" >/dev/null
+ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password" BASE_URL="$base" OUT_DIR="$out" CORS_ORIGIN="$cors_origin" OTHER_ORIGIN="$other_origin" node tests/e2e/app.test.mjs
 echo "[e2e] passed; screenshots and metrics.json in target/e2e/"

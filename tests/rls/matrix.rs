@@ -650,3 +650,78 @@ async fn every_trash_holds_exactly_what_its_reader_looks_after() {
         }
     }
 }
+
+/// The job queue is the global admins' alone to read and to send back;
+/// anyone's change may enqueue in their own name, nobody in another's, and
+/// nobody writes a job's running state except the workers' definer
+/// functions.
+#[tokio::test]
+async fn every_job_is_read_only_by_global_admins_and_enqueued_only_in_ones_own_name() {
+    let app = helpers::spawn_app_with(|s| s.jobs.workers = 0).await;
+    let world = build_world(&app).await;
+    let admin = &world.users[world.global_admin];
+    let r = app.post("/api/v1/admin/jobs/ping", Some(&admin.access_token), &json!({ "count": 2 })).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let ids: BTreeSet<Uuid> =
+        r.json["job_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().parse().unwrap()).collect();
+    // One dead job, as the workers would leave it.
+    let dead = *ids.iter().next().unwrap();
+    let mut owner = PgConnection::connect_with(&app.db.owner_options()).await.unwrap();
+    // The owner alone sees no job (FORCE RLS); the workers' definer role does.
+    sqlx::query("set role taskflow_definer").execute(&mut owner).await.unwrap();
+    sqlx::query("update jobs set state = 'dead', attempts = max_attempts, finished_at = now() where job_id = $1")
+        .bind(dead)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+
+    let mut conn = PgConnection::connect_with(&app.db.app_options()).await.unwrap();
+    for (i, user) in world.users.iter().enumerate() {
+        let name = world.names[i];
+        let is_admin = i == world.global_admin;
+        let expected = if is_admin { ids.clone() } else { BTreeSet::new() };
+        assert_eq!(db_ids(&mut conn, user, is_admin, "select job_id from jobs").await, expected, "DB jobs for {name}");
+        let r = app.get("/api/v1/admin/jobs", Some(&user.access_token)).await;
+        if is_admin {
+            let got: BTreeSet<Uuid> = r.json["items"].as_array().unwrap().iter().map(|j| id(j, "job_id")).collect();
+            assert_eq!(got, ids, "API jobs for {name}");
+        } else {
+            r.assert_problem(403);
+        }
+
+        let mut tx = conn.begin().await.unwrap();
+        helpers::act_as(&mut tx, Some(user.user_id), is_admin).await;
+        let insert = "insert into jobs (job_id, kind, max_attempts, timeout_ms, enqueued_by) values ($1, 'diagnostic.ping', 1, 1000, $2)";
+        // In one's own name: admitted (the rollback below undoes it).
+        sqlx::query(insert).bind(Uuid::now_v7()).bind(user.user_id).execute(&mut *tx).await.unwrap();
+        // In someone else's, or already running: refused by the policy.
+        let other = world.users[(i + 1) % world.users.len()].user_id;
+        for sql in [
+            insert.to_owned(),
+            "insert into jobs (job_id, kind, max_attempts, timeout_ms, enqueued_by, state, locked_by, locked_until) values ($1, 'diagnostic.ping', 1, 1000, $2, 'running', 'me', now())".to_owned(),
+        ] {
+            let bound = if sql.contains("'running'") { user.user_id } else { other };
+            sqlx::query("savepoint s").execute(&mut *tx).await.unwrap();
+            let e = sqlx::query(&sql).bind(Uuid::now_v7()).bind(bound).execute(&mut *tx).await.unwrap_err();
+            assert_eq!(helpers::sqlstate(&e).as_deref(), Some("42501"), "{name}: {sql}");
+            sqlx::query("rollback to savepoint s").execute(&mut *tx).await.unwrap();
+        }
+        // Sending back: only an admin, only a dead job.
+        let retried =
+            sqlx::query("update jobs set state = 'queued', attempts = 0, finished_at = null where job_id = any($1)")
+                .bind(ids.iter().copied().collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .unwrap()
+                .rows_affected();
+        assert_eq!(retried, u64::from(is_admin), "{name} retried");
+        // A job's holder and its removal are not the app's to write.
+        for sql in ["update jobs set locked_by = 'me' where job_id = $1", "delete from jobs where job_id = $1"] {
+            sqlx::query("savepoint s").execute(&mut *tx).await.unwrap();
+            let e = sqlx::query(sql).bind(dead).execute(&mut *tx).await.unwrap_err();
+            assert_eq!(helpers::sqlstate(&e).as_deref(), Some("42501"), "{name}: {sql}");
+            sqlx::query("rollback to savepoint s").execute(&mut *tx).await.unwrap();
+        }
+        tx.rollback().await.unwrap();
+    }
+}
