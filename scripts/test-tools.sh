@@ -3,12 +3,15 @@
 # (schemathesis, sqlmap and bunyan for the black-box suite, too):
 # promtool (Debian `prometheus`) lints /metrics; redis-server runs a private
 # Redis that one test kills and restarts; pyotp (PyPI) is the independent
-# TOTP implementation the MFA tests check codes against.
+# TOTP implementation the MFA tests check codes against; icalendar (PyPI)
+# is the independent RFC 5545 parser the calendar feed tests read feeds with.
 set -euo pipefail
-if ! python3 -c 'import pyotp' 2>/dev/null; then
-  echo "[test-tools] installing pyotp" >&2
-  python3 -m pip install --quiet --disable-pip-version-check pyotp >&2
-fi
+for module in pyotp icalendar; do
+  if ! python3 -c "import $module" 2>/dev/null; then
+    echo "[test-tools] installing $module" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "$module" >&2
+  fi
+done
 # The black-box suite (tests/blackbox/run.sh): schemathesis and sqlmap from
 # PyPI, the bunyan CLI from npm (pinned in tests/blackbox/package-lock.json).
 need_pip=()

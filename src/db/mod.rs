@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod budgets;
+pub mod calendar;
 pub mod checklists;
 pub mod comments;
 pub mod history;

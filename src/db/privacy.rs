@@ -88,6 +88,9 @@ pub async fn export(tx: &mut Tx, user: UserId) -> Result<serde_json::Value, DbEr
              -- The rate each entry was saved with, where the person may see it.
              'time_entry_rates', coalesce((select jsonb_agg(to_jsonb(r) order by r.entry_id)
                                            from time_entry_rates r where r.user_id = $1), '[]'),
+             -- Whether they have a calendar feed (never its token's digest).
+             'calendar_feed', (select jsonb_build_object('created_at', f.created_at, 'last_used_at', f.last_used_at)
+                               from calendar_feeds f where f.user_id = $1),
              'consents', coalesce((select jsonb_agg(to_jsonb(c) - 'user_id' order by c.purpose)
                                    from consents c where c.user_id = $1), '[]'),
              'audit_events', coalesce((select jsonb_agg(to_jsonb(a) order by a.occurred_at)

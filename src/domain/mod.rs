@@ -1,6 +1,7 @@
 //! Domain types: parsed, valid by construction, free of the web framework and the database driver.
 
 pub mod budget;
+pub mod calendar;
 #[cfg(test)]
 mod cases;
 pub mod checklist;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cursor;
-use super::params;
+use super::params::{self, whole};
 use crate::db::jobs::JobRow;
 use crate::domain::job::{JobKind, JobState, Ping, PingFailure};
 use crate::domain::task::Limit;
@@ -98,17 +98,27 @@ struct JobPage {
 pub struct PingRequest {
     /// How many pings (1 to 1000; default 1).
     #[schema(minimum = 1, maximum = 1000)]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "whole")]
     count: Option<i64>,
     /// The first this many attempts fail (0 to 5; default 0). 5 makes the job dead.
     #[schema(minimum = 0, maximum = 5)]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "whole")]
     fail_attempts: Option<i32>,
     /// How they fail (default error).
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "params::non_null")]
     fail_with: Option<PingFailure>,
     /// The successful attempt sleeps this long first (0 to 60000; default 0).
     #[schema(minimum = 0, maximum = 60000)]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "whole")]
     sleep_ms: Option<u64>,
     /// Each attempt's timeout (1 to 120000; default 10000).
     #[schema(minimum = 1, maximum = 120000)]
+    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "whole")]
     timeout_ms: Option<i32>,
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod budgets;
+pub mod calendar;
 pub mod checklists;
 pub mod comments;
 pub mod contract;
@@ -76,6 +77,7 @@ route_table! {
     "/api/v1/me/password" => { post: me::change_password },
     "/api/v1/me/audit-events" => { get: audit::my_events },
     "/api/v1/me/mentions" => { get: mentions::my_mentions },
+    "/api/v1/me/calendar-feed" => { get: calendar::get_feed, post: calendar::create_feed, delete: calendar::revoke_feed },
     "/api/v1/trash" => { get: trash::list_trash },
     "/api/v1/trash/{task_id}/restore" => { post: trash::restore_task },
     "/api/v1/trash/{task_id}" => { delete: trash::purge_task },
@@ -141,6 +143,8 @@ route_table! {
     "/api/v1/admin/jobs/{job_id}" => { get: jobs::get_job },
     "/api/v1/admin/jobs/{job_id}/retry" => { post: jobs::retry_job },
     // The web frontend and the interactive API docs (pages, not API operations).
+    // What calendar apps subscribe to (no session: the token is the key).
+    "/ical/{token}.ics" => { get: calendar::feed },
     "/" => { get: site::index },
     "/assets/{digest}/{path:.*}" => { get: site::asset },
     "/docs" => { get: openapi::docs_page },

@@ -57,7 +57,7 @@ fn is_page_navigation(req: &HttpRequest) -> bool {
     }
 }
 
-fn base_url(state: &AppState, req: &HttpRequest) -> String {
+pub(super) fn base_url(state: &AppState, req: &HttpRequest) -> String {
     state.public_url.clone().unwrap_or_else(|| {
         let info = req.connection_info();
         format!("{}://{}", info.scheme(), info.host())

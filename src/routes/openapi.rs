@@ -13,8 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, audit, auth, budgets, checklists, comments, health, history, invitations, jobs, me, mentions, oauth,
-    projects, rates, relations, tasks, teams, time, time_locks, timesheets, trash, watchers,
+    admin, audit, auth, budgets, calendar, checklists, comments, health, history, invitations, jobs, me, mentions,
+    oauth, projects, rates, relations, tasks, teams, time, time_locks, timesheets, trash, watchers,
 };
 use crate::error::Problem;
 
@@ -46,6 +46,7 @@ use crate::error::Problem;
         me::get_me, me::patch_me, me::erase, me::erase_with_delete, me::export, me::get_consents, me::put_consents, me::change_password,
         me::enroll_totp, me::disable_totp, me::disable_totp_with_delete, me::confirm_totp, me::regenerate_recovery_codes,
         audit::my_events, audit::all_events, mentions::my_mentions,
+        calendar::get_feed, calendar::create_feed, calendar::revoke_feed, calendar::feed,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::get_member, teams::add_member, teams::update_member, teams::remove_member,
         rates::create_rate, rates::list_rates, rates::get_rate, rates::delete_rate, rates::reprice,
@@ -68,7 +69,7 @@ use crate::error::Problem;
         jobs::list_jobs, jobs::get_job, jobs::retry_job, jobs::ping,
         openapi_json,
     ),
-    components(schemas(Problem, crate::domain::task::TaskSort, crate::domain::report::ReportGrouping))
+    components(schemas(Problem, crate::domain::task::TaskSort, crate::domain::report::ReportGrouping, crate::domain::calendar::FeedForm))
 )]
 pub struct ApiDoc;
 

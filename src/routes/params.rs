@@ -93,6 +93,23 @@ where
     T::deserialize(d).map(Some)
 }
 
+/// An optional integer field that also takes a JSON number with no
+/// fraction (`5.0`): JSON Schema's `integer` is the number's value, not its
+/// spelling, and some clients write every number as a float. `null` is an
+/// error, as for [`non_null`]; so are fractions and values out of `T`'s range.
+pub fn whole<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    let n = serde_json::Number::deserialize(d)?;
+    let exact = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64));
+    let Some(i) = exact else {
+        return Err(serde::de::Error::custom(format!("{n} is not a whole number")));
+    };
+    T::try_from(i).map(Some).map_err(|_| serde::de::Error::custom(format!("{i} is out of range")))
+}
+
 /// What a client sends to be checked (a password, a code, a token) is
 /// refused past `MAX` characters before anything hashes or looks it up: the
 /// body limit alone would let a megabyte reach argon2. The document
@@ -322,6 +339,34 @@ pub fn replay(stored: Stored) -> HttpResponse {
         resp.insert_header((ETAG, tag));
     }
     resp.json(stored.body)
+}
+
+#[cfg(test)]
+mod whole_tests {
+    use super::whole;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct B {
+        #[serde(default, deserialize_with = "whole")]
+        n: Option<i32>,
+    }
+
+    fn parse(json: &str) -> Result<B, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn whole_numbers_are_taken_in_either_spelling_and_nothing_else() {
+        assert_eq!(parse(r#"{"n": 5}"#), Ok(B { n: Some(5) }));
+        assert_eq!(parse(r#"{"n": 5.0}"#), Ok(B { n: Some(5) }));
+        assert_eq!(parse(r#"{"n": -3e0}"#), Ok(B { n: Some(-3) }));
+        assert_eq!(parse("{}"), Ok(B { n: None }));
+        assert!(parse(r#"{"n": 5.5}"#).is_err_and(|e| e.contains("not a whole number")));
+        assert!(parse(r#"{"n": 3000000000}"#).is_err_and(|e| e.contains("out of range")));
+        assert!(parse(r#"{"n": 1e300}"#).is_err_and(|e| e.contains("not a whole number")));
+        assert!(parse(r#"{"n": null}"#).is_err());
+        assert!(parse(r#"{"n": "5"}"#).is_err());
+    }
 }
 
 #[cfg(test)]

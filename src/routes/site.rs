@@ -17,7 +17,7 @@ const INDEX: &str = include_str!("../../web/index.html");
 /// directory. The modules import each other relatively (`./dom.js`), so
 /// one digest over all of them keeps every URL immutable-cacheable without
 /// an import map (which the CSP would need an exception for).
-const FILES: [(&str, &str); 19] = [
+const FILES: [(&str, &str); 20] = [
     ("app.css", include_str!("../../web/app.css")),
     ("app.js", include_str!("../../web/app.js")),
     ("api.js", include_str!("../../web/api.js")),
@@ -27,6 +27,7 @@ const FILES: [(&str, &str); 19] = [
     ("pages/account.js", include_str!("../../web/pages/account.js")),
     ("pages/auth.js", include_str!("../../web/pages/auth.js")),
     ("pages/budgets.js", include_str!("../../web/pages/budgets.js")),
+    ("pages/calendar.js", include_str!("../../web/pages/calendar.js")),
     ("pages/jobs.js", include_str!("../../web/pages/jobs.js")),
     ("pages/locks.js", include_str!("../../web/pages/locks.js")),
     ("pages/mentions.js", include_str!("../../web/pages/mentions.js")),

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod budgets;
+pub mod calendar;
 pub mod checklists;
 pub mod comments;
 pub mod history;

@@ -251,11 +251,12 @@ async fn unknown_query_parameters_are_a_422_on_every_operation() {
             .split('/')
             .map(|seg| {
                 if seg == "{provider}" {
-                    "mock"
-                } else if seg.starts_with('{') {
-                    some_id
+                    "mock".to_owned()
+                } else if let Some(end) = seg.strip_prefix('{').and_then(|s| s.find('}')) {
+                    // `{token}.ics`: the parameter, then what follows it.
+                    format!("{some_id}{}", &seg[end + 2..])
                 } else {
-                    seg
+                    seg.to_owned()
                 }
             })
             .collect::<Vec<_>>()

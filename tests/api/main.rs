@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod budgets;
 mod cache;
+mod calendar;
 mod checklists;
 mod cli;
 mod comments;

@@ -51,6 +51,8 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     let theirs = app.create_team(&inviter, "Theirs").await;
     let invitation = app.invite(&inviter, theirs, &u.email, "viewer").await;
 
+    let feed = app.post("/api/v1/me/calendar-feed", Some(&u.access_token), &json!({})).await;
+    assert_eq!(feed.status, 201);
     let r = app.get("/api/v1/me/export", Some(&u.access_token)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.header("content-disposition").unwrap().contains("attachment"));
@@ -59,6 +61,8 @@ async fn export_holds_what_the_user_gave_us_and_is_audited() {
     let doc = r.json;
     assert_eq!(doc["profile"]["email"], u.email);
     assert!(doc["profile"].get("password_hash").is_none(), "no password material in the export");
+    assert!(doc["calendar_feed"]["created_at"].is_string(), "{}", doc["calendar_feed"]);
+    assert!(doc["calendar_feed"].get("token_digest").is_none(), "no token material in the export");
     assert_eq!(doc["teams"][0]["name"], "Mine");
     assert_eq!(doc["tasks"][0]["title"], "exported task");
     assert_eq!(doc["tasks"][0]["project_id"], p.json["project_id"]);

@@ -650,7 +650,7 @@ await step("a global admin sends pings from the Jobs page, sees them done and a 
   await admin.click('nav a[href="#/jobs"]');
   await admin.fill("#ping-form input[name=count]", "2");
   await admin.click("#ping-form button[type=submit]");
-  assert.match(await admin.textContent("#flash"), /2 ping\(s\) enqueued/);
+  await admin.waitForSelector('#flash:has-text("2 ping(s) enqueued")');
   // The workers inside the server run them; refresh until both are done.
   for (let i = 0; i < 100 && (await admin.$$('#jobs tr[data-state="done"]')).length < 2; i++) {
     await admin.waitForTimeout(100);
@@ -664,7 +664,7 @@ await step("a global admin sends pings from the Jobs page, sees them done and a 
   await admin.fill("#ping-form input[name=count]", "1");
   await admin.fill("#ping-form input[name=fail_attempts]", "5");
   await admin.click("#ping-form button[type=submit]");
-  await admin.waitForSelector("#flash");
+  await admin.waitForSelector('#flash:has-text("1 ping(s) enqueued")');
   await admin.selectOption("#job-state", "dead");
   let dead = null;
   for (let i = 0; i < 100 && !dead; i++) {
@@ -679,7 +679,7 @@ await step("a global admin sends pings from the Jobs page, sees them done and a 
   const retry = await admin.waitForSelector('#jobs tr[data-state="dead"] button:has-text("Retry")');
   await retry.focus();
   await admin.keyboard.press("Enter");
-  assert.match(await (await admin.waitForSelector("#flash")).textContent(), /queued again/);
+  await admin.waitForSelector('#flash:has-text("The job is queued again")');
   await other.close();
 });
 
@@ -732,6 +732,46 @@ await step("the account starts in the browser's time zone, and the account page 
   await page.reload();
   const again = await page.waitForSelector("#profile-form select[name=time_zone]");
   assert.equal(await again.inputValue(), "America/New_York", "saved");
+});
+
+await step("make a calendar feed URL on the account page, read it as a calendar app would, revoke it", async () => {
+  // A task of mine with a due time, so the feed has something to list.
+  const token = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/auth/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: sessionStorage.getItem("tf_refresh") }),
+    });
+    const t = await r.json();
+    sessionStorage.setItem("tf_refresh", t.refresh_token);
+    return t.access_token;
+  });
+  const me = await (await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const created = await fetch(`${base}/api/v1/tasks`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ title: "Renew the domain", assignee_ids: [me.user_id], due_at: "2027-01-15T09:00:00Z" }),
+  });
+  assert.equal(created.status, 201);
+  await page.goto(`${base}/#/account`);
+  await page.waitForSelector('#calendar-feed-state:has-text("You have no calendar feed")');
+  await page.click("#make-calendar-feed");
+  const link = await page.waitForSelector("#calendar-feed-link");
+  const url = await link.inputValue();
+  assert.match(url, /\/ical\/tfc_[A-Za-z0-9_-]{43}\.ics$/);
+  await shot("calendar-feed");
+  // No sign-in: the URL is the key.
+  const feed = await fetch(url);
+  assert.equal(feed.status, 200);
+  assert.match(feed.headers.get("content-type"), /^text\/calendar/);
+  const ics = await feed.text();
+  assert.match(ics, /BEGIN:VTODO[\s\S]*SUMMARY:Renew the domain[\s\S]*DUE:20270115T090000Z/);
+  await page.reload();
+  await page.waitForSelector('#calendar-feed-state:has-text("You have a feed since")');
+  await page.click("#revoke-calendar-feed");
+  await page.waitForSelector('#flash:has-text("The calendar feed is revoked")');
+  await page.waitForSelector('#calendar-feed-state:has-text("You have no calendar feed")');
+  assert.equal((await fetch(url)).status, 404);
 });
 
 let confirmedStep;

@@ -1039,3 +1039,49 @@ async fn the_previous_releases_single_assignee_stays_in_step_with_the_list() {
     assert_eq!(attempt(&mut conn, owner.user_id, clear, &[task], true).await, None);
     assert_eq!(both_assignee_fields(&mut conn, owner.user_id, task).await, (None, vec![]));
 }
+
+/// A calendar feed is its owner's alone: read, made, replaced, removed.
+/// The token's lookup (no session) goes through the definer function.
+#[tokio::test]
+async fn a_calendar_feed_is_read_and_written_only_by_its_owner() {
+    let app = spawn_app().await;
+    let a = app.create_user().await;
+    let b = app.create_user().await;
+    for u in [&a, &b] {
+        let r = app.post("/api/v1/me/calendar-feed", Some(&u.access_token), &serde_json::json!({})).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let mut conn = app_role_connection(&app).await;
+    let mut tx = as_user(&mut conn, a.user_id).await;
+    let owners: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select user_id from calendar_feeds").fetch_all(&mut *tx).await.unwrap();
+    assert_eq!(owners, vec![a.user_id]);
+    let touched = sqlx::query("update calendar_feeds set created_at = now() where user_id = $1")
+        .bind(b.user_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(touched, 0, "A changed B's feed");
+    let removed = sqlx::query("delete from calendar_feeds where user_id = $1")
+        .bind(b.user_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(removed, 0, "A removed B's feed");
+    tx.rollback().await.unwrap();
+    // A feed in someone else's name is refused by the policy.
+    let refused = attempt(
+        &mut conn,
+        a.user_id,
+        "insert into calendar_feeds (user_id, token_digest) values ($1, sha256('x'::bytea))",
+        &[b.user_id],
+        false,
+    )
+    .await;
+    assert!(refused.is_some(), "A made a feed for B");
+    // last_used_at is the definer lookup's to write, through the column grant only.
+    let col = attempt(&mut conn, a.user_id, "update calendar_feeds set user_id = $1", &[b.user_id], false).await;
+    assert_eq!(col.as_deref(), Some("42501"));
+}

@@ -18,6 +18,7 @@ import {
 } from "../dom.js";
 import { clearTokens } from "../session.js";
 import { signInProviders } from "./auth.js";
+import { calendarFeedSection } from "./calendar.js";
 
 export async function accountPage() {
   const render = painter();
@@ -265,6 +266,8 @@ export async function accountPage() {
     });
   });
 
+  const calendar = await calendarFeedSection();
+
   const exportButton = h("button", { type: "button", class: "secondary", id: "export" }, "Download my data");
   exportButton.addEventListener("click", async () => {
     const data = await api("GET", "/me/export");
@@ -308,6 +311,7 @@ export async function accountPage() {
       mfa,
       linking,
       consents,
+      calendar,
       h("h2", {}, "Your data"),
       exportButton,
       del,
