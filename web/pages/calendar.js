@@ -40,7 +40,7 @@ export async function calendarFeedSection() {
   revoke.addEventListener("click", () =>
     act(async () => {
       await api("DELETE", "/me/calendar-feed");
-      setFlash("The calendar feed is revoked; its URL no longer works.");
+      setFlash({ kind: "good", text: "The calendar feed is revoked; its URL no longer works." });
       rerender();
     }),
   );

@@ -21,7 +21,7 @@ export async function jobsPage(params) {
       problem.textContent = "";
       try {
         await api("POST", `/admin/jobs/${j.job_id}/retry`);
-        setFlash("The job is queued again.");
+        setFlash({ kind: "good", text: "The job is queued again." });
         rerender();
       } catch (e) {
         problem.textContent = e.message;
@@ -86,7 +86,7 @@ export async function jobsPage(params) {
       };
       if (body.fail_with === "hang") body.timeout_ms = 1000;
       const r = await api("POST", "/admin/jobs/ping", body);
-      setFlash(`${r.job_ids.length} ping(s) enqueued.`);
+      setFlash({ kind: "good", text: `${r.job_ids.length} ping(s) enqueued.` });
       rerender();
     });
   });
