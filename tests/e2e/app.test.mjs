@@ -372,6 +372,20 @@ await step("archiving a project takes its tasks off the task list until it is re
 const invitee = { email: `e2e-invitee-${Date.now()}@example.test`, password: `e2e-invitee-${Math.random().toString(36).slice(2)}` };
 
 /** The invitee signed in, in a browser of their own. */
+/** A fresh access token of the page's session (the refresh it uses is stored back, as the app does). */
+async function pageToken() {
+  return page.evaluate(async () => {
+    const r = await fetch("/api/v1/auth/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: sessionStorage.getItem("tf_refresh") }),
+    });
+    const t = await r.json();
+    sessionStorage.setItem("tf_refresh", t.refresh_token);
+    return t.access_token;
+  });
+}
+
 async function inviteeBrowser() {
   const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const theirs = await other.newPage();
@@ -684,16 +698,7 @@ await step("a global admin sends pings from the Jobs page, sees them done and a 
 });
 
 await step("page load of the task list with 200 tasks", async () => {
-  const token = await page.evaluate(async () => {
-    const r = await fetch("/api/v1/auth/refresh", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ refresh_token: sessionStorage.getItem("tf_refresh") }),
-    });
-    const t = await r.json();
-    sessionStorage.setItem("tf_refresh", t.refresh_token);
-    return t.access_token;
-  });
+  const token = await pageToken();
   for (let i = 0; i < 199; i += 1) {
     const r = await fetch(`${base}/api/v1/tasks`, {
       method: "POST",
@@ -736,16 +741,7 @@ await step("the account starts in the browser's time zone, and the account page 
 
 await step("make a calendar feed URL on the account page, read it as a calendar app would, revoke it", async () => {
   // A task of mine with a due time, so the feed has something to list.
-  const token = await page.evaluate(async () => {
-    const r = await fetch("/api/v1/auth/refresh", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ refresh_token: sessionStorage.getItem("tf_refresh") }),
-    });
-    const t = await r.json();
-    sessionStorage.setItem("tf_refresh", t.refresh_token);
-    return t.access_token;
-  });
+  const token = await pageToken();
   const me = await (await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).json();
   const created = await fetch(`${base}/api/v1/tasks`, {
     method: "POST",
