@@ -6,6 +6,7 @@
 pub mod extractor;
 pub mod jwt;
 pub mod oidc;
+pub mod opaque;
 pub mod password;
 pub mod rate_limit;
 pub mod totp;

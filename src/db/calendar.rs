@@ -20,19 +20,22 @@ pub async fn find(tx: &mut Tx, user: UserId) -> Result<Option<FeedRow>, DbError>
         .map_err(at("calendar.find"))
 }
 
-/// Makes the caller's feed, or replaces its token (the old URL stops working).
-pub async fn replace(tx: &mut Tx, user: UserId, digest: &[u8]) -> Result<FeedRow, DbError> {
-    sqlx::query_as!(
-        FeedRow,
+/// Makes the caller's feed, or replaces its token (the old URL stops
+/// working); true when there was one to replace.
+pub async fn replace(tx: &mut Tx, user: UserId, digest: &[u8]) -> Result<(FeedRow, bool), DbError> {
+    // xmax is 0 for a row the insert made, the updating transaction's id for
+    // one the conflict clause updated: one statement answers both.
+    let r = sqlx::query!(
         r#"insert into calendar_feeds (user_id, token_digest) values ($1, $2)
            on conflict (user_id) do update set token_digest = excluded.token_digest, created_at = now(), last_used_at = null
-           returning created_at, last_used_at"#,
+           returning created_at, last_used_at, (xmax <> 0) as "replaced!""#,
         user.0,
         digest,
     )
     .fetch_one(&mut **tx)
     .await
-    .map_err(at("calendar.replace"))
+    .map_err(at("calendar.replace"))?;
+    Ok((FeedRow { created_at: r.created_at, last_used_at: r.last_used_at }, r.replaced))
 }
 
 /// True when there was a feed to remove.

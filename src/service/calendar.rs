@@ -1,12 +1,8 @@
 //! Calendar feeds: a person makes (or replaces) and revokes their secret
 //! feed URL; a calendar app reads it without a session, as that person.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-
 use super::{begin, commit, Result, ServiceError, Store};
+use crate::auth::opaque;
 use crate::db::calendar::FeedRow;
 use crate::db::{self, Actor};
 use crate::domain::calendar::FeedTask;
@@ -16,17 +12,6 @@ use crate::domain::user::{Caller, GlobalRole, UserId};
 const PREFIX: &str = "tfc_";
 /// The most tasks one feed lists (soonest due first).
 const MAX_TASKS: i64 = 2_000;
-
-fn digest(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// Whether a path segment could be a feed token at all (before any lookup).
-pub fn looks_like_token(s: &str) -> bool {
-    s.strip_prefix(PREFIX).is_some_and(|rest| {
-        rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    })
-}
 
 pub async fn get(store: Store<'_>, user: &Caller) -> Result<FeedRow> {
     let mut tx = begin(store.pool, user).await?;
@@ -38,12 +23,9 @@ pub async fn get(store: Store<'_>, user: &Caller) -> Result<FeedRow> {
 /// A new feed token (256 random bits; only its digest is kept), replacing
 /// any earlier one. The token is returned once.
 pub async fn create(store: Store<'_>, user: &Caller) -> Result<(String, FeedRow)> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let (token, digest) = opaque::issue(PREFIX);
     let mut tx = begin(store.pool, user).await?;
-    let replaced = db::calendar::find(&mut tx, user.user_id).await?.is_some();
-    let row = db::calendar::replace(&mut tx, user.user_id, &digest(&token)).await?;
+    let (row, replaced) = db::calendar::replace(&mut tx, user.user_id, &digest).await?;
     let event = db::audit::Event::new("calendar_feed.created")
         .actor(user.user_id.0)
         .subject(user.user_id.0)
@@ -72,30 +54,13 @@ pub async fn revoke(store: Store<'_>, user: &Caller) -> Result<()> {
 /// tasks, not everyone's). Not found for an unknown or revoked token or a
 /// disabled account.
 pub async fn feed(store: Store<'_>, token: &str) -> Result<(String, Vec<FeedTask>)> {
-    if !looks_like_token(token) {
+    if !opaque::well_formed(token, PREFIX) {
         return Err(ServiceError::NotFound);
     }
-    let owner = db::calendar::owner(store.pool, &digest(token)).await?.ok_or(ServiceError::NotFound)?;
+    let owner = db::calendar::owner(store.pool, &opaque::digest(token)).await?.ok_or(ServiceError::NotFound)?;
     let mut tx = db::begin_as(store.pool, &Actor::Account { user_id: UserId(owner), role: GlobalRole::Member }).await?;
     let name = db::users::find(&mut tx, UserId(owner)).await?.map(|u| u.display_name).ok_or(ServiceError::NotFound)?;
     let tasks = db::calendar::tasks(&mut tx, MAX_TASKS).await?;
     commit(tx).await?;
     Ok((name, tasks))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_token_is_the_prefix_and_43_url_safe_characters() {
-        let good = format!("tfc_{}", "A".repeat(43));
-        assert!(looks_like_token(&good));
-        assert!(looks_like_token(&format!("tfc_{}-_", "z".repeat(41))));
-        assert!(!looks_like_token(&format!("tfc_{}", "A".repeat(42))));
-        assert!(!looks_like_token(&format!("tfc_{}", "A".repeat(44))));
-        assert!(!looks_like_token(&format!("tfp_{}", "A".repeat(43))));
-        assert!(!looks_like_token(&format!("tfc_{}.", "A".repeat(42))));
-        assert!(!looks_like_token(""));
-    }
 }

@@ -4,10 +4,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
-use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -42,19 +40,6 @@ pub struct TokenPair {
     pub expires_in: i64,
 }
 
-/// 256 random bits; only the SHA-256 digest is stored.
-fn new_refresh_token() -> (String, Vec<u8>) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
-    let digest = refresh_token_digest(&token);
-    (token, digest)
-}
-
-fn refresh_token_digest(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 async fn issue_pair(
     auth: Auth<'_>,
     tx: &mut Tx,
@@ -62,7 +47,7 @@ async fn issue_pair(
     role: GlobalRole,
     session_id: Uuid,
 ) -> Result<TokenPair, AuthError> {
-    let (refresh_token, digest) = new_refresh_token();
+    let (refresh_token, digest) = crate::auth::opaque::issue(REFRESH_TOKEN_PREFIX);
     let expires_at = Utc::now() + auth.refresh_token_ttl;
     db::sessions::insert_refresh_token(tx, &digest, session_id, user_id, expires_at).await?;
     let access_token = auth.jwt.issue(user_id, role, session_id)?;
@@ -153,7 +138,7 @@ pub(crate) async fn audit_failure(auth: Auth<'_>, subject: Option<Uuid>, email: 
 /// Rotates a refresh token. Presenting one that was already used revokes its
 /// whole family: either the client or a thief replayed it, and we cannot tell which.
 pub async fn refresh(auth: Auth<'_>, token: SecretString) -> Result<TokenPair, AuthError> {
-    let digest = refresh_token_digest(token.expose_secret());
+    let digest = crate::auth::opaque::digest(token.expose_secret());
     let mut tx = begin_as(auth.pool, &Actor::Anonymous).await?;
     let owner = db::sessions::refresh_token_owner(&mut tx, &digest).await?;
     commit(tx).await?;

@@ -204,6 +204,16 @@ async fn the_feed_lists_my_due_tasks_for_a_real_parser_and_keeps_their_uids() {
     let actions: Vec<&str> =
         audit.json["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"calendar_feed.created") && actions.contains(&"calendar_feed.revoked"), "{actions:?}");
+    // The first feed made one; the second replaced it.
+    let mut replaced: Vec<bool> = audit.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "calendar_feed.created")
+        .map(|e| e["details"]["replaced"].as_bool().unwrap())
+        .collect();
+    replaced.sort();
+    assert_eq!(replaced, [false, true], "{}", audit.json);
 }
 
 #[tokio::test]
