@@ -24,6 +24,9 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("{0}")]
     Conflict(String),
+    /// A token without the scope a route asks (`None`: a route no token reaches).
+    #[error("{}", insufficient_scope_detail(*.0))]
+    InsufficientScope(Option<crate::domain::token::Scope>),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad-request",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::InsufficientScope(_) => "insufficient-scope",
             ApiError::NotFound => "not-found",
             ApiError::PreconditionFailed => "precondition-failed",
             ApiError::Conflict(_) => "conflict",
@@ -145,7 +149,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -174,6 +178,18 @@ impl ResponseError for ApiError {
                 resp.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="taskflow""#));
             }
+            // RFC 6750 §3: the scope a token would need, when there is one.
+            ApiError::InsufficientScope(scope) => {
+                let challenge = match scope {
+                    Some(s) => {
+                        format!(r#"Bearer realm="taskflow", error="insufficient_scope", scope="{}""#, s.as_str())
+                    }
+                    None => r#"Bearer realm="taskflow", error="insufficient_scope""#.to_owned(),
+                };
+                if let Ok(v) = HeaderValue::from_str(&challenge) {
+                    resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+            }
             ApiError::TooManyRequests(info) => {
                 rate_limit_headers(resp.headers_mut(), info);
                 if let Ok(v) = HeaderValue::from_str(&info.reset.to_string()) {
@@ -188,6 +204,15 @@ impl ResponseError for ApiError {
             _ => {}
         }
         resp
+    }
+}
+
+fn insufficient_scope_detail(scope: Option<crate::domain::token::Scope>) -> String {
+    match scope {
+        Some(s) => format!("this API token lacks the scope `{}` that this operation needs", s.as_str()),
+        None => "API tokens cannot do this (tokens, MFA, password, sign-in identities, erasure, \
+                 administration); sign in instead"
+            .to_owned(),
     }
 }
 
@@ -253,6 +278,10 @@ impl From<crate::db::DbError> for ApiError {
                 crate::metrics::auth_failure("session_inactive");
                 ApiError::Unauthorized("the session has ended; sign in again")
             }
+            DbError::TokenInactive => {
+                crate::metrics::auth_failure("invalid_api_token");
+                ApiError::Unauthorized("the API token is invalid, expired or revoked")
+            }
             DbError::Forbidden => ApiError::Forbidden("you may not do that"),
             // The edge parsers refuse these first; this keeps a field they
             // miss a 422 rather than a 500.
@@ -306,6 +335,7 @@ impl From<crate::service::AuthError> for ApiError {
                 "this account signs in through an identity provider: sign in with it again, then retry within 10 minutes",
             ),
             AuthError::Locked(info) => ApiError::TooManyRequests(info),
+            AuthError::SessionRequired => ApiError::InsufficientScope(None),
             AuthError::MfaAlreadyEnabled => ApiError::Conflict("multi-factor authentication is already on".into()),
             AuthError::MfaNotEnabled => ApiError::Conflict("multi-factor authentication is not on".into()),
             AuthError::MfaNotPending => ApiError::Conflict("start enrolment first (POST /api/v1/me/mfa/totp)".into()),
@@ -473,6 +503,7 @@ mod tests {
     #[case::bad_request(ApiError::BadRequest("x".into()), 400, "bad-request")]
     #[case::unauthorized(ApiError::Unauthorized("x"), 401, "unauthorized")]
     #[case::forbidden(ApiError::Forbidden("x"), 403, "forbidden")]
+    #[case::insufficient_scope(ApiError::InsufficientScope(None), 403, "insufficient-scope")]
     #[case::not_found(ApiError::NotFound, 404, "not-found")]
     #[case::precondition(ApiError::PreconditionFailed, 412, "precondition-failed")]
     #[case::conflict(ApiError::Conflict("x".into()), 409, "conflict")]
@@ -497,6 +528,16 @@ mod tests {
     #[case::too_many_has_its_policy(ApiError::TooManyRequests(info()), "ratelimit-policy", Some("\"user\";q=1;w=60"))]
     #[case::unavailable(ApiError::Unavailable { retry_after_seconds: 2 }, "retry-after", Some("2"))]
     #[case::forbidden_has_no_challenge(ApiError::Forbidden("x"), "www-authenticate", None)]
+    #[case::scope_names_the_scope(
+        ApiError::InsufficientScope(Some(crate::domain::token::Scope::TimeWrite)),
+        "www-authenticate",
+        Some(r#"Bearer realm="taskflow", error="insufficient_scope", scope="time:write""#)
+    )]
+    #[case::session_only_has_no_scope(
+        ApiError::InsufficientScope(None),
+        "www-authenticate",
+        Some(r#"Bearer realm="taskflow", error="insufficient_scope""#)
+    )]
     fn errors_carry_the_headers_their_status_needs(
         #[case] e: ApiError,
         #[case] name: &str,
@@ -545,6 +586,7 @@ mod tests {
     #[rstest::rstest]
     #[case::pool_timeout(DbError::PoolTimedOut, 503)]
     #[case::session_inactive(DbError::SessionInactive, 401)]
+    #[case::token_inactive(DbError::TokenInactive, 401)]
     #[case::rls_refused(DbError::Forbidden, 403)]
     #[case::unrepresentable(DbError::Unrepresentable, 422)]
     #[case::over_budget(DbError::OverBudget("past 100%".into()), 409)]

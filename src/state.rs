@@ -71,8 +71,13 @@ impl AppState {
         let jwt = Arc::new(JwtKeys::new(&settings.auth)?);
         let limits = Arc::new(RateLimiter::new(kv.clone(), &settings.rate_limits));
         let activity = Arc::new(Activity::new(kv.clone()));
-        let verifier =
-            web::Data::new(Verifier { jwt: jwt.clone(), limits: limits.clone(), activity: activity.clone() });
+        let verifier = web::Data::new(Verifier {
+            jwt: jwt.clone(),
+            limits: limits.clone(),
+            activity: activity.clone(),
+            pool: pool.clone(),
+            access: crate::routes::access,
+        });
         Ok(Self {
             pool,
             activity,

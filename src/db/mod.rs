@@ -23,6 +23,7 @@ pub mod tasks;
 pub mod teams;
 pub mod time_entries;
 pub mod time_locks;
+pub mod tokens;
 pub mod trash;
 pub mod types;
 pub mod users;
@@ -34,7 +35,7 @@ use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::config::DatabaseSettings;
-use crate::domain::user::{Caller, GlobalRole, UserId};
+use crate::domain::user::{Caller, Credential, GlobalRole, UserId};
 
 pub type Tx = Transaction<'static, Postgres>;
 
@@ -54,6 +55,8 @@ pub enum DbError {
     Unavailable(#[source] sqlx::Error),
     #[error("the session is revoked, expired, or its user is disabled")]
     SessionInactive,
+    #[error("the API token is revoked or expired, or its user is disabled")]
+    TokenInactive,
     #[error("row-level security refused the write")]
     Forbidden,
     #[error("unique constraint {0} violated")]
@@ -133,13 +136,18 @@ pub enum Actor {
     Account { user_id: UserId, role: GlobalRole },
     /// An authenticated request; its session must still be live.
     Session { user_id: UserId, role: GlobalRole, session_id: Uuid },
+    /// A request made with an API token; the token must still be live.
+    Token { user_id: UserId, token_id: Uuid },
 }
 
 impl From<&Caller> for Actor {
     /// A request's caller acts through its session, so a revoked session
     /// stops every transaction at `begin_as`.
     fn from(c: &Caller) -> Self {
-        Actor::Session { user_id: c.user_id, role: c.role, session_id: c.session_id }
+        match &c.credential {
+            Credential::Session(s) => Actor::Session { user_id: c.user_id, role: c.role, session_id: s.session_id },
+            Credential::ApiToken(t) => Actor::Token { user_id: c.user_id, token_id: t.token_id },
+        }
     }
 }
 
@@ -250,6 +258,23 @@ pub async fn begin_as(pool: &Pool, actor: &Actor) -> Result<Tx, DbError> {
             .map_err(at("begin_as"))?;
             if !row.active {
                 return Err(DbError::SessionInactive);
+            }
+        }
+        Actor::Token { user_id, token_id } => {
+            // A token acts as a plain member whatever its account's global role.
+            let row = sqlx::query!(
+                r#"select set_config('app.user_id', $1, true) as "uid!",
+                          set_config('app.role', 'member', true) as "role!",
+                          private.api_token_is_active($2, $3) as "active!""#,
+                user_id.0.to_string(),
+                token_id,
+                user_id.0,
+            )
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(at("begin_as"))?;
+            if !row.active {
+                return Err(DbError::TokenInactive);
             }
         }
     }

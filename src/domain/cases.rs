@@ -15,7 +15,9 @@ use super::task::{
 };
 use super::team::{may_change_role, InvitationStatus, TeamName, TeamRole};
 use super::time_entry::{Interval, Note};
-use super::user::{Caller, ConsentPurpose, DisplayName, Email, GlobalRole, Password, UserId};
+use super::user::{
+    Caller, ConsentPurpose, Credential, DisplayName, Email, GlobalRole, Password, SessionCredential, UserId,
+};
 use super::{parse_name, parse_text};
 
 // ---- enums: the text in the database, the JSON, and the parser agree ----
@@ -522,6 +524,7 @@ fn a_user_id_displays_as_its_uuid() {
 #[case(GlobalRole::Admin, true)]
 #[case(GlobalRole::Member, false)]
 fn only_a_global_admin_is_an_admin(#[case] role: GlobalRole, #[case] admin: bool) {
-    let caller = Caller { user_id: UserId::new(), role, session_id: Uuid::nil(), token_id: Uuid::nil(), expires_at: 0 };
+    let session = SessionCredential { session_id: Uuid::nil(), token_id: Uuid::nil(), expires_at: 0 };
+    let caller = Caller { user_id: UserId::new(), role, credential: Credential::Session(session) };
     assert_eq!(caller.is_admin(), admin);
 }

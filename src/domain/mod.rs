@@ -17,6 +17,7 @@ pub mod task;
 pub mod team;
 pub mod time_entry;
 pub mod timesheet;
+pub mod token;
 pub mod user;
 
 /// `parse_name`'s rule as an ECMA-262 pattern, for the OpenAPI document

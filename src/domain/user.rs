@@ -35,7 +35,21 @@ impl fmt::Display for UserId {
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user_id: UserId,
+    /// Always `Member` for an API token: no token carries global admin powers.
     pub role: GlobalRole,
+    pub credential: Credential,
+}
+
+/// What the caller proved itself with.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Session(SessionCredential),
+    ApiToken(TokenCredential),
+}
+
+/// A signed-in session's access token.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionCredential {
     pub session_id: Uuid,
     /// The access token's id and expiry (Unix seconds): logout denylists
     /// exactly this token for as long as it could still be presented.
@@ -43,9 +57,33 @@ pub struct Caller {
     pub expires_at: i64,
 }
 
+/// A personal or team service API token and what it may do.
+#[derive(Clone, Debug)]
+pub struct TokenCredential {
+    pub token_id: Uuid,
+    pub scopes: super::token::Scopes,
+}
+
 impl Caller {
     pub fn is_admin(&self) -> bool {
         self.role == GlobalRole::Admin
+    }
+
+    /// The session behind the request; `None` for an API token (the route
+    /// table keeps tokens away from the flows that need one).
+    pub fn session(&self) -> Option<&SessionCredential> {
+        match &self.credential {
+            Credential::Session(s) => Some(s),
+            Credential::ApiToken(_) => None,
+        }
+    }
+
+    /// The API token behind the request, if that is what it presented.
+    pub fn api_token(&self) -> Option<&TokenCredential> {
+        match &self.credential {
+            Credential::ApiToken(t) => Some(t),
+            Credential::Session(_) => None,
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::token::Access;
 use crate::error::PROBLEMS;
 
 fn header(name: &str) -> Value {
@@ -169,6 +170,10 @@ pub fn shape(doc: &mut Value) {
             }
             if anonymous(op) {
                 op["security"] = json!([]);
+            } else if let Access::Scoped(scope) = super::access(method, path) {
+                // Either a session, or a token with this scope.
+                op["security"] = json!([{ "bearer": [] }, { "api_token": [scope.as_str()] }]);
+                op["x-required-scope"] = json!(scope.as_str());
             }
             let shape = shape_of(path, method, op);
             let mut kept = Map::new();

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, audit, auth, budgets, calendar, checklists, comments, health, history, invitations, jobs, me, mentions,
-    oauth, projects, rates, relations, tasks, teams, time, time_locks, timesheets, trash, watchers,
+    oauth, projects, rates, relations, tasks, teams, time, time_locks, timesheets, tokens, trash, watchers,
 };
 use crate::error::Problem;
 
@@ -47,6 +47,8 @@ use crate::error::Problem;
         me::enroll_totp, me::disable_totp, me::disable_totp_with_delete, me::confirm_totp, me::regenerate_recovery_codes,
         audit::my_events, audit::all_events, mentions::my_mentions,
         calendar::get_feed, calendar::create_feed, calendar::revoke_feed, calendar::feed,
+        tokens::create_my_token, tokens::list_my_tokens, tokens::revoke_my_token,
+        tokens::create_team_token, tokens::list_team_tokens, tokens::revoke_team_token,
         teams::list_teams, teams::create_team, teams::get_team, teams::update_team, teams::delete_team,
         teams::team_summary, teams::list_members, teams::get_member, teams::add_member, teams::update_member, teams::remove_member,
         rates::create_rate, rates::list_rates, rates::get_rate, rates::delete_rate, rates::reprice,
@@ -89,6 +91,22 @@ impl Modify for BearerAuth {
                          RFC8725 (JWT best current practices) asks: one pinned algorithm (`alg` is never taken \
                          from the token, `none` is refused), issuer, audience, expiry and not-before required \
                          and checked, and the session behind it checked on every request.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tfp_")
+                    .description(Some(
+                        "A personal or team service API token (`tfp_` and 43 base62 characters) from \
+                         `POST /api/v1/me/tokens` or `POST /api/v1/teams/{team_id}/tokens`. Each operation lists \
+                         the one scope it needs under this scheme (and in `x-required-scope`); operations \
+                         without it take a signed-in session only. A token without the scope gets 403 with \
+                         `WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"...\"` (RFC 6750).",
                     ))
                     .build(),
             ),

@@ -17,7 +17,7 @@ const INDEX: &str = include_str!("../../web/index.html");
 /// directory. The modules import each other relatively (`./dom.js`), so
 /// one digest over all of them keeps every URL immutable-cacheable without
 /// an import map (which the CSP would need an exception for).
-const FILES: [(&str, &str); 20] = [
+const FILES: [(&str, &str); 21] = [
     ("app.css", include_str!("../../web/app.css")),
     ("app.js", include_str!("../../web/app.js")),
     ("api.js", include_str!("../../web/api.js")),
@@ -37,6 +37,7 @@ const FILES: [(&str, &str); 20] = [
     ("pages/tasks.js", include_str!("../../web/pages/tasks.js")),
     ("pages/teams.js", include_str!("../../web/pages/teams.js")),
     ("pages/timesheet.js", include_str!("../../web/pages/timesheet.js")),
+    ("pages/tokens.js", include_str!("../../web/pages/tokens.js")),
     ("pages/trash.js", include_str!("../../web/pages/trash.js")),
 ];
 

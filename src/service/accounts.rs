@@ -170,10 +170,11 @@ pub async fn confirm_presence(
     field: &'static str,
     action: Guarded,
 ) -> Result<()> {
+    let session = caller.session().ok_or(AuthError::SessionRequired)?;
     guard(auth, caller.user_id, action).await?;
     let mut tx = begin_as(auth.pool, &Actor::from(caller)).await?;
     let stored = db::users::password_hash(&mut tx, caller.user_id).await?;
-    let fresh = db::sessions::signed_in_within(&mut tx, caller.session_id, FRESH_SIGN_IN_SECONDS).await?;
+    let fresh = db::sessions::signed_in_within(&mut tx, session.session_id, FRESH_SIGN_IN_SECONDS).await?;
     commit(tx).await?;
     match (stored, given) {
         (Some(_), None) => Err(AuthError::PasswordRequired { field }),
@@ -198,12 +199,13 @@ pub async fn change_password(
     current: Option<SecretString>,
     new: Password,
 ) -> Result<()> {
+    let session = *caller.session().ok_or(AuthError::SessionRequired)?;
     confirm_presence(auth, caller, current, "current_password", Guarded::PasswordChange).await?;
     let hash = password::hash(new.secret().clone()).await?;
     let mut tx = begin_as(auth.pool, &Actor::from(caller)).await?;
     db::users::set_password_hash(&mut tx, caller.user_id, &hash).await?;
     let revoked =
-        db::sessions::revoke_others(&mut tx, caller.user_id, caller.session_id, RevokeReason::PasswordChange).await?;
+        db::sessions::revoke_others(&mut tx, caller.user_id, session.session_id, RevokeReason::PasswordChange).await?;
     let event = Event::new("account.password_changed")
         .actor(caller.user_id.0)
         .subject(caller.user_id.0)

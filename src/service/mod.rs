@@ -29,6 +29,7 @@ pub mod teams;
 pub mod time;
 pub mod time_locks;
 pub mod timesheets;
+pub mod tokens;
 pub mod trash;
 pub mod watchers;
 
@@ -87,6 +88,10 @@ pub enum AuthError {
     SignInAgain,
     #[error("too many failed attempts")]
     Locked(RateLimitInfo),
+    /// An account-security flow reached with an API token (the route table
+    /// keeps tokens out; this keeps the rule in the use case too).
+    #[error("this needs a signed-in session; API tokens cannot do it")]
+    SessionRequired,
     #[error("multi-factor authentication is already on")]
     MfaAlreadyEnabled,
     #[error("multi-factor authentication is not on")]

@@ -106,7 +106,9 @@ pub async fn erase(
     db::audit::record(&mut tx, Event::new("account.erased").subject(alias).without_address()).await?;
     db::privacy::delete_user(&mut tx, user.user_id).await?;
     commit(tx).await?;
-    deny_session(auth, user.session_id).await;
+    if let Some(session) = user.session() {
+        deny_session(auth, session.session_id).await;
+    }
     forget_in_redis(auth, erasure.activity, user.user_id, &row.email).await;
     Ok(())
 }

@@ -237,15 +237,16 @@ async fn grace_pair(auth: Auth<'_>, digest: &[u8]) -> Option<TokenPair> {
 /// Ends the caller's session: its refresh family in Postgres and its access
 /// tokens in the Redis denylist.
 pub async fn logout(auth: Auth<'_>, user: &Caller) -> Result<(), AuthError> {
+    let session = *user.session().ok_or(AuthError::SessionRequired)?;
     let mut tx = begin_as(auth.pool, &Actor::from(user)).await?;
-    db::sessions::revoke(&mut tx, user.session_id, RevokeReason::Logout).await?;
-    let event = Event::new("auth.logout").actor(user.user_id.0).subject(user.user_id.0).target(user.session_id);
+    db::sessions::revoke(&mut tx, session.session_id, RevokeReason::Logout).await?;
+    let event = Event::new("auth.logout").actor(user.user_id.0).subject(user.user_id.0).target(session.session_id);
     db::audit::record(&mut tx, event).await?;
     commit(tx).await?;
-    let ttl = Duration::from_secs((user.expires_at - Utc::now().timestamp()).max(1) as u64);
+    let ttl = Duration::from_secs((session.expires_at - Utc::now().timestamp()).max(1) as u64);
     // Failing soft is safe: begin_as consults the revoked session in Postgres.
-    let _ = auth.kv.set_with_ttl(&denied_token_key(user.token_id), "1", ttl).await;
-    deny_session(auth, user.session_id).await;
+    let _ = auth.kv.set_with_ttl(&denied_token_key(session.token_id), "1", ttl).await;
+    deny_session(auth, session.session_id).await;
     Ok(())
 }
 

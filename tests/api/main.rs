@@ -2,6 +2,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod admin;
+mod api_tokens;
 mod assignees;
 mod audit;
 mod auth;

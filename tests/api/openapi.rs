@@ -74,7 +74,13 @@ async fn every_route_is_in_the_openapi_document_and_nothing_else() {
     for (path, method) in [("/api/v1/auth/login", "post"), ("/api/v1/auth/register", "post"), ("/health/live", "get")] {
         assert_eq!(r.json["paths"][path][method]["security"], serde_json::json!([]), "{method} {path}");
     }
-    assert!(r.json["paths"]["/api/v1/tasks"]["get"].get("security").is_none(), "bearer by default");
+    // Session-only operations take the default (bearer); the others say
+    // which token scope also reaches them.
+    assert!(r.json["paths"]["/api/v1/me/password"]["post"].get("security").is_none(), "bearer by default");
+    assert_eq!(
+        r.json["paths"]["/api/v1/tasks"]["get"]["security"],
+        serde_json::json!([{ "bearer": [] }, { "api_token": ["tasks:read"] }])
+    );
 
     // Every `$ref` names something the document holds (a type used only
     // as a parameter's schema is not collected into components by itself).

@@ -770,6 +770,37 @@ await step("make a calendar feed URL on the account page, read it as a calendar 
   assert.equal((await fetch(url)).status, 404);
 });
 
+await step("make an API token on the account page, call the API with it, see a missing scope refused, revoke it", async () => {
+  await page.goto(`${base}/#/account`);
+  await page.waitForSelector('#token-list:has-text("You have no API tokens")');
+  await page.fill("#token-name", "e2e script");
+  await page.check('[data-scope="tasks:read"]');
+  await page.fill("#token-days", "7");
+  await page.click("#make-token");
+  const secretInput = await page.waitForSelector("#token-secret");
+  const apiToken = await secretInput.inputValue();
+  assert.match(apiToken, /^tfp_[0-9A-Za-z]{43}$/);
+  await shot("api-token");
+  const auth = { authorization: `Bearer ${apiToken}` };
+  const listed = await fetch(`${base}/api/v1/tasks`, { headers: auth });
+  assert.equal(listed.status, 200);
+  const write = await fetch(`${base}/api/v1/tasks`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ title: "made by a read-only token" }),
+  });
+  assert.equal(write.status, 403);
+  assert.match(write.headers.get("www-authenticate"), /error="insufficient_scope", scope="tasks:write"/);
+  await page.reload();
+  const row = await page.waitForSelector('#token-list tr:has-text("e2e script")');
+  assert.match(await row.textContent(), /tasks:read/);
+  page.once("dialog", (d) => d.accept());
+  await page.click("[data-revoke-token]");
+  await page.waitForSelector('#flash:has-text("revoked")');
+  await page.waitForSelector('#token-list:has-text("You have no API tokens")');
+  assert.equal((await fetch(`${base}/api/v1/tasks`, { headers: auth })).status, 401);
+});
+
 let confirmedStep;
 let secret;
 let recoveryCodes;

@@ -1085,3 +1085,76 @@ async fn a_calendar_feed_is_read_and_written_only_by_its_owner() {
     let col = attempt(&mut conn, a.user_id, "update calendar_feeds set user_id = $1", &[b.user_id], false).await;
     assert_eq!(col.as_deref(), Some("42501"));
 }
+
+/// API tokens: a person reads and revokes only their own; a team's service
+/// tokens are read by its owners and admins, never by members or
+/// outsiders; nobody inserts a token in someone else's name or for a team
+/// (the definer function does, for owners only); nothing but `revoked_at`
+/// is ever changed by the app role; nobody deletes one.
+#[tokio::test]
+async fn api_tokens_are_their_owners_and_team_tokens_their_team_admins() {
+    let app = spawn_app().await;
+    let (a, b, admin, member) =
+        (app.create_user().await, app.create_user().await, app.create_user().await, app.create_user().await);
+    let team = app.create_team(&a, "Tokens").await;
+    app.add_member(&a, team, &admin, "admin").await;
+    app.add_member(&a, team, &member, "member").await;
+    let body = serde_json::json!({ "name": "t", "scopes": ["tasks:read"] });
+    for u in [&a, &b] {
+        let r = app.post("/api/v1/me/tokens", Some(&u.access_token), &body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let team_body = serde_json::json!({ "name": "bot", "scopes": ["tasks:read"] });
+    let r = app.post(&format!("/api/v1/teams/{team}/tokens"), Some(&a.access_token), &team_body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let bot: uuid::Uuid = r.json["user_id"].as_str().unwrap().parse().unwrap();
+
+    let mut conn = app_role_connection(&app).await;
+    let sql = "select user_id, (team_id is not null) from api_tokens where $1::uuid is not null order by 2";
+    let seen = |rows: Vec<(uuid::Uuid, bool)>| rows;
+    assert_eq!(seen(read_as(&mut conn, a.user_id, sql, team).await), vec![(a.user_id, false), (bot, true)]);
+    assert_eq!(seen(read_as(&mut conn, b.user_id, sql, team).await), vec![(b.user_id, false)]);
+    assert_eq!(seen(read_as(&mut conn, admin.user_id, sql, team).await), vec![(bot, true)]);
+    assert!(read_as::<(uuid::Uuid, bool)>(&mut conn, member.user_id, sql, team).await.is_empty());
+
+    // Revoking someone else's personal token, or a team's, changes nothing.
+    for (who, whose) in [(a.user_id, b.user_id), (admin.user_id, bot), (a.user_id, bot)] {
+        let mut tx = as_user(&mut conn, who).await;
+        let n = sqlx::query("update api_tokens set revoked_at = now() where user_id = $1")
+            .bind(whose)
+            .execute(&mut *tx)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(n, 0, "{who} revoked a token of {whose}");
+        tx.rollback().await.unwrap();
+    }
+    // Only revoked_at is writable; nothing is deletable.
+    let widen = "update api_tokens set scopes = array['tasks:write'] where user_id = $1";
+    assert_eq!(attempt(&mut conn, a.user_id, widen, &[a.user_id], false).await.as_deref(), Some("42501"));
+    let extend = "update api_tokens set expires_at = now() + interval '300 days' where user_id = $1";
+    assert_eq!(attempt(&mut conn, a.user_id, extend, &[a.user_id], false).await.as_deref(), Some("42501"));
+    let delete = "delete from api_tokens where user_id = $1";
+    assert_eq!(attempt(&mut conn, a.user_id, delete, &[a.user_id], false).await.as_deref(), Some("42501"));
+    // Inserting in someone else's name, or a team token directly, is refused.
+    let insert = "insert into api_tokens (token_id, user_id, team_id, created_by, name, scopes, token_digest, token_prefix, expires_at)
+                  values (gen_random_uuid(), $2, $3, $1, 'x', array['tasks:read'], sha256(random()::text::bytea), 'tfp_abcdef', now() + interval '1 day')";
+    let as_b = attempt(&mut conn, a.user_id, &insert.replace("$3", "null"), &[a.user_id, b.user_id], false).await;
+    assert_eq!(as_b.as_deref(), Some("42501"), "A made a token acting as B");
+    let for_team = attempt(&mut conn, a.user_id, insert, &[a.user_id, bot, team], false).await;
+    assert_eq!(for_team.as_deref(), Some("42501"), "a team token outside the definer function");
+    // The definer function makes team tokens for owners only.
+    let make = "select private.create_team_token(gen_random_uuid(), $2, gen_random_uuid(), 'x', 'member',
+                array['tasks:read'], sha256(random()::text::bytea), 'tfp_abcdef', now() + interval '1 day')";
+    let by_admin = attempt(&mut conn, admin.user_id, make, &[admin.user_id, team], false).await;
+    assert_eq!(by_admin.as_deref(), Some("42501"), "an admin made a service token");
+    let as_admin_role = make.replace("'member'", "'admin'");
+    let too_high = attempt(&mut conn, a.user_id, &as_admin_role, &[a.user_id, team], false).await;
+    assert_eq!(too_high.as_deref(), Some("22023"), "a service account above member");
+    assert_eq!(attempt(&mut conn, a.user_id, make, &[a.user_id, team], false).await, None, "the owner may");
+    let revoke = "select private.revoke_team_token($2, gen_random_uuid()) where $1::uuid is not null";
+    assert_eq!(
+        attempt(&mut conn, admin.user_id, revoke, &[admin.user_id, team], false).await.as_deref(),
+        Some("42501")
+    );
+}

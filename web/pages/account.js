@@ -19,6 +19,7 @@ import {
 import { clearTokens } from "../session.js";
 import { signInProviders } from "./auth.js";
 import { calendarFeedSection } from "./calendar.js";
+import { tokensSection } from "./tokens.js";
 
 export async function accountPage() {
   const render = painter();
@@ -267,6 +268,7 @@ export async function accountPage() {
   });
 
   const calendar = await calendarFeedSection();
+  const tokens = await tokensSection();
 
   const exportButton = h("button", { type: "button", class: "secondary", id: "export" }, "Download my data");
   exportButton.addEventListener("click", async () => {
@@ -312,6 +314,7 @@ export async function accountPage() {
       linking,
       consents,
       calendar,
+      tokens,
       h("h2", {}, "Your data"),
       exportButton,
       del,
