@@ -169,7 +169,7 @@ pub async fn list_my_tokens(state: web::Data<AppState>, user: Caller) -> Result<
     Ok(listed(tokens::list_personal(state.store(), &user).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/me/tokens/{token_id}", tag = "me", summary = "Revoke a personal API token", description = "At once: its next request is a 401.", params(("token_id" = Uuid, Path, description = "Token id")), responses((status = 204, description = "Revoked"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "me", summary = "Revoke a personal API token", description = "At once: its next request is a 401.", params(("id" = Uuid, Path, description = "Token id (`token_id`)")), responses((status = 204, description = "Revoked"), Errors))]
 #[tracing::instrument(name = "tokens.revoke", skip_all)]
 pub async fn revoke_my_token(
     state: web::Data<AppState>,
@@ -206,7 +206,7 @@ pub async fn list_team_tokens(
     Ok(listed(tokens::list_team(state.store(), &user, path.into_inner()).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/tokens/{token_id}", tag = "teams", summary = "Revoke a team service token (team owner)", description = "At once; its service account leaves the team and is disabled (what it made keeps its name).", params(("team_id" = Uuid, Path, description = "Team id"), ("token_id" = Uuid, Path, description = "Token id")), responses((status = 204, description = "Revoked"), Errors))]
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/tokens/{id}", tag = "teams", summary = "Revoke a team service token (team owner)", description = "At once; its service account leaves the team and is disabled (what it made keeps its name).", params(("team_id" = Uuid, Path, description = "Team id"), ("id" = Uuid, Path, description = "Token id (`token_id`)")), responses((status = 204, description = "Revoked"), Errors))]
 #[tracing::instrument(name = "tokens.revoke_team", skip_all)]
 pub async fn revoke_team_token(
     state: web::Data<AppState>,
