@@ -130,7 +130,7 @@ async fn api_token_caller(v: &Verifier, req: &HttpRequest, token: &str) -> Resul
             return Err(ApiError::InsufficientScope(None));
         }
     }
-    let limit = v.limits.hit_and_check(&format!("user:{}", grant.user_id), v.limits.per_user, &[]).await.0;
+    let limit = v.limits.hit(&format!("user:{}", grant.user_id), v.limits.per_user).await;
     req.extensions_mut().insert(limit.info);
     if !limit.allowed {
         return Err(ApiError::TooManyRequests(limit.info));

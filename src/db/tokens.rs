@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{at, DbError, Pool, Tx};
+use crate::domain::token::{Scopes, ServiceRole};
 use crate::domain::user::UserId;
 
 pub struct TokenRow {
@@ -14,10 +15,10 @@ pub struct TokenRow {
     pub user_id: Uuid,
     pub team_id: Option<Uuid>,
     pub name: String,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     pub token_prefix: String,
     /// The service account's team role (team tokens only).
-    pub role: Option<String>,
+    pub role: Option<ServiceRole>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -40,7 +41,8 @@ pub async fn insert_personal(tx: &mut Tx, user: UserId, t: &NewToken<'_>) -> Res
         TokenRow,
         r#"insert into api_tokens (token_id, user_id, created_by, name, scopes, token_digest, token_prefix, expires_at)
            values ($1, $2, $2, $3, $4, $5, $6, $7)
-           returning token_id, user_id, team_id, name, scopes, token_prefix, null::text as role, created_by,
+           returning token_id, user_id, team_id, name, scopes as "scopes: Scopes", token_prefix,
+                     null::text as "role: ServiceRole", created_by,
                      created_at, expires_at, last_used_at"#,
         t.token_id,
         user.0,
@@ -60,7 +62,8 @@ pub async fn list_personal(tx: &mut Tx, user: UserId) -> Result<Vec<TokenRow>, D
     let _timer = crate::metrics::db_timer("tokens.list_personal");
     sqlx::query_as!(
         TokenRow,
-        r#"select token_id, user_id, team_id, name, scopes, token_prefix, null::text as role, created_by,
+        r#"select token_id, user_id, team_id, name, scopes as "scopes: Scopes", token_prefix,
+                  null::text as "role: ServiceRole", created_by,
                   created_at, expires_at, last_used_at
            from api_tokens where user_id = $1 and team_id is null and revoked_at is null
            order by created_at desc, token_id desc"#,
@@ -103,7 +106,7 @@ pub async fn create_team(
     tx: &mut Tx,
     team: Uuid,
     account: Uuid,
-    role: &str,
+    role: ServiceRole,
     t: &NewToken<'_>,
 ) -> Result<TokenRow, DbError> {
     let _timer = crate::metrics::db_timer("tokens.create_team");
@@ -113,7 +116,7 @@ pub async fn create_team(
         team,
         account,
         t.name,
-        role,
+        role.as_str(),
         t.scopes,
         t.digest,
         t.prefix,
@@ -135,7 +138,8 @@ async fn list_team_where(tx: &mut Tx, team: Uuid, only: Option<Uuid>) -> Result<
     let _timer = crate::metrics::db_timer("tokens.list_team");
     sqlx::query_as!(
         TokenRow,
-        r#"select t.token_id, t.user_id, t.team_id, t.name, t.scopes, t.token_prefix, m.role as "role?", t.created_by,
+        r#"select t.token_id, t.user_id, t.team_id, t.name, t.scopes as "scopes: Scopes", t.token_prefix,
+                  m.role as "role?: ServiceRole", t.created_by,
                   t.created_at, t.expires_at, t.last_used_at
            from api_tokens t left join team_members m on m.team_id = t.team_id and m.user_id = t.user_id
            where t.team_id = $1 and t.revoked_at is null and ($2::uuid is null or t.token_id = $2)
@@ -161,7 +165,7 @@ pub struct GrantRow {
     pub token_id: Uuid,
     pub user_id: Uuid,
     pub team_id: Option<Uuid>,
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     /// Whether this lookup marked the token used (at most once a minute).
     pub touched: bool,
 }
@@ -171,7 +175,7 @@ pub async fn grant(pool: &Pool, digest: &[u8]) -> Result<Option<GrantRow>, DbErr
     let _timer = crate::metrics::db_timer("tokens.grant");
     sqlx::query_as!(
         GrantRow,
-        r#"select token_id as "token_id!", user_id as "user_id!", team_id, scopes as "scopes!", touched as "touched!"
+        r#"select token_id as "token_id!", user_id as "user_id!", team_id, scopes as "scopes!: Scopes", touched as "touched!"
            from private.api_token_grant($1)"#,
         digest,
     )

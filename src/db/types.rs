@@ -15,6 +15,7 @@ use crate::domain::relation::RelationKind;
 use crate::domain::task::{Priority, TaskStatus};
 use crate::domain::team::{InvitationStatus, TeamRole};
 use crate::domain::timesheet::EntryState;
+use crate::domain::token::{Scopes, ServiceRole};
 use crate::domain::user::{ConsentPurpose, GlobalRole};
 
 macro_rules! text_enum {
@@ -56,5 +57,24 @@ text_enum!(
     TaskField,
     RelationKind,
     JobState,
-    JobKind
+    JobKind,
+    ServiceRole
 );
+
+/// A token's `text[]` of scopes; one this build does not know grants
+/// nothing (dropped, not an error: a newer release may have added it).
+impl Type<Postgres> for Scopes {
+    fn type_info() -> PgTypeInfo {
+        <Vec<String> as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <Vec<String> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Scopes {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Scopes::from_stored(&<Vec<String> as Decode<Postgres>>::decode(value)?))
+    }
+}

@@ -65,16 +65,17 @@ impl Scope {
 pub struct Scopes(Vec<Scope>);
 
 impl Scopes {
-    /// Parses a request's list; an error names the offending item.
-    pub fn parse(raw: &[String]) -> Result<Self, (String, String)> {
+    /// Parses a request's list (repeats fold); the error names the
+    /// offending item by its position, as the list's other parsers do.
+    pub fn parse(raw: &[String]) -> Result<Self, String> {
         if raw.is_empty() {
-            return Err(("scopes".into(), "name at least one scope".into()));
+            return Err("name at least one scope".into());
         }
         let mut scopes = Vec::with_capacity(raw.len());
         for (i, item) in raw.iter().enumerate() {
             let scope = Scope::parse(item).ok_or_else(|| {
                 let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-                (format!("scopes[{i}]"), format!("`{item}` is not one of {}", known.join(", ")))
+                format!("scopes[{i}]: `{item}` is not one of {}", known.join(", "))
             })?;
             scopes.push(scope);
         }
@@ -192,12 +193,17 @@ impl ServiceRole {
             ServiceRole::Viewer => "viewer",
         }
     }
+}
 
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "member" => Some(Self::Member),
-            "viewer" => Some(Self::Viewer),
-            _ => None,
+/// How the database's `team_members.role` reads back for a service account.
+impl std::str::FromStr for ServiceRole {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "member" => Ok(Self::Member),
+            "viewer" => Ok(Self::Viewer),
+            other => Err(format!("'{other}' is not a service account's role")),
         }
     }
 }
@@ -224,10 +230,9 @@ mod tests {
     fn scopes_are_sorted_once_each_and_an_unknown_one_is_named_by_position() {
         let s = Scopes::parse(&strings(&["time:read", "tasks:read", "time:read"])).ok();
         assert_eq!(s.map(|s| s.to_strings()), Some(strings(&["tasks:read", "time:read"])));
-        let err = Scopes::parse(&strings(&["tasks:read", "tasks:admin"])).err();
-        assert_eq!(err.as_ref().map(|e| e.0.as_str()), Some("scopes[1]"));
-        assert!(err.is_some_and(|e| e.1.contains("`tasks:admin`") && e.1.contains("account:read")));
-        assert_eq!(Scopes::parse(&[]).err().map(|e| e.0), Some("scopes".to_owned()));
+        let err = Scopes::parse(&strings(&["tasks:read", "tasks:admin"])).err().unwrap_or_default();
+        assert!(err.starts_with("scopes[1]: `tasks:admin`") && err.contains("account:read"), "{err}");
+        assert_eq!(Scopes::parse(&[]).err().as_deref(), Some("name at least one scope"));
     }
 
     #[test]
@@ -260,10 +265,10 @@ mod tests {
 
     #[test]
     fn a_service_role_is_member_or_viewer_only() {
-        assert_eq!(ServiceRole::parse("member"), Some(ServiceRole::Member));
-        assert_eq!(ServiceRole::parse("viewer").map(ServiceRole::as_str), Some("viewer"));
-        assert_eq!(ServiceRole::parse("admin"), None);
-        assert_eq!(ServiceRole::parse("owner"), None);
+        assert_eq!("member".parse(), Ok(ServiceRole::Member));
+        assert_eq!("viewer".parse::<ServiceRole>().map(ServiceRole::as_str), Ok("viewer"));
+        assert!("admin".parse::<ServiceRole>().is_err());
+        assert!("owner".parse::<ServiceRole>().is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::params::whole;
 use crate::db::tokens::TokenRow;
 use crate::domain::token::{Lifetime, Scope, Scopes, ServiceRole, TokenName};
 use crate::domain::user::Caller;
-use crate::domain::{field, AllFields, FieldError};
+use crate::domain::{field, AllFields};
 use crate::error::{ApiError, Errors};
 use crate::service::tokens::{self, NewTokenRequest};
 use crate::state::AppState;
@@ -82,11 +82,11 @@ impl From<TokenRow> for TokenResponse {
         Self {
             token_id: r.token_id,
             name: r.name,
-            scopes: Scopes::from_stored(&r.scopes).as_slice().to_vec(),
+            scopes: r.scopes.as_slice().to_vec(),
             prefix: r.token_prefix,
             team_id: r.team_id,
             user_id: r.user_id,
-            role: r.role.as_deref().and_then(ServiceRole::parse),
+            role: r.role,
             created_by: r.created_by,
             expired: r.expires_at <= Utc::now(),
             created_at: r.created_at,
@@ -113,29 +113,14 @@ pub struct TokenList {
 }
 
 fn parse(name: &str, scopes: &[String], days: Option<i64>) -> Result<NewTokenRequest, ApiError> {
-    let scopes = Scopes::parse(scopes).map_err(|(field, message)| FieldError { field: leak(field), message });
-    let (name, scopes, lifetime) =
-        (field("name", TokenName::parse(name)), scopes, field("expires_in_days", Lifetime::parse(days)))
-            .all()
-            .map_err(ApiError::Validation)?;
+    let (name, scopes, lifetime) = (
+        field("name", TokenName::parse(name)),
+        field("scopes", Scopes::parse(scopes)),
+        field("expires_in_days", Lifetime::parse(days)),
+    )
+        .all()
+        .map_err(ApiError::Validation)?;
     Ok(NewTokenRequest { name, scopes, lifetime })
-}
-
-/// `scopes[i]` as the `&'static str` a field error names: one of the nine
-/// indexes a valid list can have, or the list itself.
-fn leak(field: String) -> &'static str {
-    const INDEXED: [&str; 9] = [
-        "scopes[0]",
-        "scopes[1]",
-        "scopes[2]",
-        "scopes[3]",
-        "scopes[4]",
-        "scopes[5]",
-        "scopes[6]",
-        "scopes[7]",
-        "scopes[8]",
-    ];
-    INDEXED.into_iter().find(|f| *f == field).unwrap_or("scopes")
 }
 
 fn created(secret: String, row: TokenRow, location: String) -> HttpResponse {

@@ -39,11 +39,33 @@ pub struct Grant {
     pub scopes: Scopes,
 }
 
-/// The secret, its digest and the prefix that is shown of it.
-fn mint() -> (String, Vec<u8>, String) {
-    let (secret, digest) = opaque::issue_base62(PREFIX);
-    let shown = secret.chars().take(PREFIX.len() + SHOWN_CHARS).collect();
-    (secret, digest, shown)
+/// A new secret, with what the database keeps of it.
+struct Minted {
+    secret: String,
+    digest: Vec<u8>,
+    /// The prefix that lists show.
+    shown: String,
+    scopes: Vec<String>,
+}
+
+impl Minted {
+    fn new(req: &NewTokenRequest) -> Self {
+        let (secret, digest) = opaque::issue_base62(PREFIX);
+        let shown = secret.chars().take(PREFIX.len() + SHOWN_CHARS).collect();
+        Self { secret, digest, shown, scopes: req.scopes.to_strings() }
+    }
+
+    /// The row to insert for it (personal or team: the same fields).
+    fn row<'a>(&'a self, req: &'a NewTokenRequest) -> NewToken<'a> {
+        NewToken {
+            token_id: Uuid::now_v7(),
+            name: req.name.as_str(),
+            scopes: &self.scopes,
+            digest: &self.digest,
+            prefix: &self.shown,
+            expires_at: Utc::now() + Duration::days(req.lifetime.days()),
+        }
+    }
 }
 
 /// Tokens are made only from a signed-in session (the route table keeps
@@ -57,31 +79,22 @@ fn require_session(user: &Caller) -> Result<()> {
 
 pub async fn create_personal(store: Store<'_>, user: &Caller, req: NewTokenRequest) -> Result<(String, TokenRow)> {
     require_session(user)?;
-    let (secret, digest, shown) = mint();
-    let scopes = req.scopes.to_strings();
+    let minted = Minted::new(&req);
     let mut tx = begin(store.pool, user).await?;
     if db::tokens::count_live_personal(&mut tx, user.user_id).await? >= MAX_PERSONAL {
         return Err(ServiceError::Conflict(format!(
             "you hold {MAX_PERSONAL} live API tokens, the most there may be; revoke one first"
         )));
     }
-    let new = NewToken {
-        token_id: Uuid::now_v7(),
-        name: req.name.as_str(),
-        scopes: &scopes,
-        digest: &digest,
-        prefix: &shown,
-        expires_at: Utc::now() + Duration::days(req.lifetime.days()),
-    };
-    let row = db::tokens::insert_personal(&mut tx, user.user_id, &new).await?;
+    let row = db::tokens::insert_personal(&mut tx, user.user_id, &minted.row(&req)).await?;
     let event = Event::new("token.created")
         .actor(user.user_id.0)
         .subject(user.user_id.0)
         .target(row.token_id)
-        .details(serde_json::json!({ "scopes": scopes, "expires_at": row.expires_at }));
+        .details(serde_json::json!({ "scopes": minted.scopes, "expires_at": row.expires_at }));
     db::audit::record(&mut tx, event).await?;
     commit(tx).await?;
-    Ok((secret, row))
+    Ok((minted.secret, row))
 }
 
 pub async fn list_personal(store: Store<'_>, user: &Caller) -> Result<Vec<TokenRow>> {
@@ -115,29 +128,18 @@ pub async fn create_team(
     req: NewTokenRequest,
 ) -> Result<(String, TokenRow)> {
     require_session(user)?;
-    let (secret, digest, shown) = mint();
-    let scopes = req.scopes.to_strings();
+    let minted = Minted::new(&req);
     let mut tx = begin(store.pool, user).await?;
     require_team_role(&mut tx, user, team_id, TeamRole::Owner, "only team owners make service tokens").await?;
-    let new = NewToken {
-        token_id: Uuid::now_v7(),
-        name: req.name.as_str(),
-        scopes: &scopes,
-        digest: &digest,
-        prefix: &shown,
-        expires_at: Utc::now() + Duration::days(req.lifetime.days()),
-    };
     let account = Uuid::now_v7();
-    let row = db::tokens::create_team(&mut tx, team_id, account, role.as_str(), &new).await?;
-    let event = Event::new("token.created")
-        .actor(user.user_id.0)
-        .subject(account)
-        .team(team_id)
-        .target(row.token_id)
-        .details(serde_json::json!({ "scopes": scopes, "role": role.as_str(), "expires_at": row.expires_at }));
+    let row = db::tokens::create_team(&mut tx, team_id, account, role, &minted.row(&req)).await?;
+    let event =
+        Event::new("token.created").actor(user.user_id.0).subject(account).team(team_id).target(row.token_id).details(
+            serde_json::json!({ "scopes": minted.scopes, "role": role.as_str(), "expires_at": row.expires_at }),
+        );
     db::audit::record(&mut tx, event).await?;
     commit(tx).await?;
-    Ok((secret, row))
+    Ok((minted.secret, row))
 }
 
 /// A team's live service tokens, for its owners and admins.
@@ -183,5 +185,5 @@ pub async fn authenticate(pool: &Pool, token: &str) -> Result<Option<Grant>> {
         db::audit::record(&mut tx, event).await?;
         commit(tx).await?;
     }
-    Ok(Some(Grant { token_id: row.token_id, user_id, scopes: Scopes::from_stored(&row.scopes) }))
+    Ok(Some(Grant { token_id: row.token_id, user_id, scopes: row.scopes }))
 }

@@ -289,16 +289,21 @@ async fn a_new_token_names_each_bad_field() {
     let app = spawn_app().await;
     let ada = app.create_user().await;
     let cases = [
-        (json!({ "name": "x", "scopes": ["tasks:read", "tasks:delete"] }), "scopes[1]"),
-        (json!({ "name": "x", "scopes": [] }), "scopes"),
-        (json!({ "name": "", "scopes": ["tasks:read"] }), "name"),
-        (json!({ "name": "x", "scopes": ["tasks:read"], "expires_in_days": 366 }), "expires_in_days"),
-        (json!({ "name": "x", "scopes": ["tasks:read"], "expires_in_days": 0 }), "expires_in_days"),
+        (json!({ "name": "x", "scopes": ["tasks:read", "tasks:delete"] }), "scopes", "scopes[1]: `tasks:delete`"),
+        (json!({ "name": "x", "scopes": [] }), "scopes", "at least one"),
+        (json!({ "name": "", "scopes": ["tasks:read"] }), "name", "empty"),
+        (json!({ "name": "x", "scopes": ["tasks:read"], "expires_in_days": 366 }), "expires_in_days", "365"),
+        (json!({ "name": "x", "scopes": ["tasks:read"], "expires_in_days": 0 }), "expires_in_days", "365"),
     ];
-    for (body, field) in cases {
+    for (body, field, says) in cases {
         let r = app.post("/api/v1/me/tokens", Some(&ada.access_token), &body).await;
         let p = r.assert_problem(422);
-        assert!(p["errors"].as_array().unwrap().iter().any(|e| e["field"] == field), "{body} -> {p}");
+        let named = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == field && e["message"].as_str().is_some_and(|m| m.contains(says)));
+        assert!(named, "{body} -> {p}");
     }
     // A whole number written as a float is a whole number.
     let r = app

@@ -1111,10 +1111,12 @@ async fn api_tokens_are_their_owners_and_team_tokens_their_team_admins() {
 
     let mut conn = app_role_connection(&app).await;
     let sql = "select user_id, (team_id is not null) from api_tokens where $1::uuid is not null order by 2";
-    let seen = |rows: Vec<(uuid::Uuid, bool)>| rows;
-    assert_eq!(seen(read_as(&mut conn, a.user_id, sql, team).await), vec![(a.user_id, false), (bot, true)]);
-    assert_eq!(seen(read_as(&mut conn, b.user_id, sql, team).await), vec![(b.user_id, false)]);
-    assert_eq!(seen(read_as(&mut conn, admin.user_id, sql, team).await), vec![(bot, true)]);
+    assert_eq!(
+        read_as::<(uuid::Uuid, bool)>(&mut conn, a.user_id, sql, team).await,
+        vec![(a.user_id, false), (bot, true)]
+    );
+    assert_eq!(read_as::<(uuid::Uuid, bool)>(&mut conn, b.user_id, sql, team).await, vec![(b.user_id, false)]);
+    assert_eq!(read_as::<(uuid::Uuid, bool)>(&mut conn, admin.user_id, sql, team).await, vec![(bot, true)]);
     assert!(read_as::<(uuid::Uuid, bool)>(&mut conn, member.user_id, sql, team).await.is_empty());
 
     // Revoking someone else's personal token, or a team's, changes nothing.
